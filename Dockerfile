@@ -1,0 +1,10 @@
+# The rest-sync worker, for docker-compose.yml.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm install --no-save typescript@5.9.3 && npx tsc -p tsconfig.build.json && npm uninstall --no-save typescript
+ENV TEMPORAL_ADDRESS=temporal:7233
+CMD ["node", "dist/cli.js", "worker"]

@@ -1,0 +1,206 @@
+import { Context } from '@temporalio/activity';
+import { HttpRetriableError, RestSyncError } from '../errors';
+import type { Json, ResourcePlan } from '../plan/types';
+import type { ActivityDeps } from './deps';
+import type { FetchPagesInput, FetchPagesOutput } from './types';
+import { fetchRaw } from './http/client';
+import { applyAuth } from './http/auth';
+import { createPaginator } from './paginators';
+import type { Paginator, RequestSpec } from './paginators/types';
+import { selectRecords } from './select';
+import { resolveDeep } from './secrets';
+import { claimState, readState, markDone, type StateRow } from './load/state';
+import { commitPage } from './load/commit';
+import { evolveTable, readShape, type TableShape } from './load/tables';
+import { prepareRows } from './load/rows';
+import { datasetSchema, forDestination, stagingTable, resetStaging } from './load/dataset';
+import { applyParent, exportPartitions, nextPartition, parentColumns, type PartitionKey } from './partitions';
+
+/** A child resource's token: which parent record it is on, and the page token within it. */
+interface ChildToken {
+  p: PartitionKey | null;
+  t: Json;
+}
+
+/** Where the next page is: the page token, and for a child the parent record it belongs to. */
+interface Position {
+  token: Json;
+  partition?: { key: PartitionKey; vals: Record<string, Json> };
+}
+
+interface Fetched {
+  records: unknown[];
+  next: Json | null;
+}
+
+/**
+ * The fetch-page activity: pulls a window of consecutive pages of one resource, committing each
+ * page together with the next paginator token, and returns only counts. It always starts from the
+ * committed state, so an attempt after a crash or a retry resumes at the first uncommitted page.
+ * The next page is fetched while the current one is written.
+ */
+export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Promise<FetchPagesOutput> {
+  const input = { ...given, resource: forDestination(given.resource) };
+  const { resource, syncId } = input;
+  const schema = datasetSchema(input.dataset);
+  const paginator = createPaginator(resource.paginator);
+  const target = resource.writeDisposition === 'replace' ? stagingTable(resource.table) : resource.table;
+  const initial: Json = resource.parent ? ({ p: null, t: null } as unknown as Json) : paginator.initialToken();
+  let state = await claimState(deps.db, schema, resource.name, syncId, initial, (trx) =>
+    resource.writeDisposition === 'replace' ? resetStaging(trx, schema, resource.table) : Promise.resolve(),
+  );
+  const ctx = Context.current();
+  const started = Date.now();
+  let pagesNow = 0;
+  let shape: TableShape | undefined = await readShape(deps.db, schema, target);
+  const beat = setInterval(() => ctx.heartbeat({ pages: state.pages }), 2000);
+  const within = () => pagesNow < input.maxPages && Date.now() - started < input.maxSeconds * 1000;
+  const where = (pos?: Position) =>
+    `resource "${resource.name}" page ${state.pages + 1}` +
+    (pos?.partition ? ` (parent ${resource.parent!.resource} ${JSON.stringify(pos.partition.vals)})` : '');
+  try {
+    let pos = state.done ? undefined : await locate(deps, schema, input, state);
+    let pending = pos ? fetchAt(deps, input, paginator, pos, where(pos), ctx.cancellationSignal) : undefined;
+    while (pos && pending) {
+      const page = await pending;
+      const here = pos;
+      const nextPos = childOrRootNext(resource, here, page.next);
+      // Overlap: start the following page's request before writing this one.
+      pending = nextPos && within() && pagesNow + 1 < input.maxPages ? fetchAt(deps, input, paginator, nextPos, where(nextPos), ctx.cancellationSignal) : undefined;
+      pending?.catch(() => undefined);
+      const committed = await commit(deps, input, schema, target, shape, state, here, page, (s) => (shape = s));
+      if (!committed) break; // another attempt moved the state: stop, the workflow asks again
+      state = committed;
+      pagesNow += 1;
+      ctx.heartbeat({ pages: state.pages });
+      if (state.done || !within()) break;
+      if (!nextPos) {
+        pos = await locate(deps, schema, input, state);
+        pending = pos ? fetchAt(deps, input, paginator, pos, where(pos), ctx.cancellationSignal) : undefined;
+      } else {
+        pos = nextPos;
+        pending ??= fetchAt(deps, input, paginator, pos, where(pos), ctx.cancellationSignal);
+      }
+    }
+  } catch (err) {
+    if (err instanceof HttpRetriableError && pagesNow > 0) {
+      const now = (await readState(deps.db, schema, resource.name))!;
+      return { done: now.done, pages: now.pages, rows: now.rows, pagesNow, interrupted: err.message };
+    }
+    throw err;
+  } finally {
+    clearInterval(beat);
+  }
+  const now = (await readState(deps.db, schema, resource.name))!;
+  return { done: now.done, pages: now.pages, rows: now.rows, pagesNow };
+}
+
+/** The position the committed state points at; for a child, the parent record it is on. Marks done when none is left. */
+async function locate(deps: ActivityDeps, schema: string, input: FetchPagesInput, state: StateRow): Promise<Position | undefined> {
+  const { resource } = input;
+  if (!resource.parent) return { token: state.token };
+  const tok = state.token as unknown as ChildToken;
+  const inclusive = tok.t !== null && tok.p !== null;
+  const after = tok.p && inclusive ? { page: tok.p.page, idx: tok.p.idx - 1 } : tok.p;
+  const part = await nextPartition(deps.db, schema, input.syncId, resource.parent.resource, after);
+  if (!part) {
+    await markDone(deps.db, schema, resource.name, input.syncId, state.pages);
+    return undefined;
+  }
+  const token = inclusive ? tok.t : createPaginator(resource.paginator).initialToken();
+  return { token, partition: part };
+}
+
+/** The next position inside the same parent record (or root resource); undefined when the paginator ended. */
+function childOrRootNext(resource: ResourcePlan, pos: Position, next: Json | null): Position | undefined {
+  if (next === null) return undefined;
+  return { token: next, partition: pos.partition };
+}
+
+function baseRequest(resource: ResourcePlan, deps: ActivityDeps): RequestSpec {
+  const headers = resolveDeep(resource.headers as Json, deps.secrets) as Record<string, string>;
+  return { method: resource.method, url: resource.path, params: { ...resource.params }, headers, json: resource.json };
+}
+
+async function fetchAt(
+  deps: ActivityDeps,
+  input: FetchPagesInput,
+  paginator: Paginator,
+  pos: Position,
+  where: string,
+  signal: AbortSignal,
+): Promise<Fetched> {
+  const { resource, client } = input;
+  try {
+    let req = baseRequest(resource, deps);
+    req.headers = { ...(resolveDeep(client.headers as Json, deps.secrets) as Record<string, string>), ...req.headers };
+    if (pos.partition) req = applyParent(req, resource.parent!, pos.partition.vals);
+    req = paginator.applyToken(req, pos.token);
+    req = await applyAuth(req, client.auth, deps.secrets);
+    const raw = await fetchRaw(deps.http, req, {
+      baseUrl: client.baseUrl,
+      timeoutMs: client.timeoutMs,
+      signal,
+      retryOnStatusCodes: resource.retry.retryOnStatusCodes,
+      responseActions: resource.responseActions,
+      where,
+    });
+    if (raw === 'ignored') return { records: [], next: null };
+    const records = selectRecords(raw.body, resource.dataSelector, where);
+    return { records, next: paginator.nextToken({ ...raw, records }, pos.token) };
+  } catch (err) {
+    if (err instanceof RestSyncError && !err.message.includes(where)) err.message = `${where}: ${err.message}`;
+    throw err;
+  }
+}
+
+async function commit(
+  deps: ActivityDeps,
+  input: FetchPagesInput,
+  schema: string,
+  target: string,
+  shape: TableShape | undefined,
+  state: StateRow,
+  pos: Position,
+  page: Fetched,
+  setShape: (s: TableShape) => void,
+): Promise<StateRow | undefined> {
+  const { resource } = input;
+  const where = `resource "${resource.name}" page ${state.pages + 1}`;
+  const prepared = prepareRows(page.records, {
+    primaryKey: resource.primaryKey,
+    dedupe: resource.writeDisposition !== 'append',
+    where,
+    extra: pos.partition ? parentColumns(resource, pos.partition.vals) : undefined,
+  });
+  if (prepared.rows.length > 0 || !shape) {
+    const evolved = await evolveTable(deps.db, shape, {
+      schema,
+      table: target,
+      pageTypes: prepared.types,
+      primaryKey: resource.writeDisposition === 'append' ? [] : resource.primaryKey,
+      hints: resource.columns,
+    });
+    for (const w of evolved.widened) deps.log?.warn(`${where}: column "${w.column}" widened from ${w.from} to ${w.to} to keep a value`);
+    shape = evolved.shape;
+    setShape(shape);
+  }
+  const columns = new Map([...prepared.types.keys()].map((c) => [c, shape!.columns.get(c) ?? 'text']));
+  const root = !resource.parent;
+  const nextToken: Json = root ? page.next : ({ p: pos.partition!.key, t: page.next } as unknown as Json);
+  const committed = await commitPage(deps.db, {
+    schema,
+    table: target,
+    columns,
+    rows: prepared.rows,
+    primaryKey: resource.primaryKey,
+    disposition: resource.writeDisposition,
+    resource: resource.name,
+    syncId: input.syncId,
+    expectedPages: state.pages,
+    nextToken,
+    done: root && page.next === null,
+    partitions: exportPartitions(page.records, resource.exportFields),
+  });
+  return committed ? { ...state, token: nextToken, pages: committed.pages, rows: committed.rows, done: root && page.next === null } : undefined;
+}

@@ -1,0 +1,51 @@
+import type { ActivityDeps } from './deps';
+import type {
+  FetchPagesInput,
+  FetchPagesOutput,
+  FinishResourceInput,
+  FinishResourceOutput,
+  PrepareSyncInput,
+  PrepareSyncOutput,
+} from './types';
+import { atBoundary } from './boundary';
+import { fetchPages } from './fetch-pages';
+import { datasetSchema, ensureTable, forDestination, swapStaging } from './load/dataset';
+import { ensureStateTables, readState } from './load/state';
+
+export type { ActivityDeps } from './deps';
+
+/**
+ * The activities, closed over one worker's dependencies (as in Temporal's dependency-injection
+ * sample). Each takes one input object and returns one output object of plain JSON.
+ */
+export function createActivities(deps: ActivityDeps) {
+  const guard = <T>(body: () => Promise<T>) => atBoundary(() => deps.secrets.known(), body);
+  return {
+    /** Creates the dataset's schema and bookkeeping tables. */
+    async prepareSync(input: PrepareSyncInput): Promise<PrepareSyncOutput> {
+      return guard(async () => {
+        const schema = datasetSchema(input.dataset);
+        await ensureStateTables(deps.db, schema);
+        return { schema };
+      });
+    },
+
+    fetchPages(input: FetchPagesInput): Promise<FetchPagesOutput> {
+      return guard(() => fetchPages(deps, input));
+    },
+
+    /** Makes a finished resource visible (replace swap) and reports its committed totals. */
+    async finishResource(input: FinishResourceInput): Promise<FinishResourceOutput> {
+      return guard(async () => {
+        const schema = datasetSchema(input.dataset);
+        const resource = forDestination(input.resource);
+        if (resource.writeDisposition === 'replace') await swapStaging(deps.db, schema, resource.table);
+        await ensureTable(deps.db, schema, resource.table, resource.writeDisposition === 'append' ? [] : resource.primaryKey);
+        const state = await readState(deps.db, schema, resource.name);
+        return { pages: state?.pages ?? 0, rows: state?.rows ?? 0 };
+      });
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,68 @@
+import type { Knex } from 'knex';
+import type { Json, WriteDisposition } from '../../plan/types';
+import { qualified, quoteIdent } from './names';
+import { PARTITIONS_TABLE, STATE_TABLE } from './state';
+
+/** One page to make durable: its rows, the token of the page after it, and the guard. */
+export interface PageCommit {
+  schema: string;
+  /** table the rows go to (a replace's staging table while the resource runs) */
+  table: string;
+  /** column → type, for every column the rows carry */
+  columns: Map<string, string>;
+  rows: Record<string, unknown>[];
+  primaryKey: string[];
+  disposition: WriteDisposition;
+  resource: string;
+  syncId: string;
+  /** the page count this attempt read: the commit only happens if nobody moved it since */
+  expectedPages: number;
+  nextToken: Json;
+  done: boolean;
+  /** parent fields for child resources, one object per record */
+  partitions?: Json[];
+}
+
+/**
+ * Commits a page as ONE statement: the state row moves from `expectedPages` to the next token,
+ * and only if that update happened do the rows (and child partitions) land. A retried or zombie
+ * attempt that read an older state updates nothing and so inserts nothing: no page loads twice.
+ * One statement instead of BEGIN/…/COMMIT saves round trips on the hot path.
+ * Returns the committed totals, or undefined when the guard did not match.
+ */
+export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: number; rows: number } | undefined> {
+  const bindings: Knex.RawBinding[] = [JSON.stringify(c.nextToken), c.rows.length, c.done, c.resource, c.syncId, c.expectedPages];
+  const ctes = [
+    `st AS (UPDATE ${qualified(c.schema, STATE_TABLE)}
+      SET token = ?::jsonb, pages = pages + 1, rows = rows + ?, done = ?, updated_at = now()
+      WHERE resource = ? AND sync_id = ? AND pages = ? RETURNING pages, rows)`,
+  ];
+  if (c.rows.length > 0 && c.columns.size > 0) {
+    ctes.push(`ins AS (${insertSql(c)})`);
+    bindings.push(JSON.stringify(c.rows));
+  }
+  if (c.partitions && c.partitions.length > 0) {
+    ctes.push(`parts AS (INSERT INTO ${qualified(c.schema, PARTITIONS_TABLE)} (sync_id, resource, page, idx, vals)
+      SELECT ?, ?, ?, (p.n - 1)::int, p.v FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS p(v, n)
+      WHERE EXISTS (SELECT 1 FROM st) ON CONFLICT DO NOTHING)`);
+    bindings.push(c.syncId, c.resource, c.expectedPages, JSON.stringify(c.partitions));
+  }
+  const res = await db.raw(`WITH ${ctes.join(',\n')} SELECT pages, rows FROM st`, bindings);
+  const row = res.rows[0];
+  return row ? { pages: Number(row.pages), rows: Number(row.rows) } : undefined;
+}
+
+function insertSql(c: PageCommit): string {
+  const cols = [...c.columns.keys()].map(quoteIdent);
+  const defs = [...c.columns].map(([name, type]) => `${quoteIdent(name)} ${type}`);
+  let sql = `INSERT INTO ${qualified(c.schema, c.table)} (${cols.join(', ')})
+    SELECT ${cols.map((q) => `r.${q}`).join(', ')} FROM jsonb_to_recordset(?::jsonb) AS r(${defs.join(', ')})
+    WHERE EXISTS (SELECT 1 FROM st)`;
+  if (c.disposition === 'merge' && c.primaryKey.length > 0) {
+    const pk = new Set(c.primaryKey);
+    const updates = [...c.columns.keys()].filter((k) => !pk.has(k)).map((k) => `${quoteIdent(k)} = EXCLUDED.${quoteIdent(k)}`);
+    const target = c.primaryKey.map(quoteIdent).join(', ');
+    sql += updates.length ? ` ON CONFLICT (${target}) DO UPDATE SET ${updates.join(', ')}` : ` ON CONFLICT (${target}) DO NOTHING`;
+  }
+  return sql;
+}

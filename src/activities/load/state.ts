@@ -1,0 +1,99 @@
+import type { Knex } from 'knex';
+import type { Json } from '../../plan/types';
+import { qualified, quoteIdent } from './names';
+
+/** Per-resource durable progress: the committed paginator token and what was loaded with it. */
+export interface StateRow {
+  resource: string;
+  syncId: string;
+  token: Json;
+  pages: number;
+  rows: number;
+  done: boolean;
+}
+
+export const STATE_TABLE = '_rest_sync_state';
+export const PARTITIONS_TABLE = '_rest_sync_partitions';
+
+/** Creates the dataset's schema and its bookkeeping tables (idempotent). */
+export async function ensureStateTables(db: Knex, schema: string): Promise<void> {
+  await db.raw(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  await db.raw(`CREATE TABLE IF NOT EXISTS ${qualified(schema, STATE_TABLE)} (
+    resource text PRIMARY KEY,
+    sync_id text NOT NULL,
+    token jsonb,
+    pages bigint NOT NULL DEFAULT 0,
+    rows bigint NOT NULL DEFAULT 0,
+    done boolean NOT NULL DEFAULT false,
+    updated_at timestamptz NOT NULL DEFAULT now())`);
+  // Parent records' fields that child resources fan out over, written with the parent's page.
+  await db.raw(`CREATE TABLE IF NOT EXISTS ${qualified(schema, PARTITIONS_TABLE)} (
+    sync_id text NOT NULL,
+    resource text NOT NULL,
+    page bigint NOT NULL,
+    idx integer NOT NULL,
+    vals jsonb NOT NULL,
+    PRIMARY KEY (sync_id, resource, page, idx))`);
+}
+
+function toRow(r: Record<string, unknown>): StateRow {
+  return {
+    resource: r.resource as string,
+    syncId: r.sync_id as string,
+    token: r.token as Json,
+    pages: Number(r.pages),
+    rows: Number(r.rows),
+    done: r.done as boolean,
+  };
+}
+
+export async function readState(db: Knex, schema: string, resource: string): Promise<StateRow | undefined> {
+  const res = await db.raw(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE resource = ?`, [resource]);
+  return res.rows[0] ? toRow(res.rows[0]) : undefined;
+}
+
+/**
+ * Returns the resource's state for this sync, starting it at `initialToken` when the stored row
+ * belongs to an earlier sync (or none exists). `onReset` runs in the same transaction, so a
+ * replace's staging table is recreated exactly when the progress is reset.
+ */
+export async function claimState(
+  db: Knex,
+  schema: string,
+  resource: string,
+  syncId: string,
+  initialToken: Json,
+  onReset?: (trx: Knex.Transaction) => Promise<void>,
+): Promise<StateRow> {
+  return db.transaction(async (trx) => {
+    const res = await trx.raw(
+      `INSERT INTO ${qualified(schema, STATE_TABLE)} AS s (resource, sync_id, token)
+       VALUES (?, ?, ?::jsonb)
+       ON CONFLICT (resource) DO UPDATE
+         SET sync_id = EXCLUDED.sync_id, token = EXCLUDED.token, pages = 0, rows = 0, done = false, updated_at = now()
+         WHERE s.sync_id <> EXCLUDED.sync_id
+       RETURNING *`,
+      [resource, syncId, JSON.stringify(initialToken)],
+    );
+    if (res.rows.length > 0) {
+      await trx.raw(`DELETE FROM ${qualified(schema, PARTITIONS_TABLE)} WHERE resource = ? AND sync_id <> ?`, [
+        resource,
+        syncId,
+      ]);
+      if (onReset) await onReset(trx);
+      return toRow(res.rows[0]);
+    }
+    const cur = await trx.raw(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE resource = ?`, [resource]);
+    return toRow(cur.rows[0]);
+  });
+}
+
+/** Marks a resource finished without another page (e.g. a child with no parent rows). */
+export async function markDone(db: Knex, schema: string, resource: string, syncId: string, pages: number): Promise<boolean> {
+  const res = await db.raw(
+    `UPDATE ${qualified(schema, STATE_TABLE)} SET done = true, updated_at = now()
+     WHERE resource = ? AND sync_id = ? AND pages = ? RETURNING 1`,
+    [resource, syncId, pages],
+  );
+  return res.rows.length > 0;
+}

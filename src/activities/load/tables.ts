@@ -1,0 +1,85 @@
+import type { Knex } from 'knex';
+import { canonicalType, fits, widen, type PgType } from './types';
+import { qualified, quoteIdent } from './names';
+
+/** What the loader knows of a destination table: its columns and their types. */
+export interface TableShape {
+  columns: Map<string, string>;
+  hasPrimaryKey: boolean;
+}
+
+/** Reads a table's columns, or undefined when it does not exist yet. */
+export async function readShape(db: Knex, schema: string, table: string): Promise<TableShape | undefined> {
+  const cols = await db.raw(
+    `SELECT column_name, data_type FROM information_schema.columns
+     WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position`,
+    [schema, table],
+  );
+  const exists = await db.raw(`SELECT to_regclass(?) AS oid`, [qualified(schema, table)]);
+  if (!exists.rows[0].oid) return undefined;
+  const pk = await db.raw(
+    `SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(?) AND contype = 'p'`,
+    [qualified(schema, table)],
+  );
+  const columns = new Map<string, string>();
+  for (const r of cols.rows) columns.set(r.column_name, canonicalType(r.data_type));
+  return { columns, hasPrimaryKey: pk.rows.length > 0 };
+}
+
+export interface EvolveInput {
+  schema: string;
+  table: string;
+  /** column → type asked for by this page's values (undefined: only nulls seen) */
+  pageTypes: Map<string, PgType | undefined>;
+  primaryKey: string[];
+  /** config `columns` hints: they win over inference */
+  hints: Record<string, string>;
+}
+
+/** A column whose type had to change to take a page's values. */
+export interface Widening {
+  column: string;
+  from: string;
+  to: string;
+}
+
+/**
+ * Makes the table able to take a page: creates it, adds new columns, widens columns whose type no
+ * longer fits (the value is kept, never dropped) and returns the new shape plus what was widened.
+ */
+export async function evolveTable(
+  db: Knex,
+  shape: TableShape | undefined,
+  input: EvolveInput,
+): Promise<{ shape: TableShape; widened: Widening[] }> {
+  const { schema, table, pageTypes, primaryKey, hints } = input;
+  const target = qualified(schema, table);
+  const want = (col: string): string => hints[col] ?? pageTypes.get(col) ?? 'text';
+  if (!shape) {
+    const cols = new Set([...primaryKey, ...pageTypes.keys()]);
+    const defs = [...cols].map((c) => `${quoteIdent(c)} ${want(c)}`);
+    if (primaryKey.length) defs.push(`PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
+    await db.raw(`CREATE TABLE IF NOT EXISTS ${target} (${defs.join(', ')})`);
+    return { shape: (await readShape(db, schema, table))!, widened: [] };
+  }
+  const widened: Widening[] = [];
+  const alters: string[] = [];
+  for (const [col, type] of pageTypes) {
+    const have = shape.columns.get(col);
+    if (have === undefined) {
+      alters.push(`ADD COLUMN IF NOT EXISTS ${quoteIdent(col)} ${want(col)}`);
+    } else if (type && !hints[col] && !fits(type, have)) {
+      const to = widen(type, have as PgType) ?? 'text';
+      const using = to === 'jsonb' ? `to_jsonb(${quoteIdent(col)})` : `${quoteIdent(col)}::${to}`;
+      alters.push(`ALTER COLUMN ${quoteIdent(col)} TYPE ${to} USING ${using}`);
+      widened.push({ column: col, from: have, to });
+    }
+  }
+  if (primaryKey.length && !shape.hasPrimaryKey) {
+    for (const c of primaryKey) if (!shape.columns.has(c)) alters.push(`ADD COLUMN IF NOT EXISTS ${quoteIdent(c)} text`);
+    alters.push(`ADD PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
+  }
+  if (alters.length === 0) return { shape, widened };
+  await db.raw(`ALTER TABLE ${target} ${alters.join(', ')}`);
+  return { shape: (await readShape(db, schema, table))!, widened };
+}

@@ -1,0 +1,36 @@
+import type { Json } from '../../plan/types';
+
+/** The request a paginator adjusts: plain data, turned into an axios call by the HTTP client. */
+export interface RequestSpec {
+  method: string;
+  /** absolute URL, or path relative to the client's base URL */
+  url: string;
+  params: Record<string, Json>;
+  headers: Record<string, string>;
+  json?: Json;
+}
+
+/** One API answer, as paginators and selectors see it. */
+export interface PageResponse {
+  status: number;
+  /** lower-cased header names */
+  headers: Record<string, string>;
+  body: unknown;
+  /** the URL that was fetched (absolute) */
+  url: string;
+  /** the records selected from this page */
+  records: unknown[];
+}
+
+/**
+ * A pagination strategy. Stateless: all state lives in the plain-JSON token, so it can be
+ * committed with the page and carried across activities and continue-as-new.
+ */
+export interface Paginator<T extends Json = Json> {
+  /** token for the first request */
+  initialToken(): T;
+  /** the request for the page that `token` points at */
+  applyToken(request: RequestSpec, token: T): RequestSpec;
+  /** the token of the next page, or null when `page` was the last one */
+  nextToken(page: PageResponse, token: T): T | null;
+}

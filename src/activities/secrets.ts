@@ -1,0 +1,77 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { ConfigError } from '../errors';
+import type { Json } from '../plan/types';
+
+/** Resolves `{ "$secret": "name" }` references: only activities ever hold secret values. */
+export interface SecretResolver {
+  resolve(name: string): string;
+  /** every value handed out so far, to scrub from messages */
+  known(): string[];
+}
+
+function findInToml(doc: unknown, key: string): string | undefined {
+  if (!doc || typeof doc !== 'object') return undefined;
+  const obj = doc as Record<string, unknown>;
+  const v = obj[key];
+  if (typeof v === 'string' || typeof v === 'number') return String(v);
+  for (const child of Object.values(obj)) {
+    const found = findInToml(child, key);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * dlt's habit: the upper-cased env var (`api_key` → `API_KEY`, `sources.x.token` → `SOURCES__X__TOKEN`),
+ * then `.dlt/secrets.toml` (top level first, then any table holding the key).
+ */
+export function createSecretResolver(opts: { env?: NodeJS.ProcessEnv; secretsFile?: string } = {}): SecretResolver {
+  const env = opts.env ?? process.env;
+  const file = opts.secretsFile ?? path.join(process.cwd(), '.dlt', 'secrets.toml');
+  let toml: unknown;
+  const handed = new Set<string>();
+  return {
+    resolve(name: string): string {
+      const envName = name.toUpperCase().replace(/\./g, '__');
+      let value = env[envName];
+      if (value === undefined && existsSync(file)) {
+        toml ??= parseToml(readFileSync(file, 'utf8'));
+        value = findInToml(toml, name.split('.').pop()!);
+      }
+      if (value === undefined || value === '') {
+        throw new ConfigError(`secret "${name}" is not set: export ${envName}=... or add ${name} to .dlt/secrets.toml`);
+      }
+      handed.add(value);
+      return value;
+    },
+    known: () => [...handed],
+  };
+}
+
+export function isSecretRef(v: unknown): v is { $secret: string } {
+  return !!v && typeof v === 'object' && typeof (v as { $secret?: unknown }).$secret === 'string';
+}
+
+/** Replaces every secret reference in a value by the secret. */
+export function resolveDeep(v: Json | { $secret: string }, secrets: SecretResolver): Json {
+  if (isSecretRef(v)) return secrets.resolve(v.$secret);
+  if (Array.isArray(v)) return v.map((x) => resolveDeep(x, secrets));
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveDeep(x as Json, secrets)]));
+  }
+  return v;
+}
+
+/** Scrubs secret values (also URL-encoded) from a message. */
+export function redact(message: string, secrets: string[]): string {
+  let out = message;
+  for (const s of secrets) {
+    if (s.length < 3) continue;
+    for (const form of new Set([s, encodeURIComponent(s), Buffer.from(s).toString('base64')])) {
+      out = out.split(form).join('***');
+    }
+  }
+  return out;
+}

@@ -1,0 +1,43 @@
+/**
+ * Inputs and outputs of every activity: plain JSON, never records and never secret values.
+ * Workflows import these types only.
+ */
+import type { ClientPlan, ResourcePlan } from '../plan/types';
+
+export interface PrepareSyncInput {
+  dataset: string;
+  syncId: string;
+}
+export interface PrepareSyncOutput {
+  schema: string;
+}
+
+export interface FetchPagesInput {
+  dataset: string;
+  syncId: string;
+  client: ClientPlan;
+  resource: ResourcePlan;
+  /** the window: stop after this many pages or seconds, whichever comes first */
+  maxPages: number;
+  maxSeconds: number;
+}
+export interface FetchPagesOutput {
+  done: boolean;
+  /** totals committed for this resource in this sync, read from the state row */
+  pages: number;
+  rows: number;
+  /** pages committed by this call */
+  pagesNow: number;
+  /** set when the window stopped early on a retriable fault after making progress */
+  interrupted?: string;
+}
+
+export interface FinishResourceInput {
+  dataset: string;
+  syncId: string;
+  resource: ResourcePlan;
+}
+export interface FinishResourceOutput {
+  pages: number;
+  rows: number;
+}

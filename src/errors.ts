@@ -1,0 +1,62 @@
+/**
+ * One root error class with a stable `code`, and a few leaves. Activities turn these into
+ * `ApplicationFailure`s once, at their boundary (see activities/boundary.ts), so Temporal's retry
+ * policy sees `type = code` and can mark the fatal ones non-retryable.
+ */
+export class RestSyncError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A config that cannot be run: names the config path (`resources[2].endpoint.paginator.type`). */
+export class ConfigError extends RestSyncError {
+  constructor(
+    message: string,
+    readonly configPath?: string,
+  ) {
+    super('CONFIG_ERROR', configPath ? `${configPath}: ${message}` : message);
+  }
+}
+
+/** An HTTP answer that retrying will not fix (401, 404, ...). */
+export class HttpFatalError extends RestSyncError {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super('HTTP_FATAL', message);
+  }
+}
+
+/** An HTTP answer or network fault worth retrying; `retryAfterMs` carries the server's Retry-After. */
+export class HttpRetriableError extends RestSyncError {
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super('HTTP_RETRIABLE', message);
+  }
+}
+
+/** A paginator produced the token it was given again: the API would loop forever. */
+export class PaginationLoopError extends RestSyncError {
+  constructor(message: string) {
+    super('PAGINATION_LOOP', message);
+  }
+}
+
+/** A page whose content cannot be loaded: wrong shape, missing selector path, missing primary key. */
+export class DataError extends RestSyncError {
+  constructor(message: string) {
+    super('DATA_ERROR', message);
+  }
+}
+
+/** Error codes that no retry can fix. */
+export const NON_RETRYABLE_CODES = ['CONFIG_ERROR', 'HTTP_FATAL', 'PAGINATION_LOOP', 'DATA_ERROR'];

@@ -1,0 +1,168 @@
+/**
+ * The plan: what a source config means once defaults are merged, shorthand expanded and parents
+ * resolved. Plain JSON only (it travels in workflow and activity inputs), camelCase, and free of
+ * secret values: secrets stay `{ "$secret": "name" }` references until an activity resolves them.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** A reference to a secret, resolved only inside activities (env var NAME, or .dlt/secrets.toml). */
+export interface SecretRef {
+  $secret: string;
+}
+
+/** A config value that may be a secret reference. */
+export type MaybeSecret = string | SecretRef;
+
+/** Where a paginator (or auth) puts a value in the request. */
+export interface RequestOption {
+  in: 'query' | 'header' | 'body' | 'path';
+  /** Query/header name, or a dot path into the JSON body, or the path placeholder name. */
+  name: string;
+}
+
+export type PaginatorSpec =
+  | { type: 'auto' }
+  | { type: 'single_page' }
+  | { type: 'json_link'; nextUrlPath?: string }
+  | { type: 'header_link'; linksNextKey: string }
+  | {
+      type: 'offset';
+      limit: number;
+      offset: number;
+      offsetParam: string;
+      limitParam: string;
+      /** undefined = dlt's default `total`, optional; null = no total; string = user set it: must exist. */
+      totalPath?: string | null;
+      totalPathExplicit: boolean;
+      maximumOffset?: number;
+      stopAfterEmptyPage: boolean;
+      hasMorePath?: string;
+      offsetBodyPath?: string;
+      limitBodyPath?: string;
+    }
+  | {
+      type: 'page_number';
+      basePage: number;
+      page?: number;
+      pageParam: string;
+      totalPath?: string | null;
+      totalPathExplicit: boolean;
+      maximumPage?: number;
+      stopAfterEmptyPage: boolean;
+      hasMorePath?: string;
+      pageBodyPath?: string;
+    }
+  | {
+      type: 'cursor';
+      cursorPath: string;
+      cursorParam?: string;
+      cursorBodyPath?: string;
+      /** seeds' dialect: a page size sent with every request */
+      limit?: number;
+      limitParam: string;
+    };
+
+export type AuthSpec =
+  | { type: 'none' }
+  | { type: 'bearer'; token: MaybeSecret }
+  | { type: 'api_key'; name: string; apiKey: MaybeSecret; location: 'header' | 'query' | 'cookie' }
+  | { type: 'http_basic'; username: MaybeSecret; password: MaybeSecret }
+  | {
+      type: 'oauth2_client_credentials';
+      accessTokenUrl: string;
+      clientId: MaybeSecret;
+      clientSecret: MaybeSecret;
+      accessTokenRequestData?: Record<string, Json>;
+      defaultTokenExpiration?: number;
+    };
+
+export interface RetrySpec {
+  maximumAttempts: number;
+  backoffCoefficient: number;
+  initialIntervalMs: number;
+  /** statuses retried besides network errors; others 4xx fail at once. 408, 429 and 5xx by default. */
+  retryOnStatusCodes?: number[];
+}
+
+export interface ResponseAction {
+  statusCode?: number;
+  content?: string;
+  action: 'ignore' | 'retry';
+}
+
+export interface IncrementalSpec {
+  cursorPath: string;
+  initialValue?: Json;
+  endValue?: Json;
+  startParam?: string;
+  endParam?: string;
+  /** how the value is placed in a param: the raw value (default). */
+  convert?: string;
+}
+
+/** A placeholder whose value comes from the parent resource's records. */
+export interface ParentField {
+  /** the placeholder as written in the config, e.g. `{project}` or `{resources.issues.number}` */
+  placeholder: string;
+  /** where it appears: path, query param name, or json body */
+  location: 'path' | 'params' | 'json';
+  /** the param name when location is 'params' */
+  param?: string;
+  /** field in the parent record (dot path) */
+  field: string;
+  /** true when the parent was inferred from the path segment before the placeholder */
+  inferred: boolean;
+}
+
+export interface ParentLink {
+  resource: string;
+  fields: ParentField[];
+  /** include_from_parent: parent fields copied into `_<parent>_<field>` columns */
+  includeFromParent: string[];
+}
+
+export type WriteDisposition = 'merge' | 'append' | 'replace';
+
+export interface ResourcePlan {
+  name: string;
+  table: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** path relative to base URL, or absolute URL; source params already substituted, parent placeholders left as `{name}` */
+  path: string;
+  params: Record<string, Json>;
+  json?: Json;
+  headers: Record<string, MaybeSecret>;
+  /** undefined: auto-detect; [] or '$': whole response; string: JSONPath; string[]: key path */
+  dataSelector?: string | string[];
+  paginator: PaginatorSpec;
+  /** where the paginator came from, for `validate` */
+  paginatorSource: 'endpoint' | 'resource_defaults' | 'client' | 'auto';
+  primaryKey: string[];
+  mergeKey: string[];
+  writeDisposition: WriteDisposition;
+  parent?: ParentLink;
+  retry: RetrySpec;
+  responseActions: ResponseAction[];
+  incremental?: IncrementalSpec;
+  selected: boolean;
+  /** fields of this resource's records that child resources need (dot paths) */
+  exportFields: string[];
+  /** config `columns` hints: column name -> postgres type */
+  columns: Record<string, string>;
+  maxTableNesting?: number;
+}
+
+export interface ClientPlan {
+  baseUrl: string;
+  headers: Record<string, MaybeSecret>;
+  auth: AuthSpec;
+  /** request timeout in ms */
+  timeoutMs: number;
+}
+
+export interface SourcePlan {
+  client: ClientPlan;
+  /** in dependency order: every parent before its children */
+  resources: ResourcePlan[];
+}

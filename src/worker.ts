@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { createHttp } from './activities/http/client';
+import { createSecretResolver, type SecretResolver } from './activities/secrets';
+import type { Logger } from './activities/deps';
+import { createDb } from './infra/db';
+
+export const DEFAULT_TASK_QUEUE = 'rest-sync';
+
+export interface SyncWorkerOptions {
+  connection: NativeConnection;
+  databaseUrl: string;
+  namespace?: string;
+  taskQueue?: string;
+  /** activities running at once (windows of different resources) */
+  maxConcurrentActivities?: number;
+  /** a prebuilt workflow bundle; else the workflows are bundled at start */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  secrets?: SecretResolver;
+  log?: Logger;
+}
+
+/** The worker's location of its workflow code, compiled (dist) or source (tests). */
+export function workflowsPath(): string {
+  return path.join(__dirname, 'workflows', 'index');
+}
+
+/** A worker with its activities' dependencies; `close()` releases the pool after `run()` ends. */
+export async function createSyncWorker(opts: SyncWorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
+  const concurrency = opts.maxConcurrentActivities ?? 8;
+  const db = createDb(opts.databaseUrl, concurrency);
+  const activities = createActivities({
+    db,
+    http: createHttp(),
+    secrets: opts.secrets ?? createSecretResolver(),
+    log: opts.log,
+  });
+  const worker = await Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace ?? 'default',
+    taskQueue: opts.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+    activities,
+    maxConcurrentActivityTaskExecutions: concurrency,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve(workflowsPath()) }),
+  });
+  return { worker, close: () => db.destroy() };
+}

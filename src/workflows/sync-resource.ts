@@ -1,0 +1,57 @@
+import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { NON_RETRYABLE_CODES } from '../errors';
+import type { RetrySpec } from '../plan/types';
+import type { ResourceProgress, ResourceResult, SyncResourceInput } from './types';
+
+export const resourceProgressQuery = defineQuery<ResourceProgress>('progress');
+
+/** Activity options of one resource: its retry policy (error_handler) and timeouts that fit a window. */
+function activityOptions(retry: RetrySpec, windowSeconds: number) {
+  return {
+    startToCloseTimeout: `${Math.max(windowSeconds * 3, 300)} seconds`,
+    // activities heartbeat every 2 s, so a crashed worker's window is retried within seconds
+    heartbeatTimeout: '15 seconds',
+    retry: {
+      maximumAttempts: retry.maximumAttempts,
+      backoffCoefficient: retry.backoffCoefficient,
+      initialInterval: retry.initialIntervalMs,
+      maximumInterval: '2 minutes',
+      nonRetryableErrorTypes: NON_RETRYABLE_CODES,
+    },
+  } as const;
+}
+
+/**
+ * One resource, as its own workflow (`sync:<dataset>:<resource>` in the Web UI): calls the
+ * fetch-page activity window after window until the resource is done, continuing-as-new every
+ * `windowsPerRun` windows (or when Temporal suggests it) so the history stays small. Only counts
+ * come back from activities; rows and tokens live in Postgres.
+ */
+export async function syncResource(input: SyncResourceInput): Promise<ResourceResult> {
+  const { resource, options } = input;
+  let progress: ResourceProgress = { resource: resource.name, pages: 0, rows: 0, done: false };
+  setHandler(resourceProgressQuery, () => progress);
+  const opts = activityOptions(resource.retry, options.windowSeconds);
+  const acts = proxyActivities<Activities>(opts);
+  let windows = 0;
+  for (;;) {
+    const out = await acts.fetchPages.executeWithOptions({ ...opts, summary: `${resource.name}: window from page ${progress.pages + 1}` }, [
+      {
+        dataset: input.dataset,
+        syncId: input.syncId,
+        client: input.client,
+        resource,
+        maxPages: options.windowPages,
+        maxSeconds: options.windowSeconds,
+      },
+    ]);
+    progress = { resource: resource.name, pages: out.pages, rows: out.rows, done: out.done };
+    if (out.done) break;
+    windows += 1;
+    if (windows >= options.windowsPerRun || workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof syncResource>({ ...input, windowsDone: (input.windowsDone ?? 0) + windows });
+    }
+  }
+  return acts.finishResource({ dataset: input.dataset, syncId: input.syncId, resource });
+}

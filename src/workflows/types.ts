@@ -1,0 +1,51 @@
+import type { ClientPlan, ResourcePlan } from '../plan/types';
+
+/** Tuning of the durable loop; every field has a default. */
+export interface SyncOptions {
+  /** pages one fetch-page activity call may run (a window) */
+  windowPages?: number;
+  /** seconds one window may run */
+  windowSeconds?: number;
+  /** windows before a resource workflow continues-as-new */
+  windowsPerRun?: number;
+}
+
+/**
+ * The input of `syncSource`, documented plain JSON: the dlt rest_api config (secrets as
+ * `{"$secret": "name"}` references), the dataset (Postgres schema) and source params.
+ */
+export interface SyncSourceInput {
+  source: unknown;
+  dataset: string;
+  params?: Record<string, string>;
+  options?: SyncOptions;
+}
+
+export interface ResourceResult {
+  rows: number;
+  pages: number;
+}
+
+export interface SyncSourceOutput {
+  syncId: string;
+  resources: Record<string, ResourceResult>;
+}
+
+export interface SyncResourceInput {
+  dataset: string;
+  syncId: string;
+  client: ClientPlan;
+  resource: ResourcePlan;
+  options: Required<SyncOptions>;
+  /** windows run by earlier runs of this workflow (continue-as-new) */
+  windowsDone?: number;
+}
+
+export interface ResourceProgress {
+  resource: string;
+  pages: number;
+  rows: number;
+  done: boolean;
+}
+
+export const DEFAULT_OPTIONS: Required<SyncOptions> = { windowPages: 500, windowSeconds: 20, windowsPerRun: 100 };

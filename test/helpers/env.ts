@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import knex, { type Knex } from 'knex';
+import { createSyncWorker } from '../../src/worker';
+import type { SecretResolver } from '../../src/activities/secrets';
+
+/** Quiet SDK logs in tests: warnings and errors only. */
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed by another file in this process
+  }
+}
+
+function need(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is unset: integration tests run through jest's global setup (npm test)`);
+  return v;
+}
+
+/** A throwaway database of its own on the run's Postgres server. */
+export async function createTestDatabase(): Promise<{ url: string; db: Knex; drop(): Promise<void> }> {
+  const serverUrl = need('REST_SYNC_TEST_PG_URL');
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const admin = knex({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
+  await admin.raw(`CREATE DATABASE ${name}`);
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const db = knex({ client: 'pg', connection: url, pool: { min: 0, max: 4 } });
+  return {
+    url,
+    db,
+    drop: async () => {
+      await db.destroy();
+      await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.destroy();
+    },
+  };
+}
+
+export interface TestTemporal {
+  client: Client;
+  taskQueue: string;
+  /** a worker on this file's task queue; run workflows with `worker.runUntil(...)` */
+  startWorker(opts: { databaseUrl: string; secrets?: SecretResolver }): Promise<Awaited<ReturnType<typeof createSyncWorker>>>;
+  close(): Promise<void>;
+}
+
+/** A client and workers on the run's dev server, on a task queue of this test file's own. */
+export async function connectTestTemporal(): Promise<TestTemporal> {
+  quietRuntime();
+  const address = need('REST_SYNC_TEST_TEMPORAL');
+  const connection = await Connection.connect({ address });
+  const native = await NativeConnection.connect({ address });
+  const taskQueue = `test-${randomBytes(4).toString('hex')}`;
+  const code = readFileSync(need('REST_SYNC_TEST_BUNDLE'), 'utf8');
+  return {
+    client: new Client({ connection }),
+    taskQueue,
+    startWorker: (opts) =>
+      createSyncWorker({ connection: native, taskQueue, databaseUrl: opts.databaseUrl, workflowBundle: { code }, secrets: opts.secrets }),
+    close: async () => {
+      await native.close();
+      await connection.close();
+    },
+  };
+}
+
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A workflow's history as text with every payload decoded, to search it for values. */
+export async function historyText(client: Client, workflowId: string): Promise<string> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return JSON.stringify(history, (_k, v) => {
+    if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+    if (v && v.type === 'Buffer' && Array.isArray(v.data)) return Buffer.from(v.data).toString('utf8');
+    return v;
+  });
+}
