@@ -103,7 +103,7 @@ export interface IncrementalSpec {
 
 /** A placeholder whose value comes from the parent resource's records. */
 export interface ParentField {
-  /** the placeholder as written in the config, e.g. `{project}` or `{resources.issues.number}` */
+  /** the placeholder name as it stands in braces in the planned path/params, e.g. `project` or `parent_id` */
   placeholder: string;
   /** where it appears: path, query param name, or json body */
   location: 'path' | 'params' | 'json';

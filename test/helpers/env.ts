@@ -80,7 +80,8 @@ export function uniqueId(prefix: string): string {
 /** A workflow's history as text with every payload decoded, to search it for values. */
 export async function historyText(client: Client, workflowId: string): Promise<string> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  return JSON.stringify(history, (_k, v) => {
+  return JSON.stringify(history, (k, v) => {
+    if (k === 'data' && typeof v === 'string') return Buffer.from(v, 'base64').toString('utf8');
     if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
     if (v && v.type === 'Buffer' && Array.isArray(v.data)) return Buffer.from(v.data).toString('utf8');
     return v;

@@ -187,7 +187,8 @@ describe('offset', () => {
   });
 
   test.each([
-    ['short pages do not stop, the empty page does', [7, 7, 3, 0, 9], [0, 10, 20, 30]],
+    ['short pages do not stop, the empty page does; the offset moves by what was received', [7, 7, 3, 0, 9], [0, 7, 14, 17]],
+    ['full pages move the offset by the limit', [10, 10, 0], [0, 10, 20]],
     ['an empty first page stops', [0, 5], [0]],
   ])('%s', (_name, sizes, offsets) => {
     const run = drive(createPaginator(offsetSpec()), sizes.map((n) => ({ body: {}, records: rows(n) })));

@@ -80,10 +80,12 @@ export interface OffsetOptions extends RangeRules {
 
 /**
  * The client says where to start (`offset`) and how many to return (`limit`); every request
- * carries both, and the next offset is `offset + limit`. The offset lives in the token.
+ * carries both. The next offset is `offset + <records received>`: APIs cap page sizes below the
+ * limit asked for, and stepping by `limit` (as dlt does) would skip the records between. The
+ * offset lives in the token.
  *
  * Handles e.g. `GET /items?offset=200&limit=100` → `{ "items": [...], "total": 1000 }`
- * (stops once `offset + limit >= total`, or at an empty page when there is no total).
+ * (stops once the next offset reaches the total, or at an empty page when there is no total).
  */
 export class OffsetPaginator implements Paginator<OffsetToken> {
   constructor(readonly opts: OffsetOptions) {}
@@ -101,7 +103,8 @@ export class OffsetPaginator implements Paginator<OffsetToken> {
 
   nextToken(page: PageResponse, token: OffsetToken): OffsetToken | null {
     const o = this.opts;
-    const next = nextInRange(page, token.offset, o.limit, 0, o.maximumOffset, o, 'offset');
+    const step = page.records.length > 0 ? page.records.length : o.limit;
+    const next = nextInRange(page, token.offset, step, 0, o.maximumOffset, o, 'offset');
     return next === null ? null : { offset: next };
   }
 }

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { describeError } from './cli/errors';
+import { formatResults, runCommand } from './cli/run';
+import { workerCommand } from './cli/worker';
+import { loadSourceFile } from './config/load';
+import { sourceJsonSchema } from './config/schema';
+import { planSource } from './plan/plan-source';
+import { describePlan } from './plan/describe';
+import { parseParams } from './cli/run';
+
+const program = new Command();
+let verbose = false;
+
+/** Runs a command; a failure prints one paragraph (the stack only with --verbose) and exits 1. */
+function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void) {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      console.error(`rest-sync: ${describeError(err)}`);
+      if (verbose && err instanceof Error) console.error(err.stack);
+      process.exit(1);
+    }
+  };
+}
+
+const collect = (v: string, acc: string[]) => [...acc, v];
+
+program.name('rest-sync').description('dlt rest_api configs synced into Postgres by durable Temporal workflows').option('--verbose', 'print stack traces');
+program.hook('preAction', (cmd) => {
+  verbose = !!cmd.opts().verbose;
+});
+
+program
+  .command('run <config>')
+  .description('sync a source config (JSON, JSON with comments, or a dlt Python config)')
+  .option('--dataset <name>', 'Postgres schema to load into (default: the config file name)')
+  .option('--param <key=value>', 'a source parameter for {placeholders}', collect, [])
+  .option('--json', 'print the result as JSON')
+  .option('--no-worker', 'do not run an in-process worker (use with TEMPORAL_ADDRESS)')
+  .action(
+    action(async (config: string, opts) => {
+      const log = (l: string) => console.error(l);
+      const out = await runCommand(config, opts, log);
+      if (opts.json) console.log(JSON.stringify({ workflowId: out.workflowId, resources: out.resources }));
+      else console.log(formatResults(out));
+    }),
+  );
+
+program
+  .command('worker')
+  .description('run a worker on the task queue (TEMPORAL_ADDRESS, DATABASE_URL)')
+  .option('--max-concurrent-activities <n>', 'activities at once', (v) => Number(v), 8)
+  .action(action((opts) => workerCommand(opts)));
+
+program
+  .command('validate <config>')
+  .description('check a config and print its plan: resources in order, parents, paginators')
+  .option('--param <key=value>', 'a source parameter', collect, [])
+  .action(
+    action((config: string, opts) => {
+      console.log(describePlan(planSource(loadSourceFile(config), parseParams(opts.param))));
+    }),
+  );
+
+program
+  .command('import <document>')
+  .description('convert a dlt config (Python, markdown, JSON with comments) into plain JSON')
+  .action(action((doc: string) => console.log(JSON.stringify(loadSourceFile(doc), null, 2))));
+
+program
+  .command('schema')
+  .description("print the config's JSON Schema, for editors")
+  .action(action(() => console.log(JSON.stringify(sourceJsonSchema(), null, 2))));
+
+program.parseAsync(process.argv);

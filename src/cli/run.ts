@@ -1,0 +1,75 @@
+import path from 'node:path';
+import { loadSourceFile } from '../config/load';
+import { planSource } from '../plan/plan-source';
+import { connectOrStartPostgres } from '../infra/postgres';
+import { createSyncWorker, DEFAULT_TASK_QUEUE } from '../worker';
+import { normalizeName } from '../activities/load/names';
+import type { SyncSourceInput, SyncSourceOutput } from '../workflows/types';
+import { connectTemporal } from './temporal';
+
+export interface RunOptions {
+  dataset?: string;
+  param: string[];
+  json?: boolean;
+  worker: boolean;
+}
+
+/** The folder where `run` keeps its embedded Postgres cluster, kept across runs. */
+export const EMBEDDED_PG_DIR = path.join('.rest-sync', 'postgres');
+
+/** `--param key=value` flags to an object. */
+export function parseParams(flags: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of flags) {
+    const eq = f.indexOf('=');
+    if (eq <= 0) throw new Error(`--param ${JSON.stringify(f)}: expected key=value`);
+    out[f.slice(0, eq)] = f.slice(eq + 1);
+  }
+  return out;
+}
+
+/** The dataset a config lands in by default: its file's base name, snake_case. */
+export function defaultDataset(configPath: string): string {
+  return normalizeName(path.basename(configPath).replace(/\.[^.]*$/, ''));
+}
+
+/**
+ * `rest-sync run`: validate locally, then sync through Temporal (a dev server of its own unless
+ * TEMPORAL_ADDRESS is set) with an in-process worker, into DATABASE_URL or the embedded server.
+ */
+export async function runCommand(configPath: string, opts: RunOptions, log: (l: string) => void): Promise<SyncSourceOutput & { workflowId: string }> {
+  const source = loadSourceFile(configPath);
+  const params = parseParams(opts.param);
+  planSource(source, params); // fail fast on a bad config, before any server starts
+  const dataset = opts.dataset ?? defaultDataset(configPath);
+  const pg = await connectOrStartPostgres(EMBEDDED_PG_DIR);
+  if (!process.env.DATABASE_URL) log(`embedded Postgres: data in ${EMBEDDED_PG_DIR}`);
+  const temporal = await connectTemporal().catch(async (e) => {
+    await pg.stop();
+    throw e;
+  });
+  const taskQueue = process.env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+  const workflowId = `sync:${dataset}`;
+  const input: SyncSourceInput = { source, dataset, params };
+  let worker: Awaited<ReturnType<typeof createSyncWorker>> | undefined;
+  try {
+    if (opts.worker) worker = await createSyncWorker({ connection: temporal.nativeConnection, databaseUrl: pg.url, taskQueue });
+    const handle = await temporal.client.workflow.start('syncSource', { taskQueue, workflowId, args: [input] });
+    log(`started ${workflowId} (run ${handle.firstExecutionRunId})`);
+    const result = (await (worker ? worker.worker.runUntil(handle.result()) : handle.result())) as SyncSourceOutput;
+    return { workflowId, ...result };
+  } finally {
+    await worker?.close();
+    await temporal.close();
+    await pg.stop();
+  }
+}
+
+/** The final table: rows and pages per resource. */
+export function formatResults(out: SyncSourceOutput): string {
+  const rows = Object.entries(out.resources);
+  const w = Math.max(8, ...rows.map(([n]) => n.length));
+  const lines = [`${'resource'.padEnd(w)}  ${'rows'.padStart(10)}  ${'pages'.padStart(7)}`];
+  for (const [name, r] of rows) lines.push(`${name.padEnd(w)}  ${String(r.rows).padStart(10)}  ${String(r.pages).padStart(7)}`);
+  return lines.join('\n');
+}

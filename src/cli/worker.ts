@@ -1,0 +1,23 @@
+import { NativeConnection } from '@temporalio/worker';
+import { createSyncWorker } from '../worker';
+
+/** `rest-sync worker`: a long-running worker; SIGINT/SIGTERM drain it (the SDK's default shutdown). */
+export async function workerCommand(opts: { maxConcurrentActivities: number }): Promise<void> {
+  const address = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) throw new Error('rest-sync worker needs DATABASE_URL (the Postgres the syncs load into)');
+  const connection = await NativeConnection.connect({ address });
+  const { worker, close } = await createSyncWorker({
+    connection,
+    databaseUrl,
+    namespace: process.env.TEMPORAL_NAMESPACE,
+    maxConcurrentActivities: opts.maxConcurrentActivities,
+  });
+  console.error(`rest-sync worker: ${address}, task queue ${worker.options.taskQueue}`);
+  try {
+    await worker.run();
+  } finally {
+    await close();
+    await connection.close();
+  }
+}

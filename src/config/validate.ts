@@ -1,0 +1,103 @@
+/**
+ * Validates imported config data against the dlt schema and reports every problem at once, each
+ * as `config.path: what is wrong (what is allowed)`, so a user fixes a config in one pass.
+ */
+import type { z } from 'zod';
+import { ConfigError } from '../errors';
+import { sourceConfigSchema, type SourceConfig } from './schema';
+
+type Issue = z.core.$ZodIssue & { input?: unknown };
+type Key = PropertyKey;
+interface Problem {
+  path: Key[];
+  text: string;
+}
+
+/** `resources[2].endpoint.paginator.type`; keys that are not identifiers are bracketed. */
+export function formatConfigPath(path: readonly Key[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(String(key))) out += `${out ? '.' : ''}${String(key)}`;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out || '(root)';
+}
+
+/** What a value is, in the words of a JSON user. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value === 'object' ? 'object' : typeof value;
+}
+
+const quoteAll = (values: readonly unknown[]) =>
+  values.filter((v) => v !== undefined && v !== null).map((v) => JSON.stringify(v)).join(' | ');
+
+/** True when a union branch failed only because the value had the wrong JSON type. */
+function isTypeMismatch(branch: Issue[]): boolean {
+  return branch.every(
+    (i) =>
+      i.path.length === 0 &&
+      (i.code === 'invalid_type' || (i.code === 'invalid_value' && typeof i.input !== typeof i.values[0])),
+  );
+}
+
+/** Text for a union none of whose branches accepted the value's JSON type. */
+function expectedOf(branches: Issue[][], input: unknown): string {
+  const wanted = branches.flat().map((i) =>
+    i.code === 'invalid_value' ? `one of ${quoteAll(i.values)}` : i.code === 'invalid_type' ? i.expected : 'a value',
+  );
+  return `expected ${[...new Set(wanted)].join(' or ')}, got ${kindOf(input)}`;
+}
+
+/** Expands one zod issue into problems with absolute paths; unions report their closest branch. */
+function problemsOf(issue: Issue, base: Key[]): Problem[] {
+  const path = [...base, ...issue.path];
+  switch (issue.code) {
+    case 'invalid_union': {
+      if (issue.errors.length === 0) {
+        const options = (issue as { options?: unknown[] }).options ?? [];
+        return [{ path, text: `expected one of ${quoteAll(options)}` }];
+      }
+      const branches = issue.errors as Issue[][];
+      if (issue.input === undefined) return [{ path, text: 'required' }];
+      const best = branches.find((b) => !isTypeMismatch(b)) ?? branches.find((b) => b.some((i) => i.code === 'invalid_value' && typeof i.input === 'string'));
+      if (best) return best.flatMap((i) => problemsOf(i, path));
+      return [{ path, text: expectedOf(branches, issue.input) }];
+    }
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({ path: [...path, key], text: `unknown key; ${issue.message}` }));
+    case 'invalid_type':
+      if (!('input' in issue) || issue.input === undefined) return [{ path, text: `required, expected ${issue.expected}` }];
+      return [{ path, text: `expected ${issue.expected}, got ${kindOf(issue.input)}` }];
+    case 'invalid_value':
+      return [{ path, text: `expected one of ${quoteAll(issue.values)}, got ${JSON.stringify(issue.input)}` }];
+    default:
+      return [{ path, text: issue.message }];
+  }
+}
+
+/** Every problem of a failed parse, deduplicated, as `path: text` lines. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): Problem[] {
+  const seen = new Set<string>();
+  return issues
+    .flatMap((i) => problemsOf(i as Issue, []))
+    .filter((p) => {
+      const line = `${formatConfigPath(p.path)}: ${p.text}`;
+      return seen.has(line) ? false : (seen.add(line), true);
+    });
+}
+
+/**
+ * Validates raw config data (from `importSourceText`) and returns it typed. Throws one ConfigError
+ * listing every problem; with a single problem its `configPath` names the place.
+ */
+export function parseSourceConfig(raw: unknown): SourceConfig {
+  const result = sourceConfigSchema.safeParse(raw, { reportInput: true });
+  if (result.success) return result.data;
+  const problems = describeIssues(result.error.issues);
+  if (problems.length === 1) throw new ConfigError(problems[0].text, formatConfigPath(problems[0].path));
+  const lines = problems.map((p) => `  - ${formatConfigPath(p.path)}: ${p.text}`);
+  throw new ConfigError(`the source config has ${problems.length} problems:\n${lines.join('\n')}`);
+}

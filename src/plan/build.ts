@@ -1,0 +1,74 @@
+/**
+ * From a validated dlt config and the `--param` source parameters to the SourcePlan the workflows
+ * run. Pure and deterministic (no clock, no randomness, no I/O), so workflow code may call it.
+ */
+import type { SourceConfig } from '../config/schema';
+import { ConfigError } from '../errors';
+import { clientOf, headersOf } from './client';
+import { fillParamRefs } from './config-params';
+import { columnList, columnsOf, incrementalOf, responseActionsOf, retryOf, writeDispositionOf } from './hints';
+import { mergeResources, type MergedResource } from './merge';
+import { exportFieldsByParent, orderResources } from './order';
+import { inheritPaginator } from './paginator';
+import { resolveRequest } from './parents';
+import type { ParentLink, ResourcePlan, SourcePlan } from './types';
+
+/** The parent link of a resolved resource; include_from_parent without a parent is an error. */
+function parentLinkOf(r: MergedResource, resolved: ReturnType<typeof resolveRequest>): ParentLink | undefined {
+  const include = r.config.include_from_parent ?? [];
+  if (resolved.parent === undefined) {
+    if (include.length > 0) {
+      throw new ConfigError(`resource "${r.name}" has no parent to include fields from`, `resources[${r.index}].include_from_parent`);
+    }
+    return undefined;
+  }
+  return { resource: resolved.parent, fields: resolved.fields, includeFromParent: [...include] };
+}
+
+/** One resource's plan, before export fields (which depend on its children) are known. */
+function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, config: SourceConfig, params: Record<string, string>): ResourcePlan {
+  const e = r.endpoint;
+  const resolved = resolveRequest(r, all, params);
+  const parent = parentLinkOf(r, resolved);
+  const incremental = incrementalOf(e.incremental, resolved.incrementalParam);
+  return {
+    name: r.name,
+    table: r.config.table_name ?? r.name,
+    method: (e.method ?? 'GET').toUpperCase() as ResourcePlan['method'],
+    path: resolved.path,
+    params: resolved.params,
+    ...(resolved.json !== undefined ? { json: resolved.json } : {}),
+    headers: headersOf(e.headers),
+    ...(e.data_selector != null ? { dataSelector: Array.isArray(e.data_selector) ? [...e.data_selector] : e.data_selector } : {}),
+    ...inheritPaginator(e.paginator, r.ownPaginator, config.client.paginator),
+    primaryKey: columnList(r.config.primary_key),
+    mergeKey: columnList(r.config.merge_key),
+    writeDisposition: writeDispositionOf(r.config.write_disposition),
+    ...(parent ? { parent } : {}),
+    retry: retryOf(e.error_handler),
+    responseActions: responseActionsOf(e.response_actions),
+    ...(incremental ? { incremental } : {}),
+    selected: r.config.selected ?? true,
+    exportFields: [],
+    columns: columnsOf(r.config.columns),
+    ...(r.config.max_table_nesting !== undefined ? { maxTableNesting: r.config.max_table_nesting } : {}),
+  };
+}
+
+/**
+ * Builds the plan: defaults merged as dlt merges them, placeholders substituted or turned into
+ * parent links, resources in dependency order with the fields each parent must export.
+ */
+export function buildPlan(config: SourceConfig, params: Record<string, string>): SourcePlan {
+  const filled = fillParamRefs(config, params);
+  const client = clientOf(filled);
+  const merged = mergeResources(filled);
+  const byName = new Map(merged.map((r) => [r.name, r]));
+  const plans = merged.map((r) => resourcePlanOf(r, byName, filled, params));
+  const ordered = orderResources(plans.map((p) => ({ name: p.name, parent: p.parent?.resource, plan: p })));
+  const exports = exportFieldsByParent(plans);
+  return {
+    client,
+    resources: ordered.map(({ plan }) => ({ ...plan, exportFields: exports.get(plan.name) ?? [] })),
+  };
+}

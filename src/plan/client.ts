@@ -1,0 +1,65 @@
+/**
+ * The client part of the plan: base URL, headers, auth and timeout. Secrets stay `{ $secret }`
+ * references; only activities resolve them. Pure.
+ */
+import type { AuthConfig, SourceConfig } from '../config/schema';
+import { ConfigError } from '../errors';
+import { textOf } from './config-params';
+import type { AuthSpec, ClientPlan, Json, MaybeSecret } from './types';
+
+/** Request timeout when the config sets none: long enough for slow APIs, short enough to retry. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+type SecretText = string | { $secret: string } | { $param: string };
+
+/** A value that may be a secret; `$param`s are already filled by then. */
+function secret(value: SecretText): MaybeSecret {
+  return typeof value === 'object' && '$secret' in value ? { $secret: value.$secret } : textOf(value as string);
+}
+
+/** Header values keep their secret references. */
+export function headersOf(headers: Record<string, SecretText> | undefined): Record<string, MaybeSecret> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, secret(v)]));
+}
+
+/** dlt auth config to AuthSpec; `basic` is `http_basic`, api_key location `param` is `query`. */
+export function authOf(auth: AuthConfig | null | undefined): AuthSpec {
+  if (!auth) return { type: 'none' };
+  switch (auth.type) {
+    case undefined:
+    case 'bearer':
+      return { type: 'bearer', token: secret(auth.token) };
+    case 'api_key':
+      return {
+        type: 'api_key',
+        name: auth.name !== undefined ? textOf(auth.name) : 'Authorization',
+        apiKey: secret(auth.api_key),
+        location: auth.location === 'param' ? 'query' : (auth.location ?? 'header'),
+      };
+    case 'http_basic':
+    case 'basic':
+      return { type: 'http_basic', username: secret(auth.username), password: secret(auth.password) };
+    case 'oauth2_client_credentials':
+      return {
+        type: 'oauth2_client_credentials',
+        accessTokenUrl: textOf(auth.access_token_url),
+        clientId: secret(auth.client_id),
+        clientSecret: secret(auth.client_secret),
+        ...(auth.access_token_request_data ? { accessTokenRequestData: auth.access_token_request_data as Record<string, Json> } : {}),
+        ...(auth.default_token_expiration !== undefined ? { defaultTokenExpiration: auth.default_token_expiration } : {}),
+      };
+  }
+}
+
+/** The client plan; a missing or empty base_url is a ConfigError. */
+export function clientOf(config: SourceConfig): ClientPlan {
+  const client = config.client as Partial<SourceConfig['client']> | undefined;
+  const baseUrl = client?.base_url !== undefined ? textOf(client.base_url).trim() : '';
+  if (baseUrl === '') throw new ConfigError('base_url is required: the URL every resource path is relative to', 'client.base_url');
+  return {
+    baseUrl,
+    headers: headersOf(client?.headers),
+    auth: authOf(client?.auth),
+    timeoutMs: client?.timeout !== undefined ? Math.round(client.timeout * 1000) : DEFAULT_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * Resource hints that are straight mappings: write disposition, keys, retry, response actions,
+ * incremental and column types (dlt data types to Postgres). Pure.
+ */
+import type { ColumnsConfig, EndpointConfig, ResourceConfig } from '../config/schema';
+import type { IncrementalParam } from './parents';
+import type { IncrementalSpec, Json, ResponseAction, RetrySpec, WriteDisposition } from './types';
+
+/** Retry when the config says nothing: 3 attempts, doubling from one second. */
+export const DEFAULT_RETRY: RetrySpec = { maximumAttempts: 3, backoffCoefficient: 2, initialIntervalMs: 1000 };
+
+/** `error_handler` (seed dialect): max_retries counts retries, Temporal counts attempts. */
+export function retryOf(handler: EndpointConfig['error_handler']): RetrySpec {
+  if (!handler) return { ...DEFAULT_RETRY };
+  return {
+    ...DEFAULT_RETRY,
+    ...(handler.max_retries !== undefined ? { maximumAttempts: handler.max_retries + 1 } : {}),
+    ...(handler.backoff_factor !== undefined ? { backoffCoefficient: handler.backoff_factor } : {}),
+    ...(handler.retry_on_status_codes ? { retryOnStatusCodes: [...handler.retry_on_status_codes] } : {}),
+  };
+}
+
+/** `"merge"` or `{disposition: "merge", strategy}`; dlt's default is append. */
+export function writeDispositionOf(wd: ResourceConfig['write_disposition']): WriteDisposition {
+  if (wd === undefined) return 'append';
+  return typeof wd === 'string' ? wd : wd.disposition;
+}
+
+/** `"id"` or `["a", "b"]` as a list. */
+export function columnList(names: string | string[] | undefined): string[] {
+  if (names === undefined) return [];
+  return typeof names === 'string' ? [names] : [...names];
+}
+
+export function responseActionsOf(actions: EndpointConfig['response_actions']): ResponseAction[] {
+  return (actions ?? []).map((a) => ({
+    ...(a.status_code !== undefined ? { statusCode: Number(a.status_code) } : {}),
+    ...(a.content !== undefined ? { content: a.content } : {}),
+    action: a.action,
+  }));
+}
+
+/** endpoint.incremental, or dlt's incremental param binding (its param is the start param). */
+export function incrementalOf(config: EndpointConfig['incremental'], param: IncrementalParam | undefined): IncrementalSpec | undefined {
+  const source = config ?? param;
+  if (!source) return undefined;
+  const spec: IncrementalSpec = {
+    cursorPath: source.cursor_path,
+    initialValue: source.initial_value as Json | undefined,
+    endValue: source.end_value as Json | undefined,
+    startParam: config ? config.start_param : param?.param,
+    endParam: config?.end_param,
+    convert: source.convert,
+  };
+  return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as unknown as IncrementalSpec;
+}
+
+type ColumnHint = { data_type?: string; precision?: number; scale?: number; timezone?: boolean };
+
+/** The Postgres type of a dlt column hint, or undefined when the hint sets no data type. */
+function postgresType(h: ColumnHint): string | undefined {
+  switch (h.data_type) {
+    case undefined:
+      return undefined;
+    case 'text':
+      return h.precision ? `varchar(${h.precision})` : 'text';
+    case 'double':
+      return 'double precision';
+    case 'bool':
+      return 'boolean';
+    case 'timestamp':
+      return h.timezone === false ? 'timestamp' : 'timestamptz';
+    case 'decimal':
+      return h.precision ? `numeric(${h.precision},${h.scale ?? 0})` : 'numeric';
+    case 'wei':
+      return 'numeric';
+    case 'binary':
+      return 'bytea';
+    case 'json':
+    case 'complex':
+      return 'jsonb';
+    case 'time':
+      return h.timezone ? 'timetz' : 'time';
+    default:
+      return h.data_type;
+  }
+}
+
+/** `columns` hints (dict or list form) as column name -> Postgres type; untyped hints are skipped. */
+export function columnsOf(columns: ColumnsConfig | undefined): Record<string, string> {
+  const entries: Array<[string, ColumnHint]> = Array.isArray(columns)
+    ? columns.map((c) => [c.name, c as ColumnHint])
+    : Object.entries(columns ?? {}).map(([k, v]) => [k, v as ColumnHint]);
+  const out: Record<string, string> = {};
+  for (const [name, hint] of entries) {
+    const type = postgresType(hint);
+    if (type) out[name] = type;
+  }
+  return out;
+}

@@ -1,0 +1,83 @@
+/**
+ * Finds placeholders in config strings: dlt's `{name}` / `{resources.parent.field}` /
+ * `{incremental.start_value}`, and Airbyte-style `{{ stream_partition['parent_id'] }}`,
+ * `{{ stream_slice.parent_id }}` and `{{ config['name'] }}` that converted configs carry.
+ * Braces around anything else stay literal text. Pure.
+ */
+import type { Json } from './types';
+
+export interface Placeholder {
+  /** the text as written, braces included */
+  raw: string;
+  /** the simple name: `project`, `parent_id`, `resources.issues.number` */
+  name: string;
+  /** `config` for Airbyte `{{ config[...] }}` (a source param); `partition` for stream partition/slice */
+  kind: 'format' | 'partition' | 'config';
+  start: number;
+  end: number;
+}
+
+const FORMAT_NAME = /^[A-Za-z_]\w*(?:\.[\w-]+)*$/;
+const QUOTED = String.raw`\[\s*['"](\w+)['"]\s*\]`;
+const PARTITION = new RegExp(String.raw`^(?:stream_partition|stream_slice)(?:${QUOTED}|\.get\(\s*['"](\w+)['"][^)]*\)|\.(\w+))$`);
+const CONFIG = new RegExp(String.raw`^config(?:${QUOTED}|\.(\w+))$`);
+
+/** The Airbyte `{{ expr }}` at `start`, if it is one of the understood forms. */
+function templateAt(s: string, start: number): Placeholder | undefined {
+  const close = s.indexOf('}}', start + 2);
+  if (close < 0) return undefined;
+  const expr = s.slice(start + 2, close).trim();
+  const raw = s.slice(start, close + 2);
+  const partition = PARTITION.exec(expr);
+  if (partition) return { raw, name: partition[1] ?? partition[2] ?? partition[3], kind: 'partition', start, end: close + 2 };
+  const config = CONFIG.exec(expr);
+  if (config) return { raw, name: config[1] ?? config[2], kind: 'config', start, end: close + 2 };
+  return undefined;
+}
+
+/** The dlt `{name}` at `start`, if its content is a placeholder name. */
+function formatAt(s: string, start: number): Placeholder | undefined {
+  const close = s.indexOf('}', start + 1);
+  if (close < 0) return undefined;
+  const name = s.slice(start + 1, close).trim();
+  return FORMAT_NAME.test(name) ? { raw: s.slice(start, close + 1), name, kind: 'format', start, end: close + 1 } : undefined;
+}
+
+/** Every placeholder in `s`, left to right. */
+export function findPlaceholders(s: string): Placeholder[] {
+  const out: Placeholder[] = [];
+  for (let i = s.indexOf('{'); i >= 0; i = s.indexOf('{', i)) {
+    const found = s.startsWith('{{', i) ? templateAt(s, i) : formatAt(s, i);
+    if (found) out.push(found);
+    i = found ? found.end : i + 1;
+  }
+  return out;
+}
+
+/** Rewrites each placeholder with `fn`'s text (return `p.raw` to keep it). */
+export function replacePlaceholders(s: string, fn: (p: Placeholder) => string): string {
+  let out = '';
+  let at = 0;
+  for (const p of findPlaceholders(s)) {
+    out += s.slice(at, p.start) + fn(p);
+    at = p.end;
+  }
+  return out + s.slice(at);
+}
+
+/** The path segment just before the one holding the placeholder: `projects` in `/projects/{id}/env`. */
+export function segmentBefore(path: string, p: Placeholder): string | undefined {
+  const before = path.slice(0, p.start);
+  const segments = before.split('/');
+  return segments.length >= 2 ? segments[segments.length - 2] : undefined;
+}
+
+/** Applies `fn` to every string inside a JSON value (keys untouched), keeping the shape. */
+export function mapJsonStrings(value: Json, fn: (s: string) => Json): Json {
+  if (typeof value === 'string') return fn(value);
+  if (Array.isArray(value)) return value.map((v) => mapJsonStrings(v, fn));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapJsonStrings(v, fn)]));
+  }
+  return value;
+}

@@ -1,0 +1,136 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { importSourceText } from '../../src/config/import';
+import { sourceJsonSchema } from '../../src/config/schema';
+import { formatConfigPath, parseSourceConfig } from '../../src/config/validate';
+import { ConfigError } from '../../src/errors';
+
+const SEEDS = path.join(__dirname, '../fixtures/seeds');
+
+/** A small valid config; `edit` mutates a copy to make it invalid. */
+function config(edit: (c: any) => void = () => undefined): unknown {
+  const c = {
+    client: { base_url: 'https://api.example.com', auth: { type: 'bearer', token: { $secret: 'tok' } } },
+    resource_defaults: { primary_key: 'id', endpoint: { params: { per_page: 50 } } },
+    resources: [
+      'users',
+      { name: 'orgs', endpoint: { path: '/orgs', paginator: 'json_link' } },
+      { name: 'repos', endpoint: { path: '/orgs/{org}/repos', data_selector: 'items', paginator: { type: 'offset', limit: 10 } } },
+    ],
+  };
+  edit(c);
+  return c;
+}
+
+function errorOf(raw: unknown): ConfigError {
+  try {
+    parseSourceConfig(raw);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseSourceConfig accepts', () => {
+  test.each(readdirSync(SEEDS).filter((f) => f.endsWith('.txt')))('seed %s as written', (file) => {
+    const raw = importSourceText(readFileSync(path.join(SEEDS, file), 'utf8'), file);
+    expect(() => parseSourceConfig(raw)).not.toThrow();
+  });
+
+  test.each([
+    ['the base config', () => undefined],
+    ['paginator shorthands', (c: any) => (c.client.paginator = 'header_link')],
+    ['page_number shorthand', (c: any) => (c.resources[1].endpoint.paginator = 'page_number')],
+    ['auth alias basic', (c: any) => (c.client.auth = { type: 'basic', username: 'u', password: { $secret: 'p' } })],
+    ['bearer without a type', (c: any) => (c.client.auth = { token: 'x' })],
+    ['api_key with defaults', (c: any) => (c.client.auth = { type: 'api_key', api_key: 'k' })],
+    ['oauth2', (c: any) => (c.client.auth = { type: 'oauth2_client_credentials', access_token_url: 'https://a/t', client_id: 'i', client_secret: { $secret: 's' } })],
+    ['write_disposition dict', (c: any) => (c.resources[1].write_disposition = { disposition: 'merge', strategy: 'upsert' })],
+    ['resolve params', (c: any) => (c.resources[2].endpoint.params = { org: { type: 'resolve', resource: 'orgs', field: 'login' } })],
+    ['incremental', (c: any) => (c.resources[1].endpoint.incremental = { cursor_path: 'updated_at', initial_value: '2024-01-01', start_param: 'since' })],
+    ['response_actions', (c: any) => (c.resources[1].endpoint.response_actions = [{ status_code: 404, action: 'ignore' }, { content: 'not found', action: 'ignore' }])],
+    ['column hints', (c: any) => (c.resources[1].columns = { id: { data_type: 'bigint', nullable: false } })],
+    ['accepted and ignored keys', (c: any) => Object.assign(c.resources[1], { processing_steps: [{ filter: 'x' }], parallelized: true })],
+    ['client timeout and session', (c: any) => Object.assign(c.client, { timeout: 30, session: {} })],
+    ['$schema for editors', (c: any) => (c.$schema = './rest-sync.schema.json')],
+    ['dlt.config params', (c: any) => (c.client.base_url = { $param: 'base_url' })],
+  ])('%s', (_name, edit) => {
+    expect(() => parseSourceConfig(config(edit))).not.toThrow();
+  });
+});
+
+describe('parseSourceConfig rejects, naming the config path and what is allowed', () => {
+  test.each([
+    [
+      'bad paginator type',
+      (c: any) => (c.resources[2].endpoint.paginator = { type: 'pages', limit: 1 }),
+      'resources[2].endpoint.paginator.type: expected one of "auto" | "single_page" | "json_link" | "json_response" | "header_link" | "cursor" | "offset" | "page_number"',
+    ],
+    [
+      'bad paginator shorthand',
+      (c: any) => (c.resources[1].endpoint.paginator = 'offset'),
+      'resources[1].endpoint.paginator: expected one of "auto" | "single_page" | "json_link" | "json_response" | "header_link" | "cursor" | "page_number", got "offset"',
+    ],
+    ['offset without limit', (c: any) => delete c.resources[2].endpoint.paginator.limit, 'resources[2].endpoint.paginator.limit: required, expected number'],
+    ['missing base_url', (c: any) => delete c.client.base_url, 'client.base_url: required'],
+    ['missing client', (c: any) => delete c.client, 'client: required, expected object'],
+    ['unknown endpoint key', (c: any) => (c.resources[1].endpoint.pagination = 'auto'), 'resources[1].endpoint.pagination: unknown key; allowed keys: path, method, params, json, headers, paginator, data_selector'],
+    ['unknown resource key', (c: any) => (c.resources[2].primary_keys = 'id'), 'resources[2].primary_keys: unknown key; allowed keys: name, include_from_parent'],
+    ['unknown top-level key', (c: any) => (c.resource_default = {}), 'resource_default: unknown key; allowed keys: $schema, client, resource_defaults, resources'],
+    ['bad auth type', (c: any) => (c.client.auth = { type: 'digest', token: 'x' }), 'client.auth.type: expected one of "bearer" | "api_key" | "http_basic" | "basic" | "oauth2_client_credentials"'],
+    ['bad api_key location', (c: any) => (c.client.auth = { type: 'api_key', api_key: 'k', location: 'body' }), 'client.auth.location: expected one of "header" | "query" | "param" | "cookie", got "body"'],
+    ['bad write_disposition', (c: any) => (c.resources[1].write_disposition = 'upsert'), 'resources[1].write_disposition: expected one of "append" | "replace" | "merge", got "upsert"'],
+    ['resource of a wrong type', (c: any) => (c.resources[0] = 42), 'resources[0]: expected string or object, got number'],
+    ['endpoint path of a wrong type', (c: any) => (c.resources[1].endpoint.path = 5), 'resources[1].endpoint.path: expected string'],
+    ['resource without a name', (c: any) => delete c.resources[1].name, 'resources[1].name: required, expected string'],
+    ['empty resources', (c: any) => (c.resources = []), 'resources: '],
+    ['secret with a typo', (c: any) => (c.client.auth.token = { $secrets: 'tok' }), 'client.auth.token.$secrets: unknown key; allowed keys: $secret'],
+    ['header key with dashes', (c: any) => (c.client.headers = { 'X-Api-Key': 5 }), 'client.headers["X-Api-Key"]: expected string'],
+    ['incomplete resolve param', (c: any) => (c.resources[2].endpoint.params = { org: { type: 'resolve', resource: 'orgs' } }), 'resources[2].endpoint.params.org.field: required'],
+    ['paginator that cannot stop', (c: any) => Object.assign(c.resources[2].endpoint.paginator, { total_path: null, stop_after_empty_page: false }), 'resources[2].endpoint.paginator.total_path: no way to stop'],
+    ['response action with no condition', (c: any) => (c.resources[1].endpoint.response_actions = [{ action: 'ignore' }]), 'resources[1].endpoint.response_actions[0]: set status_code, content or both'],
+  ])('%s', (_name, edit, expected) => {
+    const error = errorOf(config(edit));
+    expect(error.message).toContain(expected);
+  });
+
+  test('every problem is listed in one error', () => {
+    const error = errorOf(
+      config((c) => {
+        delete c.client.base_url;
+        c.resources[2].endpoint.paginator.type = 'pages';
+        c.resources[1].tabel_name = 'x';
+      }),
+    );
+    expect(error.message).toContain('3 problems');
+    expect(error.message).toContain('  - client.base_url: required');
+    expect(error.message).toContain('  - resources[2].endpoint.paginator.type: expected one of');
+    expect(error.message).toContain('  - resources[1].tabel_name: unknown key');
+    expect(error.configPath).toBeUndefined();
+  });
+
+  test('a single problem sets configPath', () => {
+    expect(errorOf(config((c) => delete c.client.base_url)).configPath).toBe('client.base_url');
+  });
+});
+
+describe('formatConfigPath', () => {
+  test.each([
+    [['resources', 2, 'endpoint', 'paginator', 'type'], 'resources[2].endpoint.paginator.type'],
+    [['client', 'headers', 'X-Key'], 'client.headers["X-Key"]'],
+    [[], '(root)'],
+  ])('%p -> %s', (p, expected) => {
+    expect(formatConfigPath(p)).toBe(expected);
+  });
+});
+
+describe('sourceJsonSchema', () => {
+  test('describes the config for editors', () => {
+    const schema = sourceJsonSchema() as { type: string; properties: Record<string, unknown>; required: string[] };
+    expect(schema.type).toBe('object');
+    expect(Object.keys(schema.properties)).toEqual(['$schema', 'client', 'resource_defaults', 'resources']);
+    expect(schema.required).toEqual(['client', 'resources']);
+    expect(() => JSON.stringify(schema)).not.toThrow();
+  });
+});
