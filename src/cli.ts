@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { describeError } from './cli/errors';
+import { installLogger } from './cli/logging';
 import { formatResults, runCommand } from './cli/run';
 import { workerCommand } from './cli/worker';
 import { loadSourceFile } from './config/load';
@@ -27,9 +28,14 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void) {
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 
-program.name('rest-sync').description('dlt rest_api configs synced into Postgres by durable Temporal workflows').option('--verbose', 'print stack traces');
+program
+  .name('rest-sync')
+  .description('dlt rest_api configs synced into Postgres by durable Temporal workflows')
+  .option('--verbose', 'print stack traces and info logs')
+  .option('--log-format <format>', 'text or json', 'text');
 program.hook('preAction', (cmd) => {
   verbose = !!cmd.opts().verbose;
+  installLogger({ verbose, format: cmd.opts().logFormat });
 });
 
 program

@@ -53,7 +53,7 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
   const started = Date.now();
   let pagesNow = 0;
   let shape: TableShape | undefined = await readShape(deps.db, schema, target);
-  const beat = setInterval(() => ctx.heartbeat({ pages: state.pages }), 2000);
+  const beat = setInterval(() => ctx.heartbeat({ pages: state.pages }), 1000);
   const within = () => pagesNow < input.maxPages && Date.now() - started < input.maxSeconds * 1000;
   const where = (pos?: Position) =>
     `resource "${resource.name}" page ${state.pages + 1}` +

@@ -12,6 +12,8 @@ export async function workerCommand(opts: { maxConcurrentActivities: number }): 
     databaseUrl,
     namespace: process.env.TEMPORAL_NAMESPACE,
     maxConcurrentActivities: opts.maxConcurrentActivities,
+    // a prebuilt bundle (see `bundleWorkflowCode`) saves the bundling at every start
+    workflowBundle: process.env.REST_SYNC_WORKFLOW_BUNDLE ? { codePath: process.env.REST_SYNC_WORKFLOW_BUNDLE } : undefined,
   });
   console.error(`rest-sync worker: ${address}, task queue ${worker.options.taskQueue}`);
   try {

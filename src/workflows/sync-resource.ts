@@ -2,16 +2,16 @@ import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo }
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_CODES } from '../errors';
 import type { RetrySpec } from '../plan/types';
-import type { ResourceProgress, ResourceResult, SyncResourceInput } from './types';
+import type { ResourceProgress, ResourceResult, SyncOptions, SyncResourceInput } from './types';
 
 export const resourceProgressQuery = defineQuery<ResourceProgress>('progress');
 
 /** Activity options of one resource: its retry policy (error_handler) and timeouts that fit a window. */
-function activityOptions(retry: RetrySpec, windowSeconds: number) {
+function activityOptions(retry: RetrySpec, options: Required<SyncOptions>) {
   return {
-    startToCloseTimeout: `${Math.max(windowSeconds * 3, 300)} seconds`,
-    // activities heartbeat every 2 s, so a crashed worker's window is retried within seconds
-    heartbeatTimeout: '15 seconds',
+    startToCloseTimeout: `${Math.max(options.windowSeconds * 3, 300)} seconds`,
+    // activities heartbeat every second, so a crashed worker's window is retried within seconds
+    heartbeatTimeout: `${options.heartbeatSeconds} seconds`,
     retry: {
       maximumAttempts: retry.maximumAttempts,
       backoffCoefficient: retry.backoffCoefficient,
@@ -32,7 +32,7 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
   const { resource, options } = input;
   let progress: ResourceProgress = { resource: resource.name, pages: 0, rows: 0, done: false };
   setHandler(resourceProgressQuery, () => progress);
-  const opts = activityOptions(resource.retry, options.windowSeconds);
+  const opts = activityOptions(resource.retry, options);
   const acts = proxyActivities<Activities>(opts);
   let windows = 0;
   for (;;) {

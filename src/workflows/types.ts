@@ -8,6 +8,8 @@ export interface SyncOptions {
   windowSeconds?: number;
   /** windows before a resource workflow continues-as-new */
   windowsPerRun?: number;
+  /** a window whose worker stops heartbeating for this long is retried elsewhere */
+  heartbeatSeconds?: number;
 }
 
 /**
@@ -48,4 +50,4 @@ export interface ResourceProgress {
   done: boolean;
 }
 
-export const DEFAULT_OPTIONS: Required<SyncOptions> = { windowPages: 500, windowSeconds: 20, windowsPerRun: 100 };
+export const DEFAULT_OPTIONS: Required<SyncOptions> = { windowPages: 500, windowSeconds: 20, windowsPerRun: 100, heartbeatSeconds: 15 };

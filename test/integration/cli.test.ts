@@ -1,0 +1,89 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { importSourceText } from '../../src/config/import';
+import { SEED_000, startSeed000 } from '../../src/demo/mocks/seed-000';
+import type { MockServer } from '../../src/demo/mocks/server';
+import { createTestDatabase, uniqueId } from '../helpers/env';
+import { runCli } from '../helpers/cli';
+
+const SEED = path.join(__dirname, '..', 'fixtures', 'seeds', '000_8f3139a47463b4a5.txt');
+
+/** The CLI contract: `rest-sync run <config.json> [--dataset] [--param k=v]... [--json]`, exit codes, messages. */
+describe('rest-sync CLI', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let api: MockServer;
+  let dir: string;
+  let configPath: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    [database, api] = await Promise.all([createTestDatabase(), startSeed000()]);
+    dir = mkdtempSync(path.join(os.tmpdir(), 'rest-sync-cli-'));
+    const source = importSourceText(readFileSync(SEED, 'utf8'), SEED) as Record<string, any>;
+    source.client.base_url = api.url;
+    configPath = path.join(dir, 'analytics-source.json');
+    writeFileSync(configPath, JSON.stringify(source, null, 2));
+    env = {
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: process.env.REST_SYNC_TEST_TEMPORAL!,
+      TEMPORAL_TASK_QUEUE: uniqueId('cli'),
+      API_KEY: SEED_000.token,
+    };
+  });
+  afterAll(async () => {
+    await api?.close();
+    await database?.drop();
+  });
+
+  test('run --json syncs into the dataset named after the config file and prints counts', async () => {
+    const r = await runCli(['run', configPath, '--param', `account_id=${SEED_000.accountId}`, '--json'], env, dir);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.workflowId).toBe('sync:analytics_source');
+    expect(out.resources.runs).toEqual({ rows: SEED_000.counts.runs, pages: Math.ceil(SEED_000.counts.runs / SEED_000.pageCap) + 1 });
+    const n = await database.db.raw('SELECT count(*)::int AS n FROM analytics_source.runs');
+    expect(n.rows[0].n).toBe(SEED_000.counts.runs);
+  });
+
+  test('run without TEMPORAL_ADDRESS starts its own dev server', async () => {
+    const r = await runCli(['run', configPath, '--param', `account_id=${SEED_000.accountId}`, '--dataset', 'own_server'], { ...env, TEMPORAL_ADDRESS: '' }, dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/runs\s+253\s+10/);
+    const n = await database.db.raw('SELECT count(*)::int AS n FROM own_server.users');
+    expect(n.rows[0].n).toBe(SEED_000.counts.users);
+  });
+
+  test.each([
+    ['a missing source param', ['--param', 'wrong=1'], {}, /account_id/],
+    ['a missing secret', ['--param', `account_id=${SEED_000.accountId}`], { API_KEY: '' }, /secret "api_key" is not set.*API_KEY/],
+  ])('%s fails with exit 1 and one clear paragraph', async (_name, extra, envOver, message) => {
+    const r = await runCli(['run', configPath, '--dataset', uniqueId('bad').replace('-', '_'), ...(extra as string[])], { ...env, ...(envOver as object) }, dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message as RegExp);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stderr).not.toContain(SEED_000.token);
+  });
+
+  test('a malformed config names the config path and the allowed values', async () => {
+    const bad = path.join(dir, 'bad.json');
+    const src = JSON.parse(readFileSync(configPath, 'utf8'));
+    src.resources[1].endpoint.paginator.type = 'offest';
+    writeFileSync(bad, JSON.stringify(src));
+    const r = await runCli(['run', bad], env, dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/resources\[1\]\.endpoint\.paginator/);
+    expect(r.stderr).toMatch(/offset/);
+  });
+
+  test('validate prints the plan; schema prints a JSON Schema', async () => {
+    const v = await runCli(['validate', configPath, '--param', 'account_id=1'], env, dir);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/runs/);
+    expect(v.stdout).toMatch(/offset/);
+    const s = await runCli(['schema'], env, dir);
+    expect(s.code).toBe(0);
+    expect(JSON.parse(s.stdout)).toHaveProperty('properties.resources');
+  });
+});
