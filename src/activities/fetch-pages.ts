@@ -9,7 +9,8 @@ import { createPaginator } from './paginators';
 import type { Paginator, RequestSpec } from './paginators/types';
 import { selectRecords } from './select';
 import { resolveDeep } from './secrets';
-import { claimState, readState, markDone, type StateRow } from './load/state';
+import { claimState, readState, markDone, startIncremental, type StateRow } from './load/state';
+import { applyIncremental, filterIncremental, type IncrementalWindow } from './incremental';
 import { commitPage } from './load/commit';
 import { evolveTable, readShape, type TableShape } from './load/tables';
 import { prepareRows } from './load/rows';
@@ -31,6 +32,8 @@ interface Position {
 interface Fetched {
   records: unknown[];
   next: Json | null;
+  /** incremental: the largest cursor value among the records kept */
+  max?: Json;
 }
 
 /**
@@ -46,9 +49,11 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
   const paginator = createPaginator(resource.paginator);
   const target = resource.writeDisposition === 'replace' ? stagingTable(resource.table) : resource.table;
   const initial: Json = resource.parent ? ({ p: null, t: null } as unknown as Json) : paginator.initialToken();
-  let state = await claimState(deps.db, schema, resource.name, syncId, initial, (trx) =>
-    resource.writeDisposition === 'replace' ? resetStaging(trx, schema, resource.table) : Promise.resolve(),
-  );
+  let state = await claimState(deps.db, schema, resource.name, syncId, initial, async (trx) => {
+    if (resource.writeDisposition === 'replace') await resetStaging(trx, schema, resource.table);
+    if (resource.incremental) await startIncremental(trx, schema, resource.name, resource.incremental.initialValue ?? null);
+  });
+  const incr = resource.incremental ? { start: state.startValue, end: resource.incremental.endValue ?? null } : undefined;
   const ctx = Context.current();
   const started = Date.now();
   let pagesNow = 0;
@@ -60,13 +65,13 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
     (pos?.partition ? ` (parent ${resource.parent!.resource} ${JSON.stringify(pos.partition.vals)})` : '');
   try {
     let pos = state.done ? undefined : await locate(deps, schema, input, state);
-    let pending = pos ? fetchAt(deps, input, paginator, pos, where(pos), ctx.cancellationSignal) : undefined;
+    let pending = pos ? fetchAt(deps, input, paginator, pos, where(pos), ctx.cancellationSignal, incr) : undefined;
     while (pos && pending) {
       const page = await pending;
       const here = pos;
       const nextPos = childOrRootNext(resource, here, page.next);
       // Overlap: start the following page's request before writing this one.
-      pending = nextPos && within() && pagesNow + 1 < input.maxPages ? fetchAt(deps, input, paginator, nextPos, where(nextPos), ctx.cancellationSignal) : undefined;
+      pending = nextPos && within() && pagesNow + 1 < input.maxPages ? fetchAt(deps, input, paginator, nextPos, where(nextPos), ctx.cancellationSignal, incr) : undefined;
       pending?.catch(() => undefined);
       const committed = await commit(deps, input, schema, target, shape, state, here, page, (s) => (shape = s));
       if (!committed) break; // another attempt moved the state: stop, the workflow asks again
@@ -76,10 +81,10 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
       if (state.done || !within()) break;
       if (!nextPos) {
         pos = await locate(deps, schema, input, state);
-        pending = pos ? fetchAt(deps, input, paginator, pos, where(pos), ctx.cancellationSignal) : undefined;
+        pending = pos ? fetchAt(deps, input, paginator, pos, where(pos), ctx.cancellationSignal, incr) : undefined;
       } else {
         pos = nextPos;
-        pending ??= fetchAt(deps, input, paginator, pos, where(pos), ctx.cancellationSignal);
+        pending ??= fetchAt(deps, input, paginator, pos, where(pos), ctx.cancellationSignal, incr);
       }
     }
   } catch (err) {
@@ -129,12 +134,14 @@ async function fetchAt(
   pos: Position,
   where: string,
   signal: AbortSignal,
+  incr?: IncrementalWindow,
 ): Promise<Fetched> {
   const { resource, client } = input;
   try {
     let req = baseRequest(resource, deps);
     req.headers = { ...(resolveDeep(client.headers as Json, deps.secrets) as Record<string, string>), ...req.headers };
     if (pos.partition) req = applyParent(req, resource.parent!, pos.partition.vals);
+    if (resource.incremental && incr) req = applyIncremental(req, resource.incremental, incr);
     req = paginator.applyToken(req, pos.token);
     req = await applyAuth(req, client.auth, deps.secrets);
     const raw = await fetchRaw(deps.http, req, {
@@ -147,7 +154,9 @@ async function fetchAt(
     });
     if (raw === 'ignored') return { records: [], next: null };
     const records = selectRecords(raw.body, resource.dataSelector, where);
-    return { records, next: paginator.nextToken({ ...raw, records }, pos.token) };
+    const next = paginator.nextToken({ ...raw, records }, pos.token);
+    if (!resource.incremental || !incr) return { records, next };
+    return { ...filterIncremental(records, resource.incremental, incr), next };
   } catch (err) {
     if (err instanceof RestSyncError && !err.message.includes(where)) err.message = `${where}: ${err.message}`;
     throw err;
@@ -201,6 +210,7 @@ async function commit(
     nextToken,
     done: root && page.next === null,
     partitions: exportPartitions(page.records, resource.exportFields),
+    maxValue: page.max,
   });
   return committed ? { ...state, token: nextToken, pages: committed.pages, rows: committed.rows, done: root && page.next === null } : undefined;
 }

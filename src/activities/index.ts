@@ -10,7 +10,7 @@ import type {
 import { atBoundary } from './boundary';
 import { fetchPages } from './fetch-pages';
 import { datasetSchema, ensureTable, forDestination, swapStaging } from './load/dataset';
-import { ensureStateTables, readState } from './load/state';
+import { ensureStateTables, readState, saveLastValue } from './load/state';
 
 export type { ActivityDeps } from './deps';
 
@@ -42,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
         if (resource.writeDisposition === 'replace') await swapStaging(deps.db, schema, resource.table);
         await ensureTable(deps.db, schema, resource.table, resource.writeDisposition === 'append' ? [] : resource.primaryKey);
         const state = await readState(deps.db, schema, resource.name);
+        if (resource.incremental && state) await saveLastValue(deps.db, schema, resource.name, state.maxValue);
         return { pages: state?.pages ?? 0, rows: state?.rows ?? 0 };
       });
     },

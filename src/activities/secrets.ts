@@ -75,3 +75,11 @@ export function redact(message: string, secrets: string[]): string {
   }
   return out;
 }
+
+/** Every secret a config refers to, by name. */
+export function secretNames(v: unknown, out = new Set<string>()): Set<string> {
+  if (isSecretRef(v)) out.add(v.$secret);
+  else if (Array.isArray(v)) v.forEach((x) => secretNames(x, out));
+  else if (v && typeof v === 'object') Object.values(v).forEach((x) => secretNames(x, out));
+  return out;
+}

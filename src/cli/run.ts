@@ -4,6 +4,7 @@ import { planSource } from '../plan/plan-source';
 import { connectOrStartPostgres } from '../infra/postgres';
 import { createSyncWorker, DEFAULT_TASK_QUEUE } from '../worker';
 import { normalizeName } from '../activities/load/names';
+import { createSecretResolver, secretNames } from '../activities/secrets';
 import type { SyncSourceInput, SyncSourceOutput } from '../workflows/types';
 import { connectTemporal } from './temporal';
 
@@ -41,6 +42,11 @@ export async function runCommand(configPath: string, opts: RunOptions, log: (l: 
   const source = loadSourceFile(configPath);
   const params = parseParams(opts.param);
   planSource(source, params); // fail fast on a bad config, before any server starts
+  if (opts.worker) {
+    // the in-process worker resolves secrets here: a missing one fails now, not at the first page
+    const secrets = createSecretResolver();
+    for (const name of secretNames(source)) secrets.resolve(name);
+  }
   const dataset = opts.dataset ?? defaultDataset(configPath);
   const pg = await connectOrStartPostgres(EMBEDDED_PG_DIR);
   if (!process.env.DATABASE_URL) log(`embedded Postgres: data in ${EMBEDDED_PG_DIR}`);

@@ -21,6 +21,8 @@ export interface PageCommit {
   done: boolean;
   /** parent fields for child resources, one object per record */
   partitions?: Json[];
+  /** incremental: the largest cursor value in this page */
+  maxValue?: Json;
 }
 
 /**
@@ -31,10 +33,12 @@ export interface PageCommit {
  * Returns the committed totals, or undefined when the guard did not match.
  */
 export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: number; rows: number } | undefined> {
-  const bindings: Knex.RawBinding[] = [JSON.stringify(c.nextToken), c.rows.length, c.done, c.resource, c.syncId, c.expectedPages];
+  const max = c.maxValue === undefined || c.maxValue === null ? null : JSON.stringify(c.maxValue);
+  const bindings: Knex.RawBinding[] = [JSON.stringify(c.nextToken), c.rows.length, c.done, max, max, c.resource, c.syncId, c.expectedPages];
   const ctes = [
     `st AS (UPDATE ${qualified(c.schema, STATE_TABLE)}
-      SET token = ?::jsonb, pages = pages + 1, rows = rows + ?, done = ?, updated_at = now()
+      SET token = ?::jsonb, pages = pages + 1, rows = rows + ?, done = ?, updated_at = now(),
+          max_value = CASE WHEN max_value IS NULL OR ?::jsonb > max_value THEN coalesce(?::jsonb, max_value) ELSE max_value END
       WHERE resource = ? AND sync_id = ? AND pages = ? RETURNING pages, rows)`,
   ];
   if (c.rows.length > 0 && c.columns.size > 0) {

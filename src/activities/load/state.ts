@@ -10,10 +10,14 @@ export interface StateRow {
   pages: number;
   rows: number;
   done: boolean;
+  /** incremental: the start value this run uses, and the largest cursor value committed so far */
+  startValue: Json;
+  maxValue: Json;
 }
 
 export const STATE_TABLE = '_rest_sync_state';
 export const PARTITIONS_TABLE = '_rest_sync_partitions';
+export const INCREMENTAL_TABLE = '_rest_sync_incremental';
 
 /** Creates the dataset's schema and its bookkeeping tables (idempotent). */
 export async function ensureStateTables(db: Knex, schema: string): Promise<void> {
@@ -25,6 +29,13 @@ export async function ensureStateTables(db: Knex, schema: string): Promise<void>
     pages bigint NOT NULL DEFAULT 0,
     rows bigint NOT NULL DEFAULT 0,
     done boolean NOT NULL DEFAULT false,
+    start_value jsonb,
+    max_value jsonb,
+    updated_at timestamptz NOT NULL DEFAULT now())`);
+  // The last incremental value of each resource: where the next run (days later) starts.
+  await db.raw(`CREATE TABLE IF NOT EXISTS ${qualified(schema, INCREMENTAL_TABLE)} (
+    resource text PRIMARY KEY,
+    last_value jsonb,
     updated_at timestamptz NOT NULL DEFAULT now())`);
   // Parent records' fields that child resources fan out over, written with the parent's page.
   await db.raw(`CREATE TABLE IF NOT EXISTS ${qualified(schema, PARTITIONS_TABLE)} (
@@ -44,6 +55,8 @@ function toRow(r: Record<string, unknown>): StateRow {
     pages: Number(r.pages),
     rows: Number(r.rows),
     done: r.done as boolean,
+    startValue: (r.start_value ?? null) as Json,
+    maxValue: (r.max_value ?? null) as Json,
   };
 }
 
@@ -70,7 +83,8 @@ export async function claimState(
       `INSERT INTO ${qualified(schema, STATE_TABLE)} AS s (resource, sync_id, token)
        VALUES (?, ?, ?::jsonb)
        ON CONFLICT (resource) DO UPDATE
-         SET sync_id = EXCLUDED.sync_id, token = EXCLUDED.token, pages = 0, rows = 0, done = false, updated_at = now()
+         SET sync_id = EXCLUDED.sync_id, token = EXCLUDED.token, pages = 0, rows = 0, done = false,
+             start_value = NULL, max_value = NULL, updated_at = now()
          WHERE s.sync_id <> EXCLUDED.sync_id
        RETURNING *`,
       [resource, syncId, JSON.stringify(initialToken)],
@@ -81,7 +95,8 @@ export async function claimState(
         syncId,
       ]);
       if (onReset) await onReset(trx);
-      return toRow(res.rows[0]);
+      const fresh = await trx.raw(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE resource = ?`, [resource]);
+      return toRow(fresh.rows[0]);
     }
     const cur = await trx.raw(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE resource = ?`, [resource]);
     return toRow(cur.rows[0]);
@@ -96,4 +111,28 @@ export async function markDone(db: Knex, schema: string, resource: string, syncI
     [resource, syncId, pages],
   );
   return res.rows.length > 0;
+}
+
+/** A new run of an incremental resource starts at the last value kept, or the initial value. */
+export async function startIncremental(trx: Knex.Transaction, schema: string, resource: string, initialValue: Json): Promise<void> {
+  await trx.raw(
+    `UPDATE ${qualified(schema, STATE_TABLE)}
+     SET start_value = coalesce((SELECT last_value FROM ${qualified(schema, INCREMENTAL_TABLE)} WHERE resource = ?), ?::jsonb)
+     WHERE resource = ?`,
+    [resource, JSON.stringify(initialValue ?? null), resource],
+  );
+}
+
+/**
+ * Keeps a finished run's largest cursor value for the next run (never moving backwards).
+ * Idempotent, so a retried finish changes nothing.
+ */
+export async function saveLastValue(db: Knex, schema: string, resource: string, value: Json): Promise<void> {
+  if (value === null || value === undefined) return;
+  await db.raw(
+    `INSERT INTO ${qualified(schema, INCREMENTAL_TABLE)} AS i (resource, last_value) VALUES (?, ?::jsonb)
+     ON CONFLICT (resource) DO UPDATE SET last_value = EXCLUDED.last_value, updated_at = now()
+     WHERE i.last_value IS NULL OR i.last_value < EXCLUDED.last_value`,
+    [resource, JSON.stringify(value)],
+  );
 }

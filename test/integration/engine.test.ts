@@ -1,0 +1,145 @@
+import { createSecretResolver } from '../../src/activities/secrets';
+import type { MockServer } from '../../src/demo/mocks/server';
+import type { SyncSourceOutput } from '../../src/workflows/types';
+import { startEngineApi, type EngineApiState } from '../fixtures/apis/engine-api';
+import { connectTestTemporal, createTestDatabase, historyText, uniqueId, type TestTemporal } from '../helpers/env';
+
+const ep = (path: string, extra: Record<string, unknown> = {}) => ({ path, ...extra });
+
+/** A dlt config that uses every paginator, selector form, parent form and response action. */
+function engineSource(baseUrl: string) {
+  return {
+    client: { base_url: baseUrl },
+    resource_defaults: { primary_key: 'id', write_disposition: 'merge' },
+    resources: [
+      { name: 'json_link', endpoint: ep('/json-link', { data_selector: 'items', paginator: { type: 'json_link', next_url_path: 'next' } }) },
+      { name: 'header_link', endpoint: ep('/header-link', { paginator: 'header_link' }) },
+      { name: 'page_number', endpoint: ep('/page-number', { data_selector: '$.data', paginator: { type: 'page_number', base_page: 1, total_path: 'meta.total_pages' } }) },
+      { name: 'cursor', endpoint: ep('/cursor', { data_selector: ['results'], paginator: { type: 'cursor', cursor_path: 'cursors.next', cursor_param: 'after' } }) },
+      { name: 'single', endpoint: ep('/single', { data_selector: [], paginator: 'single_page' }) },
+      { name: 'auto', endpoint: ep('/auto') },
+      { name: 'orgs', endpoint: ep('/orgs', { data_selector: 'orgs', paginator: 'single_page' }) },
+      { name: 'repos', include_from_parent: ['name'], endpoint: ep('/orgs/{resources.orgs.id}/repos', { paginator: 'single_page' }) },
+      {
+        name: 'members',
+        primary_key: 'login',
+        endpoint: ep('/orgs/{org}/members', { data_selector: 'members', response_actions: [{ status_code: 404, action: 'ignore' }] }),
+      },
+      {
+        name: 'audit',
+        endpoint: ep('/audit', {
+          params: { org: { type: 'resolve', resource: 'orgs', field: 'id' } },
+          data_selector: 'entries',
+          response_actions: [{ content: 'no data', action: 'ignore' }],
+        }),
+      },
+      {
+        name: 'events',
+        endpoint: ep('/events', {
+          data_selector: 'events',
+          incremental: { cursor_path: 'updated_at', start_param: 'since', initial_value: '2024-01-01T00:00:00Z' },
+        }),
+      },
+      { name: 'flaky', endpoint: ep('/flaky', { paginator: 'single_page' }) },
+      { name: 'many', endpoint: ep('/many', { data_selector: 'data', paginator: { type: 'offset', limit: 5 } }) },
+    ],
+  };
+}
+
+describe('the sync engine: paginators, selectors, parents, incremental, response actions, retries', () => {
+  let temporal: TestTemporal;
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let api: MockServer;
+  const state: EngineApiState = {
+    events: Array.from({ length: 10 }, (_, i) => ({ id: i + 1, updated_at: `2024-02-${String(i + 1).padStart(2, '0')}T00:00:00Z` })),
+    sinceSeen: [],
+    flakyAt: [],
+  };
+
+  beforeAll(async () => {
+    [temporal, database, api] = await Promise.all([connectTestTemporal(), createTestDatabase(), startEngineApi(state)]);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await database?.drop();
+    await temporal?.close();
+  });
+
+  async function sync(workflowId: string): Promise<SyncSourceOutput> {
+    const { worker, close } = await temporal.startWorker({ databaseUrl: database.url, secrets: createSecretResolver({ env: {} }) });
+    try {
+      return (await worker.runUntil(
+        temporal.client.workflow.execute('syncSource', {
+          taskQueue: temporal.taskQueue,
+          workflowId,
+          // tiny windows: resources continue-as-new many times and must keep their state
+          args: [{ source: engineSource(api.url), dataset: 'engine', options: { windowPages: 1, windowsPerRun: 2 } }],
+        }),
+      )) as SyncSourceOutput;
+    } finally {
+      await close();
+    }
+  }
+
+  const rows = async (sql: string) => (await database.db.raw(sql)).rows;
+  const count = async (table: string) => (await rows(`SELECT count(*)::int AS n FROM engine.${table}`))[0].n;
+
+  let first: SyncSourceOutput;
+  beforeAll(async () => {
+    first = await sync(uniqueId('sync:engine'));
+  }, 120_000);
+
+  test.each([
+    ['json_link', 33],
+    ['header_link', 25],
+    ['page_number', 18],
+    ['cursor', 22],
+    ['single', 1],
+    ['auto', 12],
+    ['orgs', 3],
+    ['repos', 2 + 3 + 4],
+    ['members', 2],
+    ['audit', 2],
+    ['events', 10],
+    ['flaky', 2],
+    ['many', 45],
+  ])('%s loads exactly %i rows', async (table, n) => {
+    expect(await count(table)).toBe(n);
+    expect(first.resources[table].rows).toBe(n);
+  });
+
+  test('include_from_parent adds _<parent>_<field> columns', async () => {
+    const r = await rows(`SELECT DISTINCT _orgs_name FROM engine.repos ORDER BY 1`);
+    expect(r.map((x: any) => x._orgs_name)).toEqual(['Acme', 'Globex', 'Initech']);
+  });
+
+  test('a selected object is one record, its nested values kept as jsonb', async () => {
+    expect(await rows(`SELECT nested FROM engine.single`)).toEqual([{ nested: { a: [1, 2] } }]);
+  });
+
+  test('429 with Retry-After is retried after the delay the server asked for', () => {
+    expect(state.flakyAt.length).toBe(2);
+    expect(state.flakyAt[1] - state.flakyAt[0]).toBeGreaterThanOrEqual(1900);
+  });
+
+  test('a resource workflow continued-as-new with its progress intact', async () => {
+    const text = await historyText(temporal.client, 'sync:engine:many');
+    expect(text).toContain('"name":"syncResource"');
+    const runs = [];
+    for await (const w of temporal.client.workflow.list({ query: `WorkflowId = "sync:engine:many"` })) runs.push(w);
+    expect(runs.length).toBeGreaterThan(3);
+    expect(runs.filter((w) => w.status.name === 'CONTINUED_AS_NEW').length).toBe(runs.length - 1);
+  });
+
+  test('incremental: the next run starts from the last value and loads only what is new', async () => {
+    expect(state.sinceSeen).toEqual(['2024-01-01T00:00:00Z']);
+    state.events.push({ id: 11, updated_at: '2024-03-01T00:00:00Z' }, { id: 3, updated_at: '2024-03-02T00:00:00Z' });
+    const second = await sync(uniqueId('sync:engine'));
+    expect(state.sinceSeen[1]).toBe('2024-02-10T00:00:00Z');
+    // the boundary record (2024-02-10) again, plus the two changed ones
+    expect(second.resources.events.rows).toBe(3);
+    expect(await count('events')).toBe(11);
+    const last = await rows(`SELECT last_value FROM engine._rest_sync_incremental WHERE resource = 'events'`);
+    expect(last[0].last_value).toBe('2024-03-02T00:00:00Z');
+  }, 120_000);
+});
