@@ -2,7 +2,7 @@ import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo }
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_CODES } from '../errors';
 import type { RetrySpec } from '../plan/types';
-import type { ResourceProgress, ResourceResult, SyncOptions, SyncResourceInput } from './types';
+import { DEFAULT_OPTIONS, type ResourceProgress, type ResourceResult, type SyncOptions, type SyncResourceInput } from './types';
 
 export const resourceProgressQuery = defineQuery<ResourceProgress>('progress');
 
@@ -29,7 +29,9 @@ function activityOptions(retry: RetrySpec, options: Required<SyncOptions>) {
  * come back from activities; rows and tokens live in Postgres.
  */
 export async function syncResource(input: SyncResourceInput): Promise<ResourceResult> {
-  const { resource, options } = input;
+  const { resource } = input;
+  // options added after a workflow started come from the defaults (running workflows stay valid)
+  const options: Required<SyncOptions> = { ...DEFAULT_OPTIONS, ...input.options };
   let progress: ResourceProgress = { resource: resource.name, pages: 0, rows: 0, done: false };
   setHandler(resourceProgressQuery, () => progress);
   const opts = activityOptions(resource.retry, options);

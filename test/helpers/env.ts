@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { findTemporalCli } from '../../src/infra/temporal-cli';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import knex, { type Knex } from 'knex';
@@ -86,4 +89,14 @@ export async function historyText(client: Client, workflowId: string): Promise<s
     if (v && v.type === 'Buffer' && Array.isArray(v.data)) return Buffer.from(v.data).toString('utf8');
     return v;
   });
+}
+
+/**
+ * With REST_SYNC_RECORD_HISTORIES set, writes a workflow's history (the temporal CLI's standard
+ * JSON) to test/fixtures/histories for the replay test.
+ */
+export function recordHistory(name: string, workflowId: string): void {
+  if (!process.env.REST_SYNC_RECORD_HISTORIES) return;
+  const json = execFileSync(findTemporalCli()!, ['workflow', 'show', '-w', workflowId, '--address', need('REST_SYNC_TEST_TEMPORAL'), '-o', 'json']);
+  writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), json);
 }

@@ -2,7 +2,7 @@ import { createSecretResolver } from '../../src/activities/secrets';
 import type { MockServer } from '../../src/demo/mocks/server';
 import type { SyncSourceOutput } from '../../src/workflows/types';
 import { startEngineApi, type EngineApiState } from '../fixtures/apis/engine-api';
-import { connectTestTemporal, createTestDatabase, historyText, uniqueId, type TestTemporal } from '../helpers/env';
+import { connectTestTemporal, createTestDatabase, historyText, recordHistory, uniqueId, type TestTemporal } from '../helpers/env';
 
 const ep = (path: string, extra: Record<string, unknown> = {}) => ({ path, ...extra });
 
@@ -86,7 +86,11 @@ describe('the sync engine: paginators, selectors, parents, incremental, response
 
   let first: SyncSourceOutput;
   beforeAll(async () => {
-    first = await sync(uniqueId('sync:engine'));
+    const id = uniqueId('sync:engine');
+    first = await sync(id);
+    recordHistory('syncSource-engine', id);
+    recordHistory('syncResource-engine-repos-children', 'sync:engine:repos');
+    recordHistory('syncResource-engine-flaky-retry', 'sync:engine:flaky');
   }, 120_000);
 
   test.each([

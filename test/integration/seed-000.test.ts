@@ -1,13 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { findTemporalCli } from '../../src/infra/temporal-cli';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { importSourceText } from '../../src/config/import';
 import { createSecretResolver } from '../../src/activities/secrets';
 import { SEED_000, startSeed000 } from '../../src/demo/mocks/seed-000';
 import type { MockServer } from '../../src/demo/mocks/server';
 import type { SyncSourceOutput } from '../../src/workflows/types';
-import { connectTestTemporal, createTestDatabase, historyText, uniqueId, type TestTemporal } from '../helpers/env';
+import { connectTestTemporal, createTestDatabase, historyText, recordHistory, uniqueId, type TestTemporal } from '../helpers/env';
 
 const SEED = path.join(__dirname, '..', 'fixtures', 'seeds', '000_8f3139a47463b4a5.txt');
 
@@ -55,16 +53,6 @@ describe('seed 000 end to end (offset pages without a total, bearer auth)', () =
     return out;
   }
 
-  /** Writes the histories the replay test replays. */
-  async function recordHistories(workflowId: string): Promise<void> {
-    const dir = path.join(__dirname, '..', 'fixtures', 'histories');
-    for (const [name, id] of [['syncSource-seed-000', workflowId], ['syncResource-seed-000-runs', 'sync:seed_000:runs']]) {
-      // the temporal CLI writes the standard JSON history format
-      const json = execFileSync(findTemporalCli()!, ['workflow', 'show', '-w', id, '--address', process.env.REST_SYNC_TEST_TEMPORAL!, '-o', 'json']);
-      writeFileSync(path.join(dir, `${name}.json`), json);
-    }
-  }
-
   const expected = Object.fromEntries(Object.entries(SEED_000.counts).map(([t, n]) => [t, { rows: n, distinct: n }]));
 
   test('every table holds exactly the API records, and a second run adds no duplicates', async () => {
@@ -75,7 +63,8 @@ describe('seed 000 end to end (offset pages without a total, bearer auth)', () =
       // pages of at most 30 rows (the server's cap), then one empty page
       expect(first.out.resources[name].pages).toBe(Math.ceil(n / SEED_000.pageCap) + 1);
     }
-    if (process.env.REST_SYNC_RECORD_HISTORIES) await recordHistories(first.workflowId);
+    recordHistory('syncSource-seed-000', first.workflowId);
+    recordHistory('syncResource-seed-000-runs', 'sync:seed_000:runs');
     const second = await sync('seed_000');
     expect(await counts('seed_000')).toEqual(expected);
     expect(second.out.resources.runs.rows).toBe(SEED_000.counts.runs);
