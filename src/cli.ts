@@ -4,6 +4,8 @@ import { describeError } from './cli/errors';
 import { installLogger } from './cli/logging';
 import { formatResults, runCommand } from './cli/run';
 import { workerCommand } from './cli/worker';
+import { statusCommand } from './cli/status';
+import { dbCommand } from './cli/db';
 import { loadSourceFile } from './config/load';
 import { sourceJsonSchema } from './config/schema';
 import { planSource } from './plan/plan-source';
@@ -59,6 +61,23 @@ program
   .description('run a worker on the task queue (TEMPORAL_ADDRESS, DATABASE_URL)')
   .option('--max-concurrent-activities <n>', 'activities at once', (v) => Number(v), 8)
   .action(action((opts) => workerCommand(opts)));
+
+program
+  .command('status [workflowId]')
+  .description('progress of a running sync (its workflow id), or the last syncs from the run log')
+  .option('--dataset <name>', 'only this dataset')
+  .action(action(async (workflowId: string | undefined, opts) => console.log(await statusCommand(workflowId, opts))));
+
+program
+  .command('db')
+  .description('print the connection string of the database (the embedded one: keeps it running until Ctrl-C)')
+  .option('--psql', 'open psql on it; arguments after -- go to psql')
+  .argument('[psqlArgs...]')
+  .action(
+    action(async (psqlArgs: string[], opts) => {
+      process.exitCode = await dbCommand(opts, psqlArgs);
+    }),
+  );
 
 program
   .command('validate <config>')

@@ -11,6 +11,7 @@ import { selectRecords } from './select';
 import { resolveDeep } from './secrets';
 import { claimState, readState, markDone, startIncremental, type StateRow } from './load/state';
 import { applyIncremental, filterIncremental, type IncrementalWindow } from './incremental';
+import { logStart } from './load/run-log';
 import { commitPage } from './load/commit';
 import { evolveTable, readShape, type TableShape } from './load/tables';
 import { prepareRows } from './load/rows';
@@ -52,6 +53,7 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
   let state = await claimState(deps.db, schema, resource.name, syncId, initial, async (trx) => {
     if (resource.writeDisposition === 'replace') await resetStaging(trx, schema, resource.table);
     if (resource.incremental) await startIncremental(trx, schema, resource.name, resource.incremental.initialValue ?? null);
+    await logStart(trx, schema, syncId, resource.name);
   });
   const incr = resource.incremental ? { start: state.startValue, end: resource.incremental.endValue ?? null } : undefined;
   const ctx = Context.current();

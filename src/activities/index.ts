@@ -6,7 +6,11 @@ import type {
   FinishResourceOutput,
   PrepareSyncInput,
   PrepareSyncOutput,
+  FinishSyncInput,
+  FinishSyncOutput,
 } from './types';
+import { ensureRunLog, logEnd } from './load/run-log';
+import { redact } from './secrets';
 import { atBoundary } from './boundary';
 import { fetchPages } from './fetch-pages';
 import { datasetSchema, ensureTable, forDestination, swapStaging } from './load/dataset';
@@ -26,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
       return guard(async () => {
         const schema = datasetSchema(input.dataset);
         await ensureStateTables(deps.db, schema);
+        await ensureRunLog(deps.db, schema);
         return { schema };
       });
     },
@@ -43,7 +48,29 @@ export function createActivities(deps: ActivityDeps) {
         await ensureTable(deps.db, schema, resource.table, resource.writeDisposition === 'append' ? [] : resource.primaryKey);
         const state = await readState(deps.db, schema, resource.name);
         if (resource.incremental && state) await saveLastValue(deps.db, schema, resource.name, state.maxValue);
-        return { pages: state?.pages ?? 0, rows: state?.rows ?? 0 };
+        const totals = { pages: state?.pages ?? 0, rows: state?.rows ?? 0 };
+        await logEnd(deps.db, schema, { syncId: input.syncId, resource: resource.name, ...totals, outcome: 'succeeded' });
+        return totals;
+      });
+    },
+
+    /** Records the resources that failed in the run log, with their committed totals. */
+    async finishSync(input: FinishSyncInput): Promise<FinishSyncOutput> {
+      return guard(async () => {
+        const schema = datasetSchema(input.dataset);
+        for (const [resource, error] of Object.entries(input.failures)) {
+          const state = await readState(deps.db, schema, resource);
+          const mine = state?.syncId === input.syncId;
+          await logEnd(deps.db, schema, {
+            syncId: input.syncId,
+            resource,
+            pages: mine ? state!.pages : 0,
+            rows: mine ? state!.rows : 0,
+            outcome: 'failed',
+            error: redact(error, deps.secrets.known()),
+          });
+        }
+        return { failed: Object.keys(input.failures).length };
       });
     },
   };

@@ -41,3 +41,13 @@ export interface FinishResourceOutput {
   pages: number;
   rows: number;
 }
+
+export interface FinishSyncInput {
+  dataset: string;
+  syncId: string;
+  /** resource → the reason it failed */
+  failures: Record<string, string>;
+}
+export interface FinishSyncOutput {
+  failed: number;
+}

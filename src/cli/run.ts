@@ -49,7 +49,7 @@ export async function runCommand(configPath: string, opts: RunOptions, log: (l: 
   }
   const dataset = opts.dataset ?? defaultDataset(configPath);
   const pg = await connectOrStartPostgres(EMBEDDED_PG_DIR);
-  if (!process.env.DATABASE_URL) log(`embedded Postgres: data in ${EMBEDDED_PG_DIR}`);
+  if (!process.env.DATABASE_URL) log(`embedded Postgres: data in ${pg.dataDir}`);
   const temporal = await connectTemporal().catch(async (e) => {
     await pg.stop();
     throw e;

@@ -1,4 +1,4 @@
-import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, defineQuery, patched, proxyActivities, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_CODES } from '../errors';
 import type { RetrySpec } from '../plan/types';
@@ -55,5 +55,7 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
       await continueAsNew<typeof syncResource>({ ...input, windowsDone: (input.windowsDone ?? 0) + windows });
     }
   }
-  return acts.finishResource({ dataset: input.dataset, syncId: input.syncId, resource });
+  const result = await acts.finishResource({ dataset: input.dataset, syncId: input.syncId, resource });
+  if (patched('run-log')) upsertMemo({ rows: result.rows, pages: result.pages, table: `${input.dataset}.${resource.table}` });
+  return result;
 }

@@ -1,4 +1,13 @@
-import { ApplicationFailure, defineQuery, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  defineQuery,
+  executeChild,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { planSource } from '../plan/plan-source';
 import type { ResourcePlan, SourcePlan } from '../plan/types';
@@ -7,7 +16,7 @@ import { DEFAULT_OPTIONS, type ResourceProgress, type SyncSourceInput, type Sync
 
 export const sourceProgressQuery = defineQuery<Record<string, ResourceProgress>>('progress');
 
-const { prepareSync } = proxyActivities<Activities>({
+const { prepareSync, finishSync } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 3, backoffCoefficient: 2 },
 });
@@ -41,7 +50,7 @@ export async function syncSource(input: SyncSourceInput): Promise<SyncSourceOutp
   await prepareSync({ dataset: input.dataset, syncId });
 
   const results: SyncSourceOutput['resources'] = {};
-  const failures: string[] = [];
+  const failures: Record<string, string> = {};
   const childrenOf = (r: ResourcePlan) => source.resources.filter((c) => c.parent?.resource === r.name);
   const wanted = (r: ResourcePlan): boolean => r.selected || childrenOf(r).some(wanted);
   const run = async (r: ResourcePlan): Promise<void> => {
@@ -54,15 +63,20 @@ export async function syncSource(input: SyncSourceInput): Promise<SyncSourceOutp
       });
       progress[r.name] = { resource: r.name, ...results[r.name], done: true };
     } catch (err) {
-      failures.push(`${r.name}: ${rootMessage(err)}`);
+      failures[r.name] = rootMessage(err);
       return; // its children have nothing to fan out over
     }
     await Promise.all(childrenOf(r).filter(wanted).map(run));
   };
   await Promise.all(source.resources.filter((r) => !r.parent && wanted(r)).map(run));
-  if (failures.length) {
+  const failed = Object.entries(failures);
+  if (patched('run-log')) {
+    upsertMemo({ rows: Object.values(results).reduce((a, r) => a + r.rows, 0), resources: Object.keys(results).length, failed: failed.length });
+    if (failed.length) await finishSync({ dataset: input.dataset, syncId, failures });
+  }
+  if (failed.length) {
     throw ApplicationFailure.nonRetryable(
-      `sync of ${input.dataset} failed for ${failures.length} resource(s):\n${failures.join('\n')}`,
+      `sync of ${input.dataset} failed for ${failed.length} resource(s):\n${failed.map(([r, m]) => `${r}: ${m}`).join('\n')}`,
       'SYNC_FAILED',
       { resources: results },
     );

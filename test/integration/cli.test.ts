@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { importSourceText } from '../../src/config/import';
@@ -20,6 +20,7 @@ describe('rest-sync CLI', () => {
   beforeAll(async () => {
     [database, api] = await Promise.all([createTestDatabase(), startSeed000()]);
     dir = mkdtempSync(path.join(os.tmpdir(), 'rest-sync-cli-'));
+    chmodSync(dir, 0o755); // the embedded server's user must reach .rest-sync/ inside it
     const source = importSourceText(readFileSync(SEED, 'utf8'), SEED) as Record<string, any>;
     source.client.base_url = api.url;
     configPath = path.join(dir, 'analytics-source.json');
@@ -34,6 +35,7 @@ describe('rest-sync CLI', () => {
   afterAll(async () => {
     await api?.close();
     await database?.drop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('run --json syncs into the dataset named after the config file and prints counts', async () => {
@@ -47,12 +49,29 @@ describe('rest-sync CLI', () => {
     expect(n.rows[0].n).toBe(SEED_000.counts.runs);
   });
 
-  test('run without TEMPORAL_ADDRESS starts its own dev server', async () => {
-    const r = await runCli(['run', configPath, '--param', `account_id=${SEED_000.accountId}`, '--dataset', 'own_server'], { ...env, TEMPORAL_ADDRESS: '' }, dir);
+  test('with neither TEMPORAL_ADDRESS nor DATABASE_URL, run starts its own dev server and embedded Postgres; db --psql reads it', async () => {
+    const standalone = { ...env, TEMPORAL_ADDRESS: '', DATABASE_URL: '' };
+    const r = await runCli(['run', configPath, '--param', `account_id=${SEED_000.accountId}`, '--dataset', 'own_server'], standalone, dir);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/runs\s+253\s+10/);
-    const n = await database.db.raw('SELECT count(*)::int AS n FROM own_server.users');
-    expect(n.rows[0].n).toBe(SEED_000.counts.users);
+    expect(r.stderr).toContain(`embedded Postgres: data in ${path.join(dir, '.rest-sync', 'postgres')}`);
+    const q = await runCli(['db', '--psql', '--', '-At', '-c', 'SELECT count(*) FROM own_server.users'], standalone, dir);
+    expect(q.code).toBe(0);
+    expect(q.stdout.trim()).toBe(String(SEED_000.counts.users));
+  });
+
+  test('status reads the run log: the last sync of each dataset, failed resources with their reason', async () => {
+    const broken = path.join(dir, 'broken.json');
+    const src = JSON.parse(readFileSync(configPath, 'utf8'));
+    src.resources.push({ name: 'missing', endpoint: { path: '/v9/nothing-here', paginator: 'single_page' } });
+    writeFileSync(broken, JSON.stringify(src));
+    const r = await runCli(['run', broken, '--param', `account_id=${SEED_000.accountId}`], env, dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/missing: resource "missing" page 1: GET http:\/\/127\.0\.0\.1:\d+\/v9\/nothing-here returned HTTP 404/);
+    const s = await runCli(['status', '--dataset', 'broken'], env, dir);
+    expect(s.code).toBe(0);
+    expect(s.stdout).toMatch(/broken\s+missing\s+failed\s+0\s+0\s.*HTTP 404/);
+    expect(s.stdout).toMatch(/broken\s+runs\s+succeeded\s+253\s+10\s/);
   });
 
   test.each([

@@ -1,0 +1,56 @@
+import { Client, Connection } from '@temporalio/client';
+import { lastRuns } from '../activities/load/run-log';
+import { createDb } from '../infra/db';
+import { connectOrStartPostgres } from '../infra/postgres';
+import type { ResourceProgress } from '../workflows/types';
+import { EMBEDDED_PG_DIR } from './run';
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** The live progress of a running sync, through its `progress` query. */
+async function workflowStatus(workflowId: string): Promise<string> {
+  const address = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
+  const connection = await Connection.connect({ address });
+  try {
+    const handle = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' }).workflow.getHandle(workflowId);
+    const desc = await handle.describe();
+    const progress = await handle.query<Record<string, ResourceProgress>>('progress');
+    const rows = Object.values(progress).map((p) => [p.resource, String(p.rows), String(p.pages), p.done ? 'done' : 'running']);
+    return `${workflowId}: ${desc.status.name}\n${table(['resource', 'rows', 'pages', 'state'], rows)}`;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** The last sync of each dataset, from the run log in Postgres. */
+async function runLogStatus(dataset?: string): Promise<string> {
+  const pg = await connectOrStartPostgres(EMBEDDED_PG_DIR);
+  const db = createDb(pg.url, 1);
+  try {
+    const runs = await lastRuns(db, dataset);
+    if (runs.length === 0) return 'no syncs recorded yet';
+    const rows = runs.map((r) => [
+      r.dataset,
+      r.resource,
+      r.outcome,
+      String(r.rows),
+      String(r.pages),
+      r.startedAt.toISOString(),
+      r.finishedAt?.toISOString() ?? '',
+      r.error ?? '',
+    ]);
+    return table(['dataset', 'resource', 'outcome', 'rows', 'pages', 'started', 'finished', 'error'], rows);
+  } finally {
+    await db.destroy();
+    await pg.stop();
+  }
+}
+
+/** `rest-sync status [workflowId] [--dataset NAME]` */
+export function statusCommand(workflowId: string | undefined, opts: { dataset?: string }): Promise<string> {
+  return workflowId ? workflowStatus(workflowId) : runLogStatus(opts.dataset);
+}
