@@ -6,6 +6,7 @@ import { formatResults, runCommand } from './cli/run';
 import { workerCommand } from './cli/worker';
 import { statusCommand } from './cli/status';
 import { dbCommand } from './cli/db';
+import { scheduleCreate, scheduleDelete, scheduleList, scheduleTrigger } from './cli/schedule';
 import { loadSourceFile } from './config/load';
 import { sourceJsonSchema } from './config/schema';
 import { planSource } from './plan/plan-source';
@@ -78,6 +79,21 @@ program
       process.exitCode = await dbCommand(opts, psqlArgs);
     }),
   );
+
+const schedule = program.command('schedule').description('Temporal Schedules that run syncs');
+schedule
+  .command('create <config>')
+  .requiredOption('--id <id>', 'schedule id')
+  .requiredOption('--dataset <name>', 'dataset (Postgres schema)')
+  .option('--every <interval>', 'e.g. 30m, 1h, 1d')
+  .option('--cron <expr>', 'cron expression, e.g. "0 3 * * *"')
+  .option('--param <key=value>', 'a source parameter', collect, [])
+  .option('--catchup-window <duration>', 'how late a missed run may still start', '1h')
+  .option('--paused', 'create it paused')
+  .action(action(async (config: string, opts) => console.log(await scheduleCreate(config, opts))));
+schedule.command('list').action(action(async () => console.log(await scheduleList())));
+schedule.command('delete <id>').action(action(async (id: string) => console.log(await scheduleDelete(id))));
+schedule.command('trigger <id>').action(action(async (id: string) => console.log(await scheduleTrigger(id))));
 
 program
   .command('validate <config>')

@@ -7,6 +7,7 @@ import { normalizeName } from '../activities/load/names';
 import { createSecretResolver, secretNames } from '../activities/secrets';
 import type { SyncSourceInput, SyncSourceOutput } from '../workflows/types';
 import { connectTemporal } from './temporal';
+import { syncStartOptions } from './start-options';
 
 export interface RunOptions {
   dataset?: string;
@@ -60,7 +61,7 @@ export async function runCommand(configPath: string, opts: RunOptions, log: (l: 
   let worker: Awaited<ReturnType<typeof createSyncWorker>> | undefined;
   try {
     if (opts.worker) worker = await createSyncWorker({ connection: temporal.nativeConnection, databaseUrl: pg.url, taskQueue });
-    const handle = await temporal.client.workflow.start('syncSource', { taskQueue, workflowId, args: [input] });
+    const handle = await temporal.client.workflow.start('syncSource', syncStartOptions(input, taskQueue));
     log(`started ${workflowId} (run ${handle.firstExecutionRunId})`);
     const result = (await (worker ? worker.worker.runUntil(handle.result()) : handle.result())) as SyncSourceOutput;
     return { workflowId, ...result };

@@ -1,0 +1,20 @@
+import { describePlan } from '../plan/describe';
+import { planSource } from '../plan/plan-source';
+import type { SyncSourceInput } from '../workflows/types';
+
+/**
+ * How every client of rest-sync (run, schedules, the demo) starts a sync, so the Web UI shows
+ * the same thing whoever started it: id `sync:<dataset>`, a one-line summary and the plan as
+ * details. Plan text holds config references only, never secret values.
+ */
+export function syncStartOptions(input: SyncSourceInput, taskQueue: string) {
+  const plan = planSource(input.source, input.params ?? {});
+  const names = plan.resources.map((r) => r.name);
+  return {
+    workflowId: `sync:${input.dataset}`,
+    taskQueue,
+    args: [input] as [SyncSourceInput],
+    staticSummary: `sync ${input.dataset}: ${names.length} resources (${names.slice(0, 6).join(', ')}${names.length > 6 ? ', …' : ''})`,
+    staticDetails: `dataset \`${input.dataset}\` from ${plan.client.baseUrl}\n\n\`\`\`\n${describePlan(plan)}\n\`\`\``,
+  };
+}
