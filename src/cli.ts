@@ -6,6 +6,7 @@ import { formatResults, runCommand } from './cli/run';
 import { workerCommand } from './cli/worker';
 import { statusCommand } from './cli/status';
 import { dbCommand } from './cli/db';
+import { devCommand } from './cli/dev';
 import { scheduleCreate, scheduleDelete, scheduleList, scheduleTrigger } from './cli/schedule';
 import { loadSourceFile } from './config/load';
 import { sourceJsonSchema } from './config/schema';
@@ -48,6 +49,7 @@ program
   .option('--param <key=value>', 'a source parameter for {placeholders}', collect, [])
   .option('--json', 'print the result as JSON')
   .option('--no-worker', 'do not run an in-process worker (use with TEMPORAL_ADDRESS)')
+  .option('--no-progress', 'no live progress display')
   .action(
     action(async (config: string, opts) => {
       const log = (l: string) => console.error(l);
@@ -94,6 +96,14 @@ schedule
 schedule.command('list').action(action(async () => console.log(await scheduleList())));
 schedule.command('delete <id>').action(action(async (id: string) => console.log(await scheduleDelete(id))));
 schedule.command('trigger <id>').action(action(async (id: string) => console.log(await scheduleTrigger(id))));
+
+program
+  .command('dev')
+  .description('a local dev server (Web UI on 8233, workflows kept in a file), a worker and Postgres, until Ctrl-C')
+  .option('--port <n>', 'Temporal gRPC port', (v) => Number(v), 7233)
+  .option('--ui-port <n>', 'Web UI port', (v) => Number(v), 8233)
+  .option('--db-file <path>', 'where the dev server keeps workflows', '.rest-sync/temporal.db')
+  .action(action((opts) => devCommand(opts)));
 
 program
   .command('validate <config>')

@@ -8,12 +8,16 @@ import { createSecretResolver, secretNames } from '../activities/secrets';
 import type { SyncSourceInput, SyncSourceOutput } from '../workflows/types';
 import { connectTemporal } from './temporal';
 import { syncStartOptions } from './start-options';
+import { watchProgress } from './progress';
+import { createDb } from '../infra/db';
 
 export interface RunOptions {
   dataset?: string;
   param: string[];
   json?: boolean;
   worker: boolean;
+  /** the live progress display on stderr (on unless --no-progress) */
+  progress?: boolean;
 }
 
 /** The folder where `run` keeps its embedded Postgres cluster, kept across runs. */
@@ -42,7 +46,7 @@ export function defaultDataset(configPath: string): string {
 export async function runCommand(configPath: string, opts: RunOptions, log: (l: string) => void): Promise<SyncSourceOutput & { workflowId: string }> {
   const source = loadSourceFile(configPath);
   const params = parseParams(opts.param);
-  planSource(source, params); // fail fast on a bad config, before any server starts
+  const plan = planSource(source, params); // fail fast on a bad config, before any server starts
   if (opts.worker) {
     // the in-process worker resolves secrets here: a missing one fails now, not at the first page
     const secrets = createSecretResolver();
@@ -50,8 +54,10 @@ export async function runCommand(configPath: string, opts: RunOptions, log: (l: 
   }
   const dataset = opts.dataset ?? defaultDataset(configPath);
   const pg = await connectOrStartPostgres(EMBEDDED_PG_DIR);
+  const db = createDb(pg.url, 1);
   if (!process.env.DATABASE_URL) log(`embedded Postgres: data in ${pg.dataDir}`);
   const temporal = await connectTemporal().catch(async (e) => {
+    await db.destroy();
     await pg.stop();
     throw e;
   });
@@ -63,9 +69,15 @@ export async function runCommand(configPath: string, opts: RunOptions, log: (l: 
     if (opts.worker) worker = await createSyncWorker({ connection: temporal.nativeConnection, databaseUrl: pg.url, taskQueue });
     const handle = await temporal.client.workflow.start('syncSource', syncStartOptions(input, taskQueue));
     log(`started ${workflowId} (run ${handle.firstExecutionRunId})`);
-    const result = (await (worker ? worker.worker.runUntil(handle.result()) : handle.result())) as SyncSourceOutput;
-    return { workflowId, ...result };
+    const progress = opts.progress === false ? undefined : watchProgress(db, normalizeName(dataset), handle.firstExecutionRunId, plan.resources.map((r) => r.name), process.stderr);
+    try {
+      const result = (await (worker ? worker.worker.runUntil(handle.result()) : handle.result())) as SyncSourceOutput;
+      return { workflowId, ...result };
+    } finally {
+      await progress?.stop();
+    }
   } finally {
+    await db.destroy();
     await worker?.close();
     await temporal.close();
     await pg.stop();

@@ -8,13 +8,18 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [CLI, 'worker'], { env: { ...process.env, ...env } });
+export function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
+  return startCliProcess(['worker'], env, 'rest-sync worker:');
+}
+
+/** A long-running CLI command in its own process, resolved once it prints `readyText`. */
+export async function startCliProcess(args: string[], env: Record<string, string>, readyText: string, cwd?: string): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, cwd });
   let out = '';
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => {
       out += d;
-      if (out.includes('rest-sync worker:')) resolve();
+      if (out.includes(readyText)) resolve();
     };
     child.stderr!.on('data', onData);
     child.stdout!.on('data', onData);

@@ -44,6 +44,8 @@ describe('rest-sync CLI', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.workflowId).toBe('sync:analytics_source');
+    // not a terminal: plain progress lines, the last one per resource says done
+    expect(r.stderr).toMatch(/progress runs\s+253 rows\s+10 pages\s+done/);
     expect(out.resources.runs).toEqual({ rows: SEED_000.counts.runs, pages: Math.ceil(SEED_000.counts.runs / SEED_000.pageCap) + 1 });
     const n = await database.db.raw('SELECT count(*)::int AS n FROM analytics_source.runs');
     expect(n.rows[0].n).toBe(SEED_000.counts.runs);

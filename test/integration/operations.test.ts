@@ -10,7 +10,8 @@ import type { MockServer } from '../../src/demo/mocks/server';
 import { findTemporalCli } from '../../src/infra/temporal-cli';
 import { connectTestTemporal, createTestDatabase, type TestTemporal } from '../helpers/env';
 import { runCli } from '../helpers/cli';
-import { startWorkerProcess } from '../helpers/worker-process';
+import { startCliProcess, startWorkerProcess } from '../helpers/worker-process';
+import { freePort } from '../../src/infra/postgres';
 
 const execFileAsync = promisify(execFile);
 const SEED = path.join(__dirname, '..', 'fixtures', 'seeds', '000_8f3139a47463b4a5.txt');
@@ -123,5 +124,28 @@ describe('operations: the temporal CLI, schedules, the worker process', () => {
       expect((await runCli(['schedule', 'list'], env)).stdout).not.toContain('ops-hourly');
     });
     await close();
+  });
+
+  test('rest-sync dev: dev server with Web UI, workflows kept in a file across restarts, a worker, Ctrl-C stops it', async () => {
+    const [port, uiPort] = [await freePort(), await freePort()];
+    const env = { DATABASE_URL: database.url, API_KEY: SEED_000.token, REST_SYNC_WORKFLOW_BUNDLE: process.env.REST_SYNC_TEST_BUNDLE! };
+    const args = ['dev', '--port', String(port), '--ui-port', String(uiPort), '--db-file', path.join(dir, 'dev', 'temporal.db')];
+    const start = () => startCliProcess(args, env, 'Ctrl-C to stop', dir);
+    const temporalCli = (line: string) =>
+      execFileAsync('bash', ['-c', line], { cwd: dir, env: { ...process.env, TEMPORAL_ADDRESS: `localhost:${port}`, PATH: `${path.dirname(findTemporalCli()!)}:${process.env.PATH}` } });
+    let dev = await start();
+    try {
+      expect((await fetch(`http://localhost:${uiPort}/`)).status).toBe(200);
+      await temporalCli('temporal workflow start --type syncSource --task-queue rest-sync --workflow-id sync:devtest --input-file input.json');
+      await temporalCli('temporal workflow result --workflow-id sync:devtest');
+      expect(await count('SELECT count(*)::int AS n FROM analytics.repositories')).toBe(SEED_000.counts.repositories);
+      await dev.kill('SIGINT');
+      expect(dev.child.exitCode).toBe(0);
+      dev = await start();
+      const shown = await temporalCli('temporal workflow describe --workflow-id sync:devtest');
+      expect(shown.stdout).toMatch(/Completed/i);
+    } finally {
+      await dev.kill('SIGINT');
+    }
   });
 });
