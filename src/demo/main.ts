@@ -10,6 +10,10 @@ import { describeError } from '../cli/errors';
 import type { SyncSourceInput, SyncSourceOutput } from '../workflows/types';
 import type { MockServer } from './mocks/server';
 import { SEED_000, startSeed000 } from './mocks/seed-000';
+import { SEED_001, startSeed001 } from './mocks/seed-001';
+import { SEED_002, startSeed002 } from './mocks/seed-002';
+import { SEED_003, startSeed003 } from './mocks/seed-003';
+import { startSeed004 } from './mocks/seed-004';
 
 /** A seed document, the mock of its API, and what it needs to run. */
 interface DemoSource {
@@ -29,6 +33,37 @@ export const DEMO_SOURCES: DemoSource[] = [
     start: () => startSeed000(),
     params: { account_id: SEED_000.accountId },
     secrets: { API_KEY: SEED_000.token },
+  },
+  // One secret resolver serves every demo source: 001 and 004 both read `access_token`, 000 and
+  // 003 both `api_key`, so the mocks of 003 and 004 are started accepting the shared value.
+  {
+    dataset: 'seed_001',
+    document: '001_d0b37981d1fe8b98.txt',
+    start: () => startSeed001(),
+    params: {},
+    secrets: { ACCESS_TOKEN: SEED_001.token },
+  },
+  {
+    dataset: 'seed_002',
+    document: '002_a8b8a2912291472b.txt',
+    start: () => startSeed002(),
+    params: {},
+    secrets: { USERNAME: SEED_002.username, PASSWORD: SEED_002.password },
+  },
+  {
+    dataset: 'seed_003',
+    // the document's config plus the primary keys its resource list names (as written, five resources have no `id`)
+    document: '../../../examples/seed-003.json',
+    start: () => startSeed003(0, SEED_000.token),
+    params: { ...SEED_003.params },
+    secrets: { API_KEY: SEED_000.token },
+  },
+  {
+    dataset: 'seed_004',
+    document: '004_61bb2673330c0b02.txt',
+    start: () => startSeed004(0, SEED_001.token),
+    params: {},
+    secrets: { ACCESS_TOKEN: SEED_001.token },
   },
 ];
 
