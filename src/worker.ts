@@ -5,6 +5,7 @@ import { createHttp } from './activities/http/client';
 import { createSecretResolver, type SecretResolver } from './activities/secrets';
 import type { Logger } from './activities/deps';
 import { createDb } from './infra/db';
+import { Limits } from './activities/http/limits';
 
 export const DEFAULT_TASK_QUEUE = 'rest-sync';
 
@@ -34,6 +35,7 @@ export async function createSyncWorker(opts: SyncWorkerOptions): Promise<{ worke
     db,
     http: createHttp(),
     secrets: opts.secrets ?? createSecretResolver(),
+    limits: new Limits((m) => (opts.log ?? console).warn(`rate limit: ${m}`)),
     log: opts.log,
   });
   const worker = await Worker.create({

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { AxiosInstance } from 'axios';
 import type { SecretResolver } from './secrets';
+import type { Limits } from './http/limits';
 
 export interface Logger {
   info(message: string, meta?: Record<string, unknown>): void;
@@ -12,5 +13,7 @@ export interface ActivityDeps {
   db: Knex;
   http: AxiosInstance;
   secrets: SecretResolver;
+  /** per-source rate limits and concurrency caps of this worker process */
+  limits?: Limits;
   log?: Logger;
 }

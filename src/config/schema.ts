@@ -105,6 +105,13 @@ export const authSchema = z.discriminatedUnion('type', [
 
 const headersSchema = z.record(z.string(), secretText);
 
+/** `rate_limit: 5` (requests per second) or `{ requests_per_second: 5, burst: 10 }`. */
+const rateLimitSchema = z.union([
+  z.number().positive(),
+  strict({ requests_per_second: z.number().positive(), burst: z.number().int().positive().optional() }),
+]);
+const limitKeys = { rate_limit: rateLimitSchema.optional(), max_concurrency: z.number().int().positive().optional() };
+
 export const clientSchema = strict({
   base_url: text,
   headers: headersSchema.optional(),
@@ -112,6 +119,7 @@ export const clientSchema = strict({
   paginator: paginatorSchema.nullish(),
   timeout: z.number().positive().optional(),
   session: z.unknown().optional(),
+  ...limitKeys,
 });
 
 const resolveParam = strict({ type: z.literal('resolve'), resource: z.string().min(1), field: z.string().min(1) });
@@ -141,6 +149,8 @@ const errorHandlerSchema = strict({
   retry_on_status_codes: z.array(z.number().int().min(100).max(599)).optional(),
   max_retries: count.optional(),
   backoff_factor: z.number().positive().optional(),
+  /** seconds before the first retry (accepted beyond the seeds' dialect; Temporal's initialInterval) */
+  initial_interval: z.number().positive().optional(),
 });
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -182,6 +192,7 @@ const resourceBase = {
   selected: z.boolean().optional(),
   parallelized: z.boolean().optional(),
   processing_steps: z.array(z.unknown()).optional(),
+  ...limitKeys,
 };
 
 export const resourceDefaultsSchema = strict({ ...resourceBase, endpoint: endpointSchema.optional() });

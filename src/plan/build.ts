@@ -4,7 +4,7 @@
  */
 import type { SourceConfig } from '../config/schema';
 import { ConfigError } from '../errors';
-import { clientOf, headersOf } from './client';
+import { clientOf, headersOf, limitsOf } from './client';
 import { fillParamRefs } from './config-params';
 import { columnList, columnsOf, incrementalOf, responseActionsOf, retryOf, writeDispositionOf } from './hints';
 import { mergeResources, type MergedResource } from './merge';
@@ -52,6 +52,8 @@ function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, con
     exportFields: [],
     columns: columnsOf(r.config.columns),
     ...(r.config.max_table_nesting !== undefined ? { maxTableNesting: r.config.max_table_nesting } : {}),
+    ...limitsOf(r.config),
+    ...(r.config.parallelized ? { parallelized: true } : {}),
   };
 }
 

@@ -5,7 +5,7 @@
 import type { AuthConfig, SourceConfig } from '../config/schema';
 import { ConfigError } from '../errors';
 import { textOf } from './config-params';
-import type { AuthSpec, ClientPlan, Json, MaybeSecret } from './types';
+import type { AuthSpec, ClientPlan, Json, MaybeSecret, RateLimitSpec } from './types';
 
 /** Request timeout when the config sets none: long enough for slow APIs, short enough to retry. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -61,5 +61,20 @@ export function clientOf(config: SourceConfig): ClientPlan {
     headers: headersOf(client?.headers),
     auth: authOf(client?.auth),
     timeoutMs: client?.timeout !== undefined ? Math.round(client.timeout * 1000) : DEFAULT_TIMEOUT_MS,
+    ...limitsOf(client ?? {}),
+  };
+}
+
+/** `rate_limit` (a number is requests per second; burst defaults to one second's worth) and `max_concurrency`. */
+export function limitsOf(c: { rate_limit?: number | { requests_per_second: number; burst?: number }; max_concurrency?: number }): {
+  rateLimit?: RateLimitSpec;
+  maxConcurrency?: number;
+} {
+  const rl = c.rate_limit;
+  const rps = typeof rl === 'number' ? rl : rl?.requests_per_second;
+  const burst = typeof rl === 'number' ? undefined : rl?.burst;
+  return {
+    ...(rps !== undefined ? { rateLimit: { requestsPerSecond: rps, burst: burst ?? Math.max(1, Math.ceil(rps)) } } : {}),
+    ...(c.max_concurrency !== undefined ? { maxConcurrency: c.max_concurrency } : {}),
   };
 }

@@ -151,10 +151,25 @@ export interface ResourcePlan {
   /** config `columns` hints: column name -> postgres type */
   columns: Record<string, string>;
   maxTableNesting?: number;
+  /** a resource's own limits, inside the source's */
+  rateLimit?: RateLimitSpec;
+  maxConcurrency?: number;
+  /** dlt's `parallelized`: a child fans out over its parent's records concurrently */
+  parallelized?: boolean;
+}
+
+/** A token bucket: `requestsPerSecond` on average, up to `burst` at once. */
+export interface RateLimitSpec {
+  requestsPerSecond: number;
+  burst: number;
 }
 
 export interface ClientPlan {
   baseUrl: string;
+  /** client.rate_limit: shared by every resource, window and child of the source in a worker */
+  rateLimit?: RateLimitSpec;
+  /** client.max_concurrency: requests in flight for the source */
+  maxConcurrency?: number;
   headers: Record<string, MaybeSecret>;
   auth: AuthSpec;
   /** request timeout in ms */

@@ -47,7 +47,7 @@ describe('page commit against real Postgres', () => {
   }
   const count = async (table: string) => (await db.raw(`SELECT count(*)::int AS n FROM "${SCHEMA}"."${table}"`)).rows[0].n;
 
-  test.each(['merge', 'append'] as const)('%s: a page committed twice (a retried attempt) lands once', async (disposition) => {
+  test.each(['merge', 'append', 'replace'] as const)('%s: a page committed twice (a retried attempt) lands once', async (disposition) => {
     const table = `retry_${disposition}`;
     await claimState(db, SCHEMA, table, 'sync-1', { offset: 0 });
     const page = [{ id: 1, v: 'a' }, { id: 2, v: 'b' }];

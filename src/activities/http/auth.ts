@@ -38,9 +38,13 @@ export async function applyAuth(req: RequestSpec, auth: AuthSpec, secrets: Secre
     case 'bearer':
       headers.authorization = `Bearer ${val(auth.token)}`;
       return { ...req, headers };
-    case 'http_basic':
-      headers.authorization = `Basic ${Buffer.from(`${val(auth.username)}:${val(auth.password)}`).toString('base64')}`;
+    case 'http_basic': {
+      // the encoded pair is scrubbed too: an API that echoes the header would reveal the password
+      const pair = Buffer.from(`${val(auth.username)}:${val(auth.password)}`).toString('base64');
+      secrets.remember(pair);
+      headers.authorization = `Basic ${pair}`;
       return { ...req, headers };
+    }
     case 'api_key': {
       const key = val(auth.apiKey);
       if (auth.location === 'query') return { ...req, params: { ...req.params, [auth.name]: key } };
@@ -49,9 +53,12 @@ export async function applyAuth(req: RequestSpec, auth: AuthSpec, secrets: Secre
       } else headers[auth.name.toLowerCase()] = key;
       return { ...req, headers };
     }
-    case 'oauth2_client_credentials':
-      headers.authorization = `Bearer ${await oauthToken(auth, val)}`;
+    case 'oauth2_client_credentials': {
+      const token = await oauthToken(auth, val);
+      secrets.remember(token); // a secret the config never names: scrubbed like the others
+      headers.authorization = `Bearer ${token}`;
       return { ...req, headers };
+    }
     default:
       throw new ConfigError(`unknown auth type ${(auth as { type: string }).type}`, 'client.auth.type');
   }

@@ -21,6 +21,8 @@ export interface FetchOptions {
   responseActions: ResponseAction[];
   /** `resource "users" page 3`, for messages */
   where: string;
+  /** sees every answer's status and headers (rate-limit hints) */
+  onResponse?: (status: number, headers: Record<string, string>) => void;
 }
 
 /** Statuses that a later attempt may well get past. */
@@ -85,6 +87,7 @@ export async function fetchRaw(client: AxiosInstance, req: RequestSpec, o: Fetch
   const text = typeof res.data === 'string' ? res.data : String(res.data ?? '');
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k.toLowerCase()] = String(v);
+  o.onResponse?.(res.status, headers);
   const action = o.responseActions.find((a) => matches(a, res.status, text));
   if (action?.action === 'ignore') return 'ignored';
   const status = res.status;
