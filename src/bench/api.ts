@@ -1,0 +1,130 @@
+import { fork } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** How the bulk API pages: `?offset=&limit=` (no total), or `?cursor=` from `next_cursor`. */
+export type Variant = 'offset' | 'cursor';
+export const VARIANTS: Variant[] = ['offset', 'cursor'];
+export const PAGE_SIZE = 100;
+
+const EPOCH = Date.UTC(2024, 0, 1);
+const CATEGORIES = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
+
+/**
+ * Record `i` (0-based) as JSON text, 8 fields, built from `i` alone: the same N always gives the
+ * same records. `amount` is never integral, so it is typed as a float from the first page on.
+ */
+export function recordJson(i: number): string {
+  const id = i + 1;
+  const created = new Date(EPOCH + id * 1000).toISOString();
+  return (
+    `{"id":${id},"name":"name ${id}","email":"user${id}@example.com","amount":${(id * 7919) % 100000}.5,` +
+    `"active":${id % 3 !== 0},"created_at":"${created}","category":"${CATEGORIES[id % 5]}","score":${(id * 31) % 1000}}`
+  );
+}
+
+function records(n: number, from: number, count: number): string {
+  const parts: string[] = [];
+  for (let i = from; i < Math.min(n, from + count); i++) parts.push(recordJson(i));
+  return parts.join(',');
+}
+
+const encodeCursor = (offset: number) => Buffer.from(`o:${offset}`).toString('base64url');
+function decodeCursor(c: string): number {
+  const m = /^o:(\d+)$/.exec(Buffer.from(c, 'base64url').toString());
+  if (!m) throw new Error(`bad cursor ${c}`);
+  return Number(m[1]);
+}
+
+/** The body of one request, or undefined for an unknown path. Pages are built on demand. */
+export function pageBody(n: number, path: string, q: URLSearchParams): string | undefined {
+  if (path === '/offset/items') {
+    const offset = Number(q.get('offset') ?? 0);
+    const limit = Math.min(PAGE_SIZE, Number(q.get('limit') ?? PAGE_SIZE));
+    if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(limit) || limit < 1) throw new Error('bad offset or limit');
+    return `{"data":[${records(n, offset, limit)}]}`;
+  }
+  if (path === '/cursor/items') {
+    const c = q.get('cursor');
+    const offset = c ? decodeCursor(c) : 0;
+    const next = offset + PAGE_SIZE < n ? `"${encodeCursor(offset + PAGE_SIZE)}"` : 'null';
+    return `{"data":[${records(n, offset, PAGE_SIZE)}],"next_cursor":${next}}`;
+  }
+  return undefined;
+}
+
+/** The bulk API in this process: node http with keep-alive. */
+export async function serveBulkApi(n: number): Promise<{ url: string; requests(): number; close(): Promise<void> }> {
+  let requests = 0;
+  const server = http.createServer((req, res) => {
+    requests += 1;
+    const u = new URL(req.url ?? '/', 'http://localhost');
+    let status = 200;
+    let body: string;
+    try {
+      body = pageBody(n, u.pathname, u.searchParams) ?? ((status = 404), '{"error":"not found"}');
+    } catch (err) {
+      status = 400;
+      body = JSON.stringify({ error: String(err) });
+    }
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests: () => requests,
+    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+export interface ApiProcess {
+  url: string;
+  pid: number;
+  /** requests served so far */
+  requests(): Promise<number>;
+  close(): void;
+}
+
+/** The bulk API in a child process of its own, so its CPU neither shares the bench's event loop nor hides in its figures. */
+export function startApiProcess(n: number): Promise<ApiProcess> {
+  const child = fork(__filename, ['--serve', String(n)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiters: ((k: number) => void)[] = [];
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`bulk API exited with code ${code}`)));
+    child.on('message', (m: { url?: string; requests?: number }) => {
+      if (m.requests !== undefined) waiters.shift()?.(m.requests);
+      if (!m.url) return;
+      resolve({
+        url: m.url,
+        pid: child.pid!,
+        requests: () => new Promise((r) => (waiters.push(r), child.send('stats'))),
+        close: () => void child.kill(),
+      });
+    });
+  });
+}
+
+/** The dlt rest_api source config of the bulk API: one resource, merged on `id`. */
+export function restApiConfig(url: string, variant: Variant): Record<string, unknown> {
+  const paginator =
+    variant === 'offset'
+      ? { type: 'offset', limit: PAGE_SIZE, offset_param: 'offset', limit_param: 'limit', total_path: null, stop_after_empty_page: true }
+      : { type: 'cursor', cursor_path: 'next_cursor', cursor_param: 'cursor' };
+  return {
+    client: { base_url: url },
+    resource_defaults: { primary_key: 'id', write_disposition: 'merge' },
+    resources: [{ name: 'items', endpoint: { path: `/${variant}/items`, data_selector: 'data', paginator } }],
+  };
+}
+
+if (require.main === module && process.argv[2] === '--serve') {
+  serveBulkApi(Number(process.argv[3])).then((api) => {
+    process.on('message', () => process.send!({ requests: api.requests() }));
+    process.on('disconnect', () => process.exit(0));
+    process.send!({ url: api.url });
+  });
+}

@@ -1,0 +1,106 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import pg from 'pg';
+import { startEmbeddedPostgres, type PostgresHandle } from '../infra/postgres';
+import { PAGE_SIZE, startApiProcess, VARIANTS, type Variant } from './api';
+import { ensureDlt } from './dlt';
+import { formatResult, type BenchResult } from './report';
+import { startRestSync, syncOptions } from './restsync';
+import { benchVariant } from './rounds';
+
+interface Flags {
+  n: string;
+  variant?: string;
+  peers?: boolean;
+  json?: boolean;
+  repeat: string;
+  windowPages?: string;
+  windowSeconds?: string;
+  windowsPerRun?: string;
+}
+
+const flags = new Command('bench')
+  .description('plain loop vs rest-sync (vs dlt with --peers) on a local bulk API, into one Postgres')
+  .option('--n <records>', 'records the API serves', '100000')
+  .option('--variant <name>', 'offset or cursor (default: both)')
+  .option('--peers', "also run dlt's rest_api (pip install dlt[postgres] into tools/venv)")
+  .option('--json', 'print one JSON object instead of the table')
+  .option('--repeat <k>', 'rounds per variant (plain, rest-sync, dlt in turn); the fastest run of each is reported', '1')
+  .option('--window-pages <n>', 'SyncOptions.windowPages')
+  .option('--window-seconds <s>', 'SyncOptions.windowSeconds')
+  .option('--windows-per-run <n>', 'SyncOptions.windowsPerRun')
+  .parse()
+  .opts<Flags>();
+
+const log = (line: string) => console.error(line);
+
+async function main(): Promise<void> {
+  const n = Number(flags.n);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--n ${flags.n}: expected a positive integer`);
+  if (flags.variant && !VARIANTS.includes(flags.variant as Variant)) throw new Error(`--variant ${flags.variant}: expected offset or cursor`);
+  if (!(Number(flags.repeat) >= 1)) throw new Error(`--repeat ${flags.repeat}: expected a positive integer`);
+  const variants = flags.variant ? [flags.variant as Variant] : VARIANTS;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  let python: string | { skipped: string } | undefined;
+  if (flags.peers) {
+    const found = ensureDlt(log);
+    python = 'python' in found ? found.python : found;
+  }
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'rest-sync-bench-'));
+  const cleanup: (() => Promise<void> | void)[] = [() => rmSync(tmp, { recursive: true, force: true })];
+  try {
+    const pgHandle: PostgresHandle = process.env.DATABASE_URL
+      ? { url: process.env.DATABASE_URL, stop: async () => undefined }
+      : await startEmbeddedPostgres({ dataDir: path.join(tmp, 'postgres'), persistent: false });
+    cleanup.unshift(() => pgHandle.stop());
+    const db = new pg.Pool({ connectionString: pgHandle.url, max: 2 });
+    db.on('error', () => undefined); // an idle connection closed by the server's shutdown
+    cleanup.unshift(() => db.end());
+    const api = await startApiProcess(n);
+    cleanup.unshift(() => api.close());
+    log(`bulk API ${api.url} (pid ${api.pid}), Postgres ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded'}; starting dev server and worker`);
+    const rs = await startRestSync(pgHandle.url);
+    cleanup.unshift(() => rs.close());
+    const result: BenchResult = {
+      date: new Date().toISOString(),
+      n,
+      pageSize: PAGE_SIZE,
+      cpus: os.cpus().length,
+      postgres: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL 18',
+      options: syncOptions(flags) as Record<string, number> | undefined,
+      repeat: Number(flags.repeat),
+      variants: [],
+    };
+    const ctx = { n, repeat: Number(flags.repeat), api, pgUrl: pgHandle.url, db, rs, options: syncOptions(flags), python, log };
+    for (const v of variants) result.variants.push(await benchVariant(v, ctx));
+    if (process.env.REST_SYNC_BENCH_JSON_OUT) writeFileSync(process.env.REST_SYNC_BENCH_JSON_OUT, JSON.stringify(result));
+    else console.log(formatResult(result));
+  } finally {
+    for (const step of cleanup) await Promise.resolve(step()).catch((e) => log(`cleanup: ${String(e)}`));
+  }
+}
+
+/**
+ * With --json, the bench runs in a child whose stdout goes to stderr (the dev server prints its
+ * banner there) and writes the JSON to a file; this process prints only that object.
+ */
+function mainJson(): void {
+  const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'rest-sync-bench-json-')), 'result.json');
+  const child = spawnSync(process.execPath, process.argv.slice(1), {
+    stdio: ['ignore', 2, 2],
+    env: { ...process.env, REST_SYNC_BENCH_JSON_OUT: out },
+  });
+  if (child.status === 0) process.stdout.write(readFileSync(out, 'utf8') + '\n');
+  rmSync(path.dirname(out), { recursive: true, force: true });
+  process.exitCode = child.status ?? 1;
+}
+
+if (flags.json && !process.env.REST_SYNC_BENCH_JSON_OUT) mainJson();
+else main().catch((err) => {
+  console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

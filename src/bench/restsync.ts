@@ -1,0 +1,89 @@
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { createSecretResolver } from '../activities/secrets';
+import { startDevServer } from '../infra/dev-server';
+import { createSyncWorker } from '../worker';
+import type { SyncOptions, SyncSourceInput, SyncSourceOutput } from '../workflows/types';
+import type { RunFigures } from './plain';
+
+const TASK_QUEUE = 'rest-sync-bench';
+
+export interface RestSyncHarness {
+  client: Client;
+  /** runs one `syncSource` to its end through the in-process worker */
+  sync(input: SyncSourceInput): Promise<RunFigures & { workflowId: string }>;
+  close(): Promise<void>;
+}
+
+/** A dev server (eager activities on) and an in-process worker on a task queue of the bench's own. */
+export async function startRestSync(pgUrl: string): Promise<RestSyncHarness> {
+  const env = await startDevServer();
+  const { worker, close } = await createSyncWorker({
+    connection: env.nativeConnection,
+    databaseUrl: pgUrl,
+    taskQueue: TASK_QUEUE,
+    secrets: createSecretResolver({ env: {}, secretsFile: '/nonexistent' }),
+  });
+  const running = worker.run();
+  const stopped = running.then(() => {
+    throw new Error('the worker stopped during a sync');
+  });
+  stopped.catch(() => undefined);
+  return {
+    client: env.client,
+    async sync(input) {
+      const workflowId = `sync:${input.dataset}`;
+      const started = performance.now();
+      const run = env.client.workflow.execute('syncSource', { taskQueue: TASK_QUEUE, workflowId, args: [input] });
+      const out = (await Promise.race([run, stopped])) as SyncSourceOutput;
+      const seconds = (performance.now() - started) / 1000;
+      const r = Object.values(out.resources).reduce((a, b) => ({ rows: a.rows + b.rows, pages: a.pages + b.pages }), { rows: 0, pages: 0 });
+      return { ...r, seconds, workflowId };
+    },
+    async close() {
+      worker.shutdown();
+      await running.catch(() => undefined);
+      await close();
+      await env.teardown();
+    },
+  };
+}
+
+export interface HistoryFigures {
+  workflows: number;
+  runs: number;
+  events: number;
+  /** encoded history size as the server reports it (DescribeWorkflowExecution historySizeBytes) */
+  bytes: number;
+}
+
+/**
+ * The histories of the given workflow ids, every run of each: the chain is walked back from the
+ * latest run through `continuedExecutionRunId` of each run's first event.
+ */
+export async function historyFigures(client: Client, workflowIds: string[]): Promise<HistoryFigures> {
+  const total: HistoryFigures = { workflows: workflowIds.length, runs: 0, events: 0, bytes: 0 };
+  for (const id of workflowIds) {
+    let runId: string | undefined = (await client.workflow.getHandle(id).describe()).runId;
+    while (runId) {
+      const handle: WorkflowHandle = client.workflow.getHandle(id, runId);
+      const desc = await handle.describe();
+      const events = (await handle.fetchHistory()).events ?? [];
+      if (desc.historySize === undefined) throw new Error(`${id}: the server reports no history size`);
+      total.runs += 1;
+      total.events += events.length;
+      total.bytes += desc.historySize;
+      const previous: string | null | undefined = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+      runId = previous || undefined;
+    }
+  }
+  return total;
+}
+
+/** The options the bench passes to `syncSource`: only those given on the command line. */
+export function syncOptions(o: { windowPages?: string; windowSeconds?: string; windowsPerRun?: string }): SyncOptions | undefined {
+  const out: SyncOptions = {};
+  if (o.windowPages) out.windowPages = Number(o.windowPages);
+  if (o.windowSeconds) out.windowSeconds = Number(o.windowSeconds);
+  if (o.windowsPerRun) out.windowsPerRun = Number(o.windowsPerRun);
+  return Object.keys(out).length ? out : undefined;
+}

@@ -1,0 +1,87 @@
+import pg from 'pg';
+import type { SyncOptions } from '../workflows/types';
+import { restApiConfig, type ApiProcess, type Variant } from './api';
+import { runDlt } from './dlt';
+import { cpuNow, cpuSince, trackPeakRss, verifyRows } from './measure';
+import { plainLoop, type RunFigures } from './plain';
+import { phase, type Phase, type VariantResult } from './report';
+import { historyFigures, type HistoryFigures, type RestSyncHarness } from './restsync';
+
+/** One contender's run, measured: wall time, API requests, CPU per component, peak RSS; then the row check. */
+export async function measured(
+  api: ApiProcess,
+  db: pg.Pool,
+  schema: string,
+  n: number,
+  run: () => Promise<RunFigures & { extraCpu?: number; peakRssMb?: number; history?: HistoryFigures }>,
+): Promise<Phase & { history?: HistoryFigures }> {
+  await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await db.query(`DROP SCHEMA IF EXISTS "${schema}_staging" CASCADE`);
+  await db.query('CHECKPOINT').catch(() => undefined);
+  const requests = await api.requests();
+  const cpu = cpuNow(api.pid);
+  const rss = trackPeakRss();
+  const figures = await run();
+  const peak = rss.stop();
+  const used = cpuSince(cpu, api.pid);
+  used.bench = Math.round((used.bench + (figures.extraCpu ?? 0)) * 100) / 100;
+  await verifyRows((sql) => db.query(sql), schema, schema, 'items', n);
+  const rest = { requests: (await api.requests()) - requests, cpu: used, peakRssMb: figures.peakRssMb ?? peak.peakMb };
+  return { ...phase(figures, figures.peakRssMb ? rest : { ...rest, startRssMb: peak.startMb }), history: figures.history };
+}
+
+/** The fastest of a contender's runs, its ratio to the fastest plain loop, and every run's rows/s. */
+export function best<P extends Phase>(runs: P[], plainRate?: number): P {
+  const top = runs.reduce((a, b) => (b.rowsPerSecond > a.rowsPerSecond ? b : a));
+  const ratio = Math.round((top.rowsPerSecond / (plainRate ?? top.rowsPerSecond)) * 100) / 100;
+  return { ...top, ratio, ...(runs.length > 1 ? { runsRowsPerSecond: runs.map((r) => r.rowsPerSecond) } : {}) };
+}
+
+/** What one variant's rounds run against. */
+export interface BenchContext {
+  n: number;
+  repeat: number;
+  api: ApiProcess;
+  pgUrl: string;
+  db: pg.Pool;
+  rs: RestSyncHarness;
+  options?: SyncOptions;
+  /** the venv's python with dlt, the reason dlt is skipped, or undefined without --peers */
+  python?: string | { skipped: string };
+  log(line: string): void;
+}
+
+/**
+ * One variant: `repeat` rounds of plain loop, rest-sync and (with --peers) dlt in turn, each into
+ * a fresh schema, each checked for exactly N distinct rows; the fastest round of each is reported.
+ */
+export async function benchVariant(v: Variant, ctx: BenchContext): Promise<VariantResult> {
+  const { n, repeat, api, pgUrl, db, rs, python, log } = ctx;
+  const config = restApiConfig(api.url, v);
+  const runs = { plain: [] as Phase[], restSync: [] as (Phase & { history?: HistoryFigures })[], dlt: [] as Phase[] };
+  for (let i = 1; i <= repeat; i++) {
+    const tag = repeat > 1 ? ` (round ${i}/${repeat})` : '';
+    log(`${v}: plain loop${tag}`);
+    runs.plain.push(await measured(api, db, `plain_${v}`, n, () => plainLoop(api.url, pgUrl, `plain_${v}`, v)));
+    log(`${v}: rest-sync${tag}`);
+    runs.restSync.push(
+      await measured(api, db, `rs_${v}`, n, async () => {
+        const r = await rs.sync({ source: config, dataset: `rs_${v}`, options: ctx.options });
+        return { ...r, history: await historyFigures(rs.client, [r.workflowId, `${r.workflowId}:items`]) };
+      }),
+    );
+    if (typeof python !== 'string') continue;
+    log(`${v}: dlt rest_api${tag}`);
+    const d = await measured(api, db, `dlt_${v}`, n, async () => {
+      const d = await runDlt(python, config, pgUrl, `dlt_${v}`);
+      return { rows: n, pages: 0, seconds: d.seconds, extraCpu: d.cpu, peakRssMb: d.peakRssMb };
+    });
+    runs.dlt.push({ ...d, pages: d.requests });
+  }
+  const plain = best(runs.plain);
+  const { history: h, ...restSync } = best(runs.restSync, plain.rowsPerSecond);
+  const per1k = (x: number) => Math.round((x / restSync.pages) * 1000);
+  const history = { ...h!, eventsPer1kPages: per1k(h!.events), bytesPer1kPages: per1k(h!.bytes) };
+  const dlt = typeof python === 'object' ? python : runs.dlt.length ? best(runs.dlt, plain.rowsPerSecond) : undefined;
+  return { variant: v, plain, restSync: { ...restSync, history }, ...(dlt ? { dlt } : {}) };
+}
