@@ -1,15 +1,15 @@
 import { Context } from '@temporalio/activity';
-import { HttpRetriableError, RestSyncError } from '../errors';
+import { HttpRetriableError, PaginationLoopError, RestSyncError } from '../errors';
 import type { Json, ResourcePlan } from '../plan/types';
 import type { ActivityDeps } from './deps';
 import type { FetchPagesInput, FetchPagesOutput } from './types';
 import { fetchRaw } from './http/client';
 import { applyAuth } from './http/auth';
-import { createPaginator } from './paginators';
+import { createPaginator, describeToken } from './paginators';
 import type { Paginator, RequestSpec } from './paginators/types';
 import { selectRecords } from './select';
-import { resolveDeep } from './secrets';
-import { claimState, readState, markDone, startIncremental, type StateRow } from './load/state';
+import { redact, resolveDeep } from './secrets';
+import { claimState, readState, markDone, startIncremental, stateKey, type StateRow } from './load/state';
 import { applyIncremental, filterIncremental, type IncrementalWindow } from './incremental';
 import { logStart } from './load/run-log';
 import { commitPage } from './load/commit';
@@ -50,9 +50,10 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
   const paginator = createPaginator(resource.paginator);
   const target = resource.writeDisposition === 'replace' ? stagingTable(resource.table) : resource.table;
   const initial: Json = resource.parent ? ({ p: null, t: null } as unknown as Json) : paginator.initialToken();
-  let state = await claimState(deps.db, schema, resource.name, syncId, initial, async (trx) => {
+  const key = stateKey(resource.name, input.lane);
+  let state = await claimState(deps.db, schema, key, syncId, initial, async (trx) => {
     if (resource.writeDisposition === 'replace') await resetStaging(trx, schema, resource.table);
-    if (resource.incremental) await startIncremental(trx, schema, resource.name, resource.incremental.initialValue ?? null);
+    if (resource.incremental) await startIncremental(trx, schema, resource.name, resource.incremental.initialValue ?? null, key);
     await logStart(trx, schema, syncId, resource.name);
   });
   const incr = resource.incremental ? { start: state.startValue, end: resource.incremental.endValue ?? null } : undefined;
@@ -62,18 +63,22 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
   let shape: TableShape | undefined = await readShape(deps.db, schema, target);
   const beat = setInterval(() => ctx.heartbeat({ pages: state.pages }), 1000);
   const within = () => pagesNow < input.maxPages && Date.now() - started < input.maxSeconds * 1000;
-  const where = (pos?: Position) =>
-    `resource "${resource.name}" page ${state.pages + 1}` +
+  // `ahead`: 1 for the page prefetched while the current one is still being committed
+  const where = (pos?: Position, ahead = 0) =>
+    `resource "${resource.name}" page ${state.pages + 1 + ahead}` +
     (pos?.partition ? ` (parent ${resource.parent!.resource} ${JSON.stringify(pos.partition.vals)})` : '');
+  const fetched = new Set<string>();
   try {
     let pos = state.done ? undefined : await locate(deps, schema, input, state);
     let pending = pos ? fetchAt(deps, input, paginator, pos, where(pos), ctx.cancellationSignal, incr) : undefined;
     while (pos && pending) {
       const page = await pending;
       const here = pos;
+      fetched.add(positionKey(here));
       const nextPos = childOrRootNext(resource, here, page.next);
       // Overlap: start the following page's request before writing this one.
-      pending = nextPos && within() && pagesNow + 1 < input.maxPages ? fetchAt(deps, input, paginator, nextPos, where(nextPos), ctx.cancellationSignal, incr) : undefined;
+      if (nextPos) refuseCycle(fetched, nextPos, where(here));
+      pending = nextPos && within() && pagesNow + 1 < input.maxPages ? fetchAt(deps, input, paginator, nextPos, where(nextPos, 1), ctx.cancellationSignal, incr) : undefined;
       pending?.catch(() => undefined);
       const committed = await commit(deps, input, schema, target, shape, state, here, page, (s) => (shape = s));
       if (!committed) break; // another attempt moved the state: stop, the workflow asks again
@@ -90,16 +95,35 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
       }
     }
   } catch (err) {
-    if (err instanceof HttpRetriableError && pagesNow > 0) {
-      const now = (await readState(deps.db, schema, resource.name))!;
-      return { done: now.done, pages: now.pages, rows: now.rows, pagesNow, interrupted: err.message };
+    // After progress, a retriable fault ends the window early and the workflow asks again at
+    // once; a fault carrying Retry-After is thrown instead, so Temporal waits as the server asked.
+    if (err instanceof HttpRetriableError && err.retryAfterMs === undefined && pagesNow > 0) {
+      const now = (await readState(deps.db, schema, key))!;
+      // the output lands in workflow history: no secret may be in it
+      return { done: now.done, pages: now.pages, rows: now.rows, pagesNow, interrupted: redact(err.message, deps.secrets.known()) };
     }
     throw err;
   } finally {
     clearInterval(beat);
   }
-  const now = (await readState(deps.db, schema, resource.name))!;
+  const now = (await readState(deps.db, schema, key))!;
   return { done: now.done, pages: now.pages, rows: now.rows, pagesNow };
+}
+
+/** A position as text: the parent record (children) and the page token. */
+function positionKey(pos: Position): string {
+  return JSON.stringify([pos.partition?.key ?? null, pos.token]);
+}
+
+/**
+ * An API whose tokens cycle (A → B → A) never repeats the current token, so the paginators'
+ * loop guard misses it: the window refuses a next position it has fetched already. Windows are
+ * hundreds of pages by default; a cycle longer than one window is not detected.
+ */
+function refuseCycle(fetched: Set<string>, next: Position, where: string): void {
+  if (fetched.has(positionKey(next))) {
+    throw new PaginationLoopError(`${where}: pagination cycles: ${describeToken(next.token)} was fetched before in this window`);
+  }
 }
 
 /** The position the committed state points at; for a child, the parent record it is on. Marks done when none is left. */
@@ -109,9 +133,9 @@ async function locate(deps: ActivityDeps, schema: string, input: FetchPagesInput
   const tok = state.token as unknown as ChildToken;
   const inclusive = tok.t !== null && tok.p !== null;
   const after = tok.p && inclusive ? { page: tok.p.page, idx: tok.p.idx - 1 } : tok.p;
-  const part = await nextPartition(deps.db, schema, input.syncId, resource.parent.resource, after);
+  const part = await nextPartition(deps.db, schema, input.syncId, resource.parent.resource, after, input.lane);
   if (!part) {
-    await markDone(deps.db, schema, resource.name, input.syncId, state.pages);
+    await markDone(deps.db, schema, stateKey(resource.name, input.lane), input.syncId, state.pages);
     return undefined;
   }
   const token = inclusive ? tok.t : createPaginator(resource.paginator).initialToken();
@@ -146,14 +170,17 @@ async function fetchAt(
     if (resource.incremental && incr) req = applyIncremental(req, resource.incremental, incr);
     req = paginator.applyToken(req, pos.token);
     req = await applyAuth(req, client.auth, deps.secrets);
-    const raw = await fetchRaw(deps.http, req, {
+    const limiter = deps.limits?.get(input.dataset, client, resource);
+    const call = () => fetchRaw(deps.http, req, {
       baseUrl: client.baseUrl,
       timeoutMs: client.timeoutMs,
       signal,
       retryOnStatusCodes: resource.retry.retryOnStatusCodes,
       responseActions: resource.responseActions,
       where,
+      onResponse: limiter ? (status, headers) => limiter.observe(status, headers) : undefined,
     });
+    const raw = limiter ? await limiter.schedule(call) : await call();
     if (raw === 'ignored') return { records: [], next: null };
     const records = selectRecords(raw.body, resource.dataSelector, where);
     const next = paginator.nextToken({ ...raw, records }, pos.token);
@@ -206,7 +233,7 @@ async function commit(
     rows: prepared.rows,
     primaryKey: resource.primaryKey,
     disposition: resource.writeDisposition,
-    resource: resource.name,
+    resource: stateKey(resource.name, input.lane),
     syncId: input.syncId,
     expectedPages: state.pages,
     nextToken,

@@ -14,7 +14,7 @@ import { redact } from './secrets';
 import { atBoundary } from './boundary';
 import { fetchPages } from './fetch-pages';
 import { datasetSchema, ensureTable, forDestination, swapStaging } from './load/dataset';
-import { ensureStateTables, readState, saveLastValue } from './load/state';
+import { ensureStateTables, readState, readTotals, saveLastValue } from './load/state';
 
 export type { ActivityDeps } from './deps';
 
@@ -46,9 +46,8 @@ export function createActivities(deps: ActivityDeps) {
         const resource = forDestination(input.resource);
         if (resource.writeDisposition === 'replace') await swapStaging(deps.db, schema, resource.table);
         await ensureTable(deps.db, schema, resource.table, resource.writeDisposition === 'append' ? [] : resource.primaryKey);
-        const state = await readState(deps.db, schema, resource.name);
-        if (resource.incremental && state) await saveLastValue(deps.db, schema, resource.name, state.maxValue);
-        const totals = { pages: state?.pages ?? 0, rows: state?.rows ?? 0 };
+        const { maxValue, ...totals } = await readTotals(deps.db, schema, resource.name, input.syncId, input.lanes);
+        if (resource.incremental) await saveLastValue(deps.db, schema, resource.name, maxValue);
         await logEnd(deps.db, schema, { syncId: input.syncId, resource: resource.name, ...totals, outcome: 'succeeded' });
         return totals;
       });

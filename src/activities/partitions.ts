@@ -4,6 +4,12 @@ import type { RequestSpec } from './paginators/types';
 import { normalizeName, qualified } from './load/names';
 import { PARTITIONS_TABLE } from './load/state';
 
+/** One of `count` concurrent fan-outs of a parallelized child over its parent's records. */
+export interface Lane {
+  index: number;
+  count: number;
+}
+
 /** Position of a parent record among the parent's committed pages. */
 export interface PartitionKey {
   page: number;
@@ -33,16 +39,21 @@ export async function nextPartition(
   syncId: string,
   parent: string,
   after: PartitionKey | null,
+  lane?: Lane,
 ): Promise<{ key: PartitionKey; vals: Record<string, Json> } | undefined> {
   const t = qualified(schema, PARTITIONS_TABLE);
+  // a parallelized child's lane takes every count-th parent record
+  const laneSql = lane ? ` AND mod(page * 7919 + idx, ?) = ?` : '';
+  const laneArgs = lane ? [lane.count, lane.index] : [];
   const res = after
     ? await db.raw(
-        `SELECT page, idx, vals FROM ${t} WHERE sync_id = ? AND resource = ? AND (page, idx) > (?, ?) ORDER BY page, idx LIMIT 1`,
-        [syncId, parent, after.page, after.idx],
+        `SELECT page, idx, vals FROM ${t} WHERE sync_id = ? AND resource = ? AND (page, idx) > (?, ?)${laneSql} ORDER BY page, idx LIMIT 1`,
+        [syncId, parent, after.page, after.idx, ...laneArgs],
       )
-    : await db.raw(`SELECT page, idx, vals FROM ${t} WHERE sync_id = ? AND resource = ? ORDER BY page, idx LIMIT 1`, [
+    : await db.raw(`SELECT page, idx, vals FROM ${t} WHERE sync_id = ? AND resource = ?${laneSql} ORDER BY page, idx LIMIT 1`, [
         syncId,
         parent,
+        ...laneArgs,
       ]);
   const row = res.rows[0];
   return row ? { key: { page: Number(row.page), idx: Number(row.idx) }, vals: row.vals } : undefined;

@@ -9,6 +9,8 @@ export interface SecretResolver {
   resolve(name: string): string;
   /** every value handed out so far, to scrub from messages */
   known(): string[];
+  /** adds a value derived from secrets (a Basic credential, an OAuth access token) to `known()` */
+  remember(value: string): void;
 }
 
 function findInToml(doc: unknown, key: string): string | undefined {
@@ -47,6 +49,7 @@ export function createSecretResolver(opts: { env?: NodeJS.ProcessEnv; secretsFil
       return value;
     },
     known: () => [...handed],
+    remember: (value: string) => void handed.add(value),
   };
 }
 
@@ -64,12 +67,17 @@ export function resolveDeep(v: Json | { $secret: string }, secrets: SecretResolv
   return v;
 }
 
-/** Scrubs secret values (also URL-encoded) from a message. */
+/**
+ * Scrubs secret values from a message, also in the forms a URL or header carries them:
+ * percent-encoded (encodeURIComponent), form-encoded (URLSearchParams: `~!'()` escaped, space as
+ * `+`) and base64.
+ */
 export function redact(message: string, secrets: string[]): string {
   let out = message;
   for (const s of secrets) {
     if (s.length < 3) continue;
-    for (const form of new Set([s, encodeURIComponent(s), Buffer.from(s).toString('base64')])) {
+    const formEncoded = new URLSearchParams({ s }).toString().slice(2);
+    for (const form of new Set([s, encodeURIComponent(s), formEncoded, Buffer.from(s).toString('base64')])) {
       out = out.split(form).join('***');
     }
   }

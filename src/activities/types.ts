@@ -20,6 +20,8 @@ export interface FetchPagesInput {
   /** the window: stop after this many pages or seconds, whichever comes first */
   maxPages: number;
   maxSeconds: number;
+  /** a parallelized child: which share of the parent's records this call walks */
+  lane?: { index: number; count: number };
 }
 export interface FetchPagesOutput {
   done: boolean;
@@ -36,6 +38,8 @@ export interface FinishResourceInput {
   dataset: string;
   syncId: string;
   resource: ResourcePlan;
+  /** lanes a parallelized child ran in */
+  lanes?: number;
 }
 export interface FinishResourceOutput {
   pages: number;

@@ -23,6 +23,17 @@ function activityOptions(retry: RetrySpec, options: Required<SyncOptions>) {
 }
 
 /**
+ * dlt's `parallelized` child: its parent's records are walked in lanes at once, as many as the
+ * resource's (or the source's) `max_concurrency`, 4 by default. A replace child keeps one lane:
+ * its staging table is started by its first page.
+ */
+function laneCount(input: SyncResourceInput): number {
+  const r = input.resource;
+  if (!r.parent || !r.parallelized || r.writeDisposition === 'replace') return 1;
+  return Math.max(1, Math.min(r.maxConcurrency ?? input.client.maxConcurrency ?? 4, 16));
+}
+
+/**
  * One resource, as its own workflow (`sync:<dataset>:<resource>` in the Web UI): calls the
  * fetch-page activity window after window until the resource is done, continuing-as-new every
  * `windowsPerRun` windows (or when Temporal suggests it) so the history stays small. Only counts
@@ -36,26 +47,39 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
   setHandler(resourceProgressQuery, () => progress);
   const opts = activityOptions(resource.retry, options);
   const acts = proxyActivities<Activities>(opts);
+  const lanes = laneCount(input);
+  const perLane = Array.from({ length: lanes }, () => ({ pages: 0, rows: 0, done: false }));
   let windows = 0;
-  for (;;) {
-    const out = await acts.fetchPages.executeWithOptions({ ...opts, summary: `${resource.name}: window from page ${progress.pages + 1}` }, [
-      {
-        dataset: input.dataset,
-        syncId: input.syncId,
-        client: input.client,
-        resource,
-        maxPages: options.windowPages,
-        maxSeconds: options.windowSeconds,
-      },
-    ]);
-    progress = { resource: resource.name, pages: out.pages, rows: out.rows, done: out.done };
-    if (out.done) break;
-    windows += 1;
-    if (windows >= options.windowsPerRun || workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof syncResource>({ ...input, windowsDone: (input.windowsDone ?? 0) + windows });
+  /** One lane's windows until it is done (true) or the run should continue-as-new (false). */
+  const walk = async (lane: number): Promise<boolean> => {
+    for (;;) {
+      const at = perLane[lane];
+      const summary = `${resource.name}: window from page ${at.pages + 1}${lanes > 1 ? ` (lane ${lane + 1}/${lanes})` : ''}`;
+      const out = await acts.fetchPages.executeWithOptions({ ...opts, summary }, [
+        {
+          dataset: input.dataset,
+          syncId: input.syncId,
+          client: input.client,
+          resource,
+          maxPages: options.windowPages,
+          maxSeconds: options.windowSeconds,
+          ...(lanes > 1 ? { lane: { index: lane, count: lanes } } : {}),
+        },
+      ]);
+      perLane[lane] = { pages: out.pages, rows: out.rows, done: out.done };
+      const sum = (k: 'pages' | 'rows') => perLane.reduce((a, l) => a + l[k], 0);
+      progress = { resource: resource.name, pages: sum('pages'), rows: sum('rows'), done: perLane.every((l) => l.done) };
+      if (out.done) return true;
+      windows += 1;
+      if (windows >= options.windowsPerRun || workflowInfo().continueAsNewSuggested) return false;
     }
+  };
+  const finished = await Promise.all(perLane.map((_, i) => walk(i)));
+  if (!finished.every(Boolean)) {
+    // every lane stopped at a committed page; the next run resumes each from its state row
+    await continueAsNew<typeof syncResource>({ ...input, windowsDone: (input.windowsDone ?? 0) + windows });
   }
-  const result = await acts.finishResource({ dataset: input.dataset, syncId: input.syncId, resource });
+  const result = await acts.finishResource({ dataset: input.dataset, syncId: input.syncId, resource, ...(lanes > 1 ? { lanes } : {}) });
   if (patched('run-log')) upsertMemo({ rows: result.rows, pages: result.pages, table: `${input.dataset}.${resource.table}` });
   return result;
 }

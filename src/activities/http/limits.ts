@@ -2,6 +2,8 @@ import Bottleneck from 'bottleneck';
 import type { RateLimitSpec } from '../../plan/types';
 import { retryAfterMs } from './client';
 
+const TICK_MS = 50;
+
 /** What a limiter waits on: its own budget, and a pause the server asked for. */
 export interface Limiter {
   schedule<T>(fn: () => Promise<T>): Promise<T>;
@@ -38,15 +40,18 @@ class SourceLimiter implements Limiter {
   ) {
     const rl = spec.rateLimit;
     if (!rl && !spec.maxConcurrency) return;
-    const burst = rl ? Math.max(1, Math.floor(rl.burst)) : undefined;
+    // Bottleneck refills its reservoir once per heartbeat: refill `rps × tick` every tick.
+    const perTick = rl ? (rl.requestsPerSecond * TICK_MS) / 1000 : 0;
+    const burst = rl ? Math.max(1, Math.floor(rl.burst), perTick) : undefined;
     this.bottleneck = new Bottleneck({
       maxConcurrent: spec.maxConcurrency ?? null,
       ...(rl
         ? {
             reservoir: burst,
-            reservoirIncreaseAmount: 1,
-            reservoirIncreaseInterval: Math.max(1, Math.round(1000 / rl.requestsPerSecond)),
+            reservoirIncreaseAmount: perTick,
+            reservoirIncreaseInterval: TICK_MS,
             reservoirIncreaseMaximum: burst,
+            heartbeatInterval: TICK_MS,
           }
         : {}),
     });

@@ -114,13 +114,43 @@ export async function markDone(db: Knex, schema: string, resource: string, syncI
 }
 
 /** A new run of an incremental resource starts at the last value kept, or the initial value. */
-export async function startIncremental(trx: Knex.Transaction, schema: string, resource: string, initialValue: Json): Promise<void> {
+export async function startIncremental(
+  trx: Knex.Transaction,
+  schema: string,
+  resource: string,
+  initialValue: Json,
+  stateKey = resource,
+): Promise<void> {
   await trx.raw(
     `UPDATE ${qualified(schema, STATE_TABLE)}
      SET start_value = coalesce((SELECT last_value FROM ${qualified(schema, INCREMENTAL_TABLE)} WHERE resource = ?), ?::jsonb)
      WHERE resource = ?`,
-    [resource, JSON.stringify(initialValue ?? null), resource],
+    [resource, JSON.stringify(initialValue ?? null), stateKey],
   );
+}
+
+/** The state row of a resource, or of one lane of a parallelized child (`name#index`). */
+export function stateKey(resource: string, lane?: { index: number }): string {
+  return lane ? `${resource}#${lane.index}` : resource;
+}
+
+/** A resource's committed totals in a sync, over its lanes when it ran in several. */
+export async function readTotals(
+  db: Knex,
+  schema: string,
+  resource: string,
+  syncId: string,
+  lanes = 1,
+): Promise<{ pages: number; rows: number; maxValue: Json }> {
+  const keys = lanes > 1 ? Array.from({ length: lanes }, (_, i) => stateKey(resource, { index: i })) : [resource];
+  const res = await db.raw(
+    `SELECT coalesce(sum(pages), 0) AS pages, coalesce(sum(rows), 0) AS rows,
+            (array_agg(max_value ORDER BY max_value DESC NULLS LAST))[1] AS max_value
+     FROM ${qualified(schema, STATE_TABLE)} WHERE sync_id = ? AND resource = ANY(?)`,
+    [syncId, keys],
+  );
+  const r = res.rows[0];
+  return { pages: Number(r.pages), rows: Number(r.rows), maxValue: (r.max_value ?? null) as Json };
 }
 
 /**

@@ -54,7 +54,9 @@ export async function evolveTable(
 ): Promise<{ shape: TableShape; widened: Widening[] }> {
   const { schema, table, pageTypes, primaryKey, hints } = input;
   const target = qualified(schema, table);
-  const want = (col: string): string => hints[col] ?? pageTypes.get(col) ?? 'text';
+  // own keys only: a column named `constructor` must not find Object's
+  const hint = (col: string): string | undefined => (Object.hasOwn(hints, col) ? hints[col] : undefined);
+  const want = (col: string): string => hint(col) ?? pageTypes.get(col) ?? 'text';
   if (!shape) {
     const cols = new Set([...primaryKey, ...pageTypes.keys()]);
     const defs = [...cols].map((c) => `${quoteIdent(c)} ${want(c)}`);
@@ -68,7 +70,7 @@ export async function evolveTable(
     const have = shape.columns.get(col);
     if (have === undefined) {
       alters.push(`ADD COLUMN IF NOT EXISTS ${quoteIdent(col)} ${want(col)}`);
-    } else if (type && !hints[col] && !fits(type, have)) {
+    } else if (type && !hint(col) && !fits(type, have)) {
       const to = widen(type, have as PgType) ?? 'text';
       const using = to === 'jsonb' ? `to_jsonb(${quoteIdent(col)})` : `${quoteIdent(col)}::${to}`;
       alters.push(`ALTER COLUMN ${quoteIdent(col)} TYPE ${to} USING ${using}`);
