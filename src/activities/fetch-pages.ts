@@ -5,11 +5,11 @@ import type { ActivityDeps } from './deps';
 import type { FetchPagesInput, FetchPagesOutput } from './types';
 import { fetchRaw } from './http/client';
 import { applyAuth } from './http/auth';
-import { createPaginator, describeToken } from './paginators';
+import { createPaginator, describeToken, stridedPaginator } from './paginators';
 import type { Paginator, RequestSpec } from './paginators/types';
 import { selectRecords } from './select';
 import { redact, resolveDeep } from './secrets';
-import { claimState, readState, markDone, startIncremental, stateKey, type StateRow } from './load/state';
+import { claimState, readState, markDone, startIncremental, stateKey, windowKey, type StateRow } from './load/state';
 import { applyIncremental, filterIncremental, type IncrementalWindow } from './incremental';
 import { logStart } from './load/run-log';
 import { commitPage } from './load/commit';
@@ -47,12 +47,15 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
   const input = { ...given, resource: forDestination(given.resource) };
   const { resource, syncId } = input;
   const schema = datasetSchema(input.dataset);
-  const paginator = createPaginator(resource.paginator);
+  const strided = input.window ? stridedPaginator(resource.paginator, input.window.index, input.window.count, input.window.from) : undefined;
+  const paginator = strided?.paginator ?? createPaginator(resource.paginator);
   const target = resource.writeDisposition === 'replace' ? stagingTable(resource.table) : resource.table;
-  const initial: Json = resource.parent ? ({ p: null, t: null } as unknown as Json) : paginator.initialToken();
-  const key = stateKey(resource.name, input.lane);
+  const initial: Json = resource.parent ? ({ p: null, t: null } as unknown as Json) : (strided?.initial ?? paginator.initialToken());
+  const key = keyOf(input);
+  let lastRecords = 0;
   let state = await claimState(deps.db, schema, key, syncId, initial, async (trx) => {
-    if (resource.writeDisposition === 'replace') await resetStaging(trx, schema, resource.table);
+    // the resource's first claim starts its staging table; its lanes and windows share it
+    if (resource.writeDisposition === 'replace' && !input.window && !input.lane) await resetStaging(trx, schema, resource.table);
     if (resource.incremental) await startIncremental(trx, schema, resource.name, resource.incremental.initialValue ?? null, key);
     await logStart(trx, schema, syncId, resource.name);
   });
@@ -73,6 +76,7 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
     let pending = pos ? fetchAt(deps, input, paginator, pos, where(pos), ctx.cancellationSignal, incr) : undefined;
     while (pos && pending) {
       const page = await pending;
+      lastRecords = page.records.length;
       const here = pos;
       fetched.add(positionKey(here));
       const nextPos = childOrRootNext(resource, here, page.next);
@@ -107,7 +111,25 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
     clearInterval(beat);
   }
   const now = (await readState(deps.db, schema, key))!;
-  return { done: now.done, pages: now.pages, rows: now.rows, pagesNow };
+  return { done: now.done, pages: now.pages, rows: now.rows, pagesNow, lastPage: { records: lastRecords, token: now.token } };
+}
+
+/** The state row this call works on: the resource's, or one of its lanes' or parallel windows'. */
+function keyOf(input: FetchPagesInput): string {
+  return input.window ? windowKey(input.resource.name, input.window.index) : stateKey(input.resource.name, input.lane);
+}
+
+/** Where parallel windows' and lanes' pages file their parent records: after the sequential ones. */
+const STRIPED_PAGES = 2 ** 40;
+
+/**
+ * The ordinal of a page among all pages of the resource in this sync, unique across its windows
+ * or lanes (window w's j-th page is the (j·count + w)-th striped page), so child resources find
+ * every parent record exactly once, in the order the API gave them.
+ */
+function partitionPage(input: FetchPagesInput, pages: number): number {
+  const stripe = input.window ?? input.lane;
+  return stripe ? STRIPED_PAGES + pages * stripe.count + stripe.index : pages;
 }
 
 /** A position as text: the parent record (children) and the page token. */
@@ -135,7 +157,7 @@ async function locate(deps: ActivityDeps, schema: string, input: FetchPagesInput
   const after = tok.p && inclusive ? { page: tok.p.page, idx: tok.p.idx - 1 } : tok.p;
   const part = await nextPartition(deps.db, schema, input.syncId, resource.parent.resource, after, input.lane);
   if (!part) {
-    await markDone(deps.db, schema, stateKey(resource.name, input.lane), input.syncId, state.pages);
+    await markDone(deps.db, schema, keyOf(input), input.syncId, state.pages);
     return undefined;
   }
   const token = inclusive ? tok.t : createPaginator(resource.paginator).initialToken();
@@ -233,12 +255,13 @@ async function commit(
     rows: prepared.rows,
     primaryKey: resource.primaryKey,
     disposition: resource.writeDisposition,
-    resource: stateKey(resource.name, input.lane),
+    resource: keyOf(input),
     syncId: input.syncId,
     expectedPages: state.pages,
     nextToken,
     done: root && page.next === null,
     partitions: exportPartitions(page.records, resource.exportFields),
+    partitionOf: { resource: resource.name, page: partitionPage(input, state.pages) },
     maxValue: page.max,
   });
   return committed ? { ...state, token: nextToken, pages: committed.pages, rows: committed.rows, done: root && page.next === null } : undefined;

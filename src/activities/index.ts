@@ -12,6 +12,7 @@ import type {
 import { ensureRunLog, logEnd } from './load/run-log';
 import { redact } from './secrets';
 import { atBoundary } from './boundary';
+import { DB_OUTAGE_BUDGET_MS, whileDbDown } from './db-outage';
 import { fetchPages } from './fetch-pages';
 import { datasetSchema, ensureTable, forDestination, swapStaging } from './load/dataset';
 import { ensureStateTables, readState, readTotals, saveLastValue } from './load/state';
@@ -23,7 +24,9 @@ export type { ActivityDeps } from './deps';
  * sample). Each takes one input object and returns one output object of plain JSON.
  */
 export function createActivities(deps: ActivityDeps) {
-  const guard = <T>(body: () => Promise<T>) => atBoundary(() => deps.secrets.known(), body);
+  // a Postgres outage is waited out inside the attempt; everything else becomes a Temporal failure
+  const guard = <T>(body: () => Promise<T>) =>
+    atBoundary(() => deps.secrets.known(), () => whileDbDown(body, DB_OUTAGE_BUDGET_MS, (m) => deps.log?.warn(m)));
   return {
     /** Creates the dataset's schema and bookkeeping tables. */
     async prepareSync(input: PrepareSyncInput): Promise<PrepareSyncOutput> {
@@ -46,7 +49,7 @@ export function createActivities(deps: ActivityDeps) {
         const resource = forDestination(input.resource);
         if (resource.writeDisposition === 'replace') await swapStaging(deps.db, schema, resource.table);
         await ensureTable(deps.db, schema, resource.table, resource.writeDisposition === 'append' ? [] : resource.primaryKey);
-        const { maxValue, ...totals } = await readTotals(deps.db, schema, resource.name, input.syncId, input.lanes);
+        const { maxValue, ...totals } = await readTotals(deps.db, schema, resource.name, input.syncId, input.lanes, input.windows);
         if (resource.incremental) await saveLastValue(deps.db, schema, resource.name, maxValue);
         await logEnd(deps.db, schema, { syncId: input.syncId, resource: resource.name, ...totals, outcome: 'succeeded' });
         return totals;

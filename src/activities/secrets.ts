@@ -70,17 +70,17 @@ export function resolveDeep(v: Json | { $secret: string }, secrets: SecretResolv
 /**
  * Scrubs secret values from a message, also in the forms a URL or header carries them:
  * percent-encoded (encodeURIComponent), form-encoded (URLSearchParams: `~!'()` escaped, space as
- * `+`) and base64.
+ * `+`) and base64. Longer forms go first, so a value that contains another secret (a Basic
+ * credential holding the password) is scrubbed whole.
  */
 export function redact(message: string, secrets: string[]): string {
-  let out = message;
+  const forms = new Set<string>();
   for (const s of secrets) {
     if (s.length < 3) continue;
-    const formEncoded = new URLSearchParams({ s }).toString().slice(2);
-    for (const form of new Set([s, encodeURIComponent(s), formEncoded, Buffer.from(s).toString('base64')])) {
-      out = out.split(form).join('***');
-    }
+    forms.add(s).add(encodeURIComponent(s)).add(new URLSearchParams({ s }).toString().slice(2)).add(Buffer.from(s).toString('base64'));
   }
+  let out = message;
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join('***');
   return out;
 }
 

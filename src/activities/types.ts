@@ -2,7 +2,7 @@
  * Inputs and outputs of every activity: plain JSON, never records and never secret values.
  * Workflows import these types only.
  */
-import type { ClientPlan, ResourcePlan } from '../plan/types';
+import type { ClientPlan, Json, ResourcePlan } from '../plan/types';
 
 export interface PrepareSyncInput {
   dataset: string;
@@ -22,6 +22,8 @@ export interface FetchPagesInput {
   maxSeconds: number;
   /** a parallelized child: which share of the parent's records this call walks */
   lane?: { index: number; count: number };
+  /** parallel windows of an offset/page-number resource: every `count`-th page from `from` + index pages */
+  window?: { index: number; count: number; from: Json };
 }
 export interface FetchPagesOutput {
   done: boolean;
@@ -32,6 +34,8 @@ export interface FetchPagesOutput {
   pagesNow: number;
   /** set when the window stopped early on a retriable fault after making progress */
   interrupted?: string;
+  /** the last page of this call: its record count and the committed token after it */
+  lastPage?: { records: number; token: Json };
 }
 
 export interface FinishResourceInput {
@@ -40,6 +44,8 @@ export interface FinishResourceInput {
   resource: ResourcePlan;
   /** lanes a parallelized child ran in */
   lanes?: number;
+  /** parallel windows the resource ran in */
+  windows?: number;
 }
 export interface FinishResourceOutput {
   pages: number;

@@ -1,5 +1,6 @@
 import { continueAsNew, defineQuery, patched, proxyActivities, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { FetchPagesInput } from '../activities/types';
 import { NON_RETRYABLE_CODES } from '../errors';
 import type { RetrySpec } from '../plan/types';
 import { DEFAULT_OPTIONS, type ResourceProgress, type ResourceResult, type SyncOptions, type SyncResourceInput } from './types';
@@ -34,10 +35,35 @@ function laneCount(input: SyncResourceInput): number {
 }
 
 /**
+ * Parallel windows for a resource whose page positions are known in advance (offset, page
+ * number): as many as `parallelWindows`, capped by `max_concurrency`. 1 for everything else.
+ */
+function windowCount(input: SyncResourceInput, options: Required<SyncOptions>): number {
+  const r = input.resource;
+  if (r.parent || (r.paginator.type !== 'offset' && r.paginator.type !== 'page_number')) return 1;
+  return Math.max(1, Math.min(options.parallelWindows, r.maxConcurrency ?? input.client.maxConcurrency ?? 16));
+}
+
+/** Pages fetched one after the other before windows go parallel: small resources never pay for empty pages of idle windows. */
+const PROBE_PAGES = 10;
+
+/** Did the probe's page show that page positions can be computed (a full offset page, any numbered page)? */
+function strideable(input: SyncResourceInput, records: number | undefined): boolean {
+  const p = input.resource.paginator;
+  if (records === undefined || records === 0) return false;
+  return p.type === 'page_number' || (p.type === 'offset' && records >= p.limit);
+}
+
+/**
  * One resource, as its own workflow (`sync:<dataset>:<resource>` in the Web UI): calls the
  * fetch-page activity window after window until the resource is done, continuing-as-new every
  * `windowsPerRun` windows (or when Temporal suggests it) so the history stays small. Only counts
  * come back from activities; rows and tokens live in Postgres.
+ *
+ * Offset and page-number resources fetch their first pages in order; when the last was full (the API
+ * serves the page size asked for), the rest is fetched by parallel windows, each taking every
+ * n-th page. A parallelized child walks its parent's records in lanes. Each window and lane has
+ * its own state row, so a crash or retry resumes each of them from its committed page.
  */
 export async function syncResource(input: SyncResourceInput): Promise<ResourceResult> {
   const { resource } = input;
@@ -47,39 +73,61 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
   setHandler(resourceProgressQuery, () => progress);
   const opts = activityOptions(resource.retry, options);
   const acts = proxyActivities<Activities>(opts);
-  const lanes = laneCount(input);
-  const perLane = Array.from({ length: lanes }, () => ({ pages: 0, rows: 0, done: false }));
+  const base: FetchPagesInput = {
+    dataset: input.dataset,
+    syncId: input.syncId,
+    client: input.client,
+    resource,
+    maxPages: options.windowPages,
+    maxSeconds: options.windowSeconds,
+  };
   let windows = 0;
+  let windowsFrom = input.windowsFrom;
+  let done = false;
+  const wanted = windowCount(input, options);
+  if (windowsFrom === undefined && wanted > 1 && patched('parallel-windows')) {
+    const probe = await acts.fetchPages.executeWithOptions({ ...opts, summary: `${resource.name}: first pages` }, [
+      { ...base, maxPages: Math.min(PROBE_PAGES, options.windowPages) },
+    ]);
+    progress = { resource: resource.name, pages: probe.pages, rows: probe.rows, done: probe.done };
+    done = probe.done;
+    if (!done && strideable(input, probe.lastPage?.records)) windowsFrom = probe.lastPage!.token;
+  }
+  const parallel = windowsFrom !== undefined ? wanted : 1;
+  const lanes = parallel > 1 ? 1 : laneCount(input);
+  const count = Math.max(parallel, lanes);
+  const done0 = { pages: progress.pages, rows: progress.rows };
+  const perLane = Array.from({ length: count }, () => ({ pages: 0, rows: 0, done: false }));
   /** One lane's windows until it is done (true) or the run should continue-as-new (false). */
   const walk = async (lane: number): Promise<boolean> => {
     for (;;) {
       const at = perLane[lane];
-      const summary = `${resource.name}: window from page ${at.pages + 1}${lanes > 1 ? ` (lane ${lane + 1}/${lanes})` : ''}`;
-      const out = await acts.fetchPages.executeWithOptions({ ...opts, summary }, [
-        {
-          dataset: input.dataset,
-          syncId: input.syncId,
-          client: input.client,
-          resource,
-          maxPages: options.windowPages,
-          maxSeconds: options.windowSeconds,
-          ...(lanes > 1 ? { lane: { index: lane, count: lanes } } : {}),
-        },
-      ]);
+      const summary = `${resource.name}: window from page ${at.pages + 1}${count > 1 ? ` (${parallel > 1 ? 'window' : 'lane'} ${lane + 1}/${count})` : ''}`;
+      const which =
+        parallel > 1 ? { window: { index: lane, count: parallel, from: windowsFrom! } } : lanes > 1 ? { lane: { index: lane, count: lanes } } : {};
+      const out = await acts.fetchPages.executeWithOptions({ ...opts, summary }, [{ ...base, ...which }]);
       perLane[lane] = { pages: out.pages, rows: out.rows, done: out.done };
-      const sum = (k: 'pages' | 'rows') => perLane.reduce((a, l) => a + l[k], 0);
+      const sum = (k: 'pages' | 'rows') => perLane.reduce((a, l) => a + l[k], parallel > 1 ? done0[k] : 0);
       progress = { resource: resource.name, pages: sum('pages'), rows: sum('rows'), done: perLane.every((l) => l.done) };
       if (out.done) return true;
       windows += 1;
       if (windows >= options.windowsPerRun || workflowInfo().continueAsNewSuggested) return false;
     }
   };
-  const finished = await Promise.all(perLane.map((_, i) => walk(i)));
-  if (!finished.every(Boolean)) {
-    // every lane stopped at a committed page; the next run resumes each from its state row
-    await continueAsNew<typeof syncResource>({ ...input, windowsDone: (input.windowsDone ?? 0) + windows });
+  if (!done) {
+    const finished = await Promise.all(perLane.map((_, i) => walk(i)));
+    if (!finished.every(Boolean)) {
+      // every lane stopped at a committed page; the next run resumes each from its state row
+      await continueAsNew<typeof syncResource>({ ...input, windowsDone: (input.windowsDone ?? 0) + windows, ...(windowsFrom !== undefined ? { windowsFrom } : {}) });
+    }
   }
-  const result = await acts.finishResource({ dataset: input.dataset, syncId: input.syncId, resource, ...(lanes > 1 ? { lanes } : {}) });
+  const result = await acts.finishResource({
+    dataset: input.dataset,
+    syncId: input.syncId,
+    resource,
+    ...(lanes > 1 ? { lanes } : {}),
+    ...(parallel > 1 ? { windows: parallel } : {}),
+  });
   if (patched('run-log')) upsertMemo({ rows: result.rows, pages: result.pages, table: `${input.dataset}.${resource.table}` });
   return result;
 }

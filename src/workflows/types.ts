@@ -1,4 +1,4 @@
-import type { ClientPlan, ResourcePlan } from '../plan/types';
+import type { ClientPlan, Json, ResourcePlan } from '../plan/types';
 
 /** Tuning of the durable loop; every field has a default. */
 export interface SyncOptions {
@@ -10,6 +10,8 @@ export interface SyncOptions {
   windowsPerRun?: number;
   /** a window whose worker stops heartbeating for this long is retried elsewhere */
   heartbeatSeconds?: number;
+  /** windows fetching an offset/page-number resource at once (1: one after the other) */
+  parallelWindows?: number;
 }
 
 /**
@@ -41,6 +43,8 @@ export interface SyncResourceInput {
   options: Required<SyncOptions>;
   /** windows run by earlier runs of this workflow (continue-as-new) */
   windowsDone?: number;
+  /** parallel windows in progress: the committed token they started after */
+  windowsFrom?: Json;
 }
 
 export interface ResourceProgress {
@@ -50,4 +54,10 @@ export interface ResourceProgress {
   done: boolean;
 }
 
-export const DEFAULT_OPTIONS: Required<SyncOptions> = { windowPages: 500, windowSeconds: 20, windowsPerRun: 100, heartbeatSeconds: 15 };
+export const DEFAULT_OPTIONS: Required<SyncOptions> = {
+  windowPages: 2000,
+  windowSeconds: 30,
+  windowsPerRun: 100,
+  heartbeatSeconds: 15,
+  parallelWindows: 4,
+};

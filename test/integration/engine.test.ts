@@ -73,7 +73,7 @@ describe('the sync engine: paginators, selectors, parents, incremental, response
           taskQueue: temporal.taskQueue,
           workflowId,
           // tiny windows: resources continue-as-new many times and must keep their state
-          args: [{ source: engineSource(api.url), dataset: 'engine', options: { windowPages: 1, windowsPerRun: 2 } }],
+          args: [{ source: engineSource(api.url), dataset: 'engine', options: { windowPages: 1, windowsPerRun: 2, parallelWindows: 1 } }],
         }),
       )) as SyncSourceOutput;
     } finally {

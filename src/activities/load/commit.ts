@@ -19,8 +19,9 @@ export interface PageCommit {
   expectedPages: number;
   nextToken: Json;
   done: boolean;
-  /** parent fields for child resources, one object per record */
+  /** parent fields for child resources, one object per record, filed under the resource's name and this page's ordinal */
   partitions?: Json[];
+  partitionOf?: { resource: string; page: number };
   /** incremental: the largest cursor value in this page */
   maxValue?: Json;
 }
@@ -49,7 +50,7 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
     ctes.push(`parts AS (INSERT INTO ${qualified(c.schema, PARTITIONS_TABLE)} (sync_id, resource, page, idx, vals)
       SELECT ?, ?, ?, (p.n - 1)::int, p.v FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS p(v, n)
       WHERE EXISTS (SELECT 1 FROM st) ON CONFLICT DO NOTHING)`);
-    bindings.push(c.syncId, c.resource, c.expectedPages, JSON.stringify(c.partitions));
+    bindings.push(c.syncId, c.partitionOf?.resource ?? c.resource, c.partitionOf?.page ?? c.expectedPages, JSON.stringify(c.partitions));
   }
   const res = await db.raw(`WITH ${ctes.join(',\n')} SELECT pages, rows FROM st`, bindings);
   const row = res.rows[0];

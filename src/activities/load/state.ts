@@ -134,15 +134,22 @@ export function stateKey(resource: string, lane?: { index: number }): string {
   return lane ? `${resource}#${lane.index}` : resource;
 }
 
-/** A resource's committed totals in a sync, over its lanes when it ran in several. */
+/** The state row of one of a resource's parallel windows (`name#wN`). */
+export function windowKey(resource: string, index: number): string {
+  return `${resource}#w${index}`;
+}
+
+/** A resource's committed totals in a sync, over its lanes or parallel windows when it ran in several. */
 export async function readTotals(
   db: Knex,
   schema: string,
   resource: string,
   syncId: string,
   lanes = 1,
+  windows = 0,
 ): Promise<{ pages: number; rows: number; maxValue: Json }> {
   const keys = lanes > 1 ? Array.from({ length: lanes }, (_, i) => stateKey(resource, { index: i })) : [resource];
+  for (let i = 0; i < windows; i++) keys.push(windowKey(resource, i));
   const res = await db.raw(
     `SELECT coalesce(sum(pages), 0) AS pages, coalesce(sum(rows), 0) AS rows,
             (array_agg(max_value ORDER BY max_value DESC NULLS LAST))[1] AS max_value

@@ -119,3 +119,25 @@ export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => k in b && jsonEqual(a[k], b[k]));
 }
+
+/** Paginators whose page positions are known in advance, so windows can fetch them in parallel. */
+export function canStride(spec: PaginatorSpec): spec is Extract<PaginatorSpec, { type: 'offset' | 'page_number' }> {
+  return spec.type === 'offset' || spec.type === 'page_number';
+}
+
+/**
+ * Window `index` of `count` parallel windows over an offset or page-number resource, starting
+ * after the committed token `from`: it fetches every `count`-th page from `from + index` pages
+ * on, and stops at its first empty page (or the total / maximum).
+ */
+export function stridedPaginator(spec: PaginatorSpec, index: number, count: number, from: Json): { paginator: Paginator; initial: Json } {
+  if (spec.type === 'offset') {
+    const start = (from as { offset: number }).offset + index * spec.limit;
+    return { paginator: new LoopGuard(new OffsetPaginator({ ...spec, stride: count })), initial: { offset: start } };
+  }
+  if (spec.type === 'page_number') {
+    const start = (from as { page: number }).page + index;
+    return { paginator: new LoopGuard(new PageNumberPaginator({ ...spec, stride: count })), initial: { page: start } };
+  }
+  throw new ConfigError(`${spec.type} pages cannot be fetched in parallel windows`, 'paginator.type');
+}

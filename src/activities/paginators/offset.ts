@@ -69,6 +69,8 @@ function readHasMore(body: unknown, path: string, kind: string): boolean {
 }
 
 export interface OffsetOptions extends RangeRules {
+  /** parallel windows: this window fetches every `stride`-th page */
+  stride?: number;
   limit: number;
   offset: number;
   offsetParam: string;
@@ -103,7 +105,8 @@ export class OffsetPaginator implements Paginator<OffsetToken> {
 
   nextToken(page: PageResponse, token: OffsetToken): OffsetToken | null {
     const o = this.opts;
-    const step = page.records.length > 0 ? page.records.length : o.limit;
+    // in parallel windows every window steps over the others' pages (the server serves full pages)
+    const step = o.stride ? o.stride * o.limit : page.records.length > 0 ? page.records.length : o.limit;
     const next = nextInRange(page, token.offset, step, 0, o.maximumOffset, o, 'offset');
     return next === null ? null : { offset: next };
   }

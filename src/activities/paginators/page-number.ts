@@ -6,6 +6,8 @@ import type { PageResponse, Paginator, RequestSpec } from './types';
 export type PageNumberToken = { page: number };
 
 export interface PageNumberOptions extends RangeRules {
+  /** parallel windows: this window fetches every `stride`-th page */
+  stride?: number;
   /** number of the API's first page (0 or 1 usually) */
   basePage: number;
   /** page of the first request; default basePage */
@@ -38,7 +40,7 @@ export class PageNumberPaginator implements Paginator<PageNumberToken> {
 
   nextToken(page: PageResponse, token: PageNumberToken): PageNumberToken | null {
     const o = this.opts;
-    const next = nextInRange(page, token.page, 1, o.basePage, o.maximumPage, o, 'page_number');
+    const next = nextInRange(page, token.page, o.stride ?? 1, o.basePage, o.maximumPage, o, 'page_number');
     return next === null ? null : { page: next };
   }
 }
