@@ -7,7 +7,7 @@ const N = 3000;
 const CAP = 10;
 const TOKEN = 'crash-token';
 
-/** An offset API of N records, 10 per page, a little slow, counting requests per page. */
+/** An offset API of N records, serving the page size asked for (so windows run in parallel), a little slow, counting requests per page. */
 function crashApi(requests: Map<string, number>): Promise<MockServer> {
   return startMockServer(
     [
@@ -17,7 +17,7 @@ function crashApi(requests: Map<string, number>): Promise<MockServer> {
           const offset = Number(req.query.get('offset') ?? 0);
           const key = `${req.query.get('copy')}:${offset}`;
           requests.set(key, (requests.get(key) ?? 0) + 1);
-          const end = Math.min(offset + CAP, N);
+          const end = Math.min(offset + Number(req.query.get('limit')), N);
           const data = [];
           for (let i = offset; i < end; i++) data.push({ id: i, name: `item ${i}`, value: i * 1.5 });
           const until = Date.now() + 3;
@@ -75,7 +75,7 @@ describe('worker crashes mid-sync', () => {
       name,
       write_disposition: disposition,
       primary_key: 'id',
-      endpoint: { path: '/items', params: { copy: name }, data_selector: 'data', paginator: { type: 'offset', limit: 100 } },
+      endpoint: { path: '/items', params: { copy: name }, data_selector: 'data', paginator: { type: 'offset', limit: CAP } },
     });
     const source = {
       client: { base_url: api.url, auth: { type: 'bearer', token: { $secret: 'api_key' } } },
@@ -87,7 +87,8 @@ describe('worker crashes mid-sync', () => {
       workflowId: uniqueId('sync:crash'),
       args: [{ source, dataset: 'crash', options: { windowPages: 40, windowSeconds: 5, heartbeatSeconds: 2 } }],
     });
-    const pagesPerResource = N / CAP + 1;
+    // N / CAP full pages, then an empty page for each of the 4 parallel windows
+    const pagesPerResource = N / CAP + 4;
     for (const at of [0.2, 0.55]) {
       await waitForPages(Math.floor(2 * pagesPerResource * at));
       await workers[workers.length - 1].kill('SIGKILL');
@@ -102,8 +103,9 @@ describe('worker crashes mid-sync', () => {
       expect(out.resources[table]).toEqual({ rows: N, pages: pagesPerResource });
     }
     const refetched = [...requests.values()].reduce((a, n) => a + (n - 1), 0);
-    // per kill and resource: the page being committed and the one prefetched
-    expect(refetched).toBeLessThanOrEqual(2 * 2 * 2);
+    // only pages in flight at a kill: per kill, resource and window, the page being committed and the one prefetched
+    const kills = 2, resources = 2, windows = 4;
+    expect(refetched).toBeLessThanOrEqual(kills * resources * windows * 2);
     expect(requests.size).toBe(2 * pagesPerResource);
   });
 });
