@@ -13,6 +13,7 @@ import { sourceJsonSchema } from './config/schema';
 import { planSource } from './plan/plan-source';
 import { describePlan } from './plan/describe';
 import { parseParams } from './cli/run';
+import { createSecretResolver, secretNames } from './activities/secrets';
 
 const program = new Command();
 let verbose = false;
@@ -109,11 +110,29 @@ program
   .command('validate <config>')
   .description('check a config and print its plan: resources in order, parents, paginators')
   .option('--param <key=value>', 'a source parameter', collect, [])
-  .action(
-    action((config: string, opts) => {
-      console.log(describePlan(planSource(loadSourceFile(config), parseParams(opts.param))));
-    }),
-  );
+  .action(async (config: string, opts) => {
+    // exit 2 for a config that cannot run (every problem named by its config path), as linters do
+    try {
+      const source = loadSourceFile(config);
+      console.log(describePlan(planSource(source, parseParams(opts.param))));
+      const secrets = createSecretResolver();
+      const missing = [...secretNames(source)].flatMap((name) => {
+        try {
+          secrets.resolve(name);
+          return [];
+        } catch (err) {
+          return [describeError(err)];
+        }
+      });
+      if (missing.length) {
+        console.error(`rest-sync: ${missing.join('\n')}`);
+        process.exit(2);
+      }
+    } catch (err) {
+      console.error(`rest-sync: ${describeError(err)}`);
+      process.exit(2);
+    }
+  });
 
 program
   .command('import <document>')

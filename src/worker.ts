@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
@@ -27,6 +28,12 @@ export function workflowsPath(): string {
   return path.join(__dirname, 'workflows', 'index');
 }
 
+/** The bundle `npm run build` made (dist/workflow-bundle.js), when this is the compiled code. */
+function prebuiltBundle(): WorkerOptions['workflowBundle'] | undefined {
+  const codePath = path.join(__dirname, 'workflow-bundle.js');
+  return existsSync(codePath) ? { codePath } : undefined;
+}
+
 /** A worker with its activities' dependencies; `close()` releases the pool after `run()` ends. */
 export async function createSyncWorker(opts: SyncWorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
   const concurrency = opts.maxConcurrentActivities ?? 8;
@@ -38,13 +45,14 @@ export async function createSyncWorker(opts: SyncWorkerOptions): Promise<{ worke
     limits: new Limits((m) => (opts.log ?? console).warn(`rate limit: ${m}`)),
     log: opts.log,
   });
+  const bundle = opts.workflowBundle ?? prebuiltBundle();
   const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
     activities,
     maxConcurrentActivityTaskExecutions: concurrency,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve(workflowsPath()) }),
+    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve(workflowsPath()) }),
   });
   return { worker, close: () => db.destroy() };
 }

@@ -51,6 +51,32 @@ function expectedOf(branches: Issue[][], input: unknown): string {
   return `expected ${[...new Set(wanted)].join(' or ')}, got ${kindOf(input)}`;
 }
 
+/** Edit distance, for suggestions. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+/** ` (did you mean "offset"?)` when a misspelt value is close to an allowed one. */
+function didYouMean(input: unknown, options: readonly unknown[]): string {
+  const source = input && typeof input === 'object' && 'type' in input ? (input as { type: unknown }).type : input;
+  if (typeof source !== 'string') return '';
+  const best = options
+    .filter((o): o is string => typeof o === 'string')
+    .map((o) => ({ o, d: distance(source.toLowerCase(), o.toLowerCase()) }))
+    .sort((x, y) => x.d - y.d)[0];
+  return best && best.d > 0 && best.d <= Math.max(2, Math.floor(best.o.length / 3)) ? ` (did you mean "${best.o}"?)` : '';
+}
+
 /** Expands one zod issue into problems with absolute paths; unions report their closest branch. */
 function problemsOf(issue: Issue, base: Key[]): Problem[] {
   const path = [...base, ...issue.path];
@@ -58,7 +84,7 @@ function problemsOf(issue: Issue, base: Key[]): Problem[] {
     case 'invalid_union': {
       if (issue.errors.length === 0) {
         const options = (issue as { options?: unknown[] }).options ?? [];
-        return [{ path, text: `expected one of ${quoteAll(options)}` }];
+        return [{ path, text: `expected one of ${quoteAll(options)}${didYouMean(issue.input, options)}` }];
       }
       const branches = issue.errors as Issue[][];
       if (issue.input === undefined) return [{ path, text: 'required' }];
@@ -72,7 +98,7 @@ function problemsOf(issue: Issue, base: Key[]): Problem[] {
       if (!('input' in issue) || issue.input === undefined) return [{ path, text: `required, expected ${issue.expected}` }];
       return [{ path, text: `expected ${issue.expected}, got ${kindOf(issue.input)}` }];
     case 'invalid_value':
-      return [{ path, text: `expected one of ${quoteAll(issue.values)}, got ${JSON.stringify(issue.input)}` }];
+      return [{ path, text: `expected one of ${quoteAll(issue.values)}, got ${JSON.stringify(issue.input)}${didYouMean(issue.input, issue.values)}` }];
     default:
       return [{ path, text: issue.message }];
   }
@@ -89,11 +115,31 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): Problem[] {
     });
 }
 
+/** Deeper than any real config; the schema and planner recurse, so deeper data is refused first. */
+export const MAX_CONFIG_DEPTH = 200;
+
+/**
+ * Refuses data nested deeper than MAX_CONFIG_DEPTH, walking it without recursion (so the check
+ * itself cannot overflow the stack); the error names the path's first keys.
+ */
+export function checkDepth(raw: unknown): void {
+  const stack: Array<[unknown, Key[]]> = [[raw, []]];
+  while (stack.length > 0) {
+    const [v, at] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (at.length >= MAX_CONFIG_DEPTH) {
+      throw new ConfigError(`nested deeper than ${MAX_CONFIG_DEPTH} levels`, `${formatConfigPath(at.slice(0, 6))}...`);
+    }
+    for (const [k, x] of Object.entries(v)) stack.push([x, [...at, Array.isArray(v) ? Number(k) : k]]);
+  }
+}
+
 /**
  * Validates raw config data (from `importSourceText`) and returns it typed. Throws one ConfigError
  * listing every problem; with a single problem its `configPath` names the place.
  */
 export function parseSourceConfig(raw: unknown): SourceConfig {
+  checkDepth(raw);
   const result = sourceConfigSchema.safeParse(raw, { reportInput: true });
   if (result.success) return result.data;
   const problems = describeIssues(result.error.issues);

@@ -98,6 +98,19 @@ describe('rest-sync CLI', () => {
     expect(r.stderr).toMatch(/offset/);
   });
 
+  test('validate exits 2 naming the config path, the allowed values and the likely fix; and unresolvable secrets', async () => {
+    const bad = path.join(dir, 'typo.json');
+    const src = JSON.parse(readFileSync(configPath, 'utf8'));
+    src.resources[3].endpoint.paginator.type = 'offest';
+    writeFileSync(bad, JSON.stringify(src));
+    const r = await runCli(['validate', bad], env, dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/resources\[3\]\.endpoint\.paginator\.type: expected one of .*"offset".* \(did you mean "offset"\?\)/);
+    const s = await runCli(['validate', configPath, '--param', 'account_id=1'], { ...env, API_KEY: '' }, dir);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toContain('secret "api_key" is not set: export API_KEY=');
+  });
+
   test('validate prints the plan; schema prints a JSON Schema', async () => {
     const v = await runCli(['validate', configPath, '--param', 'account_id=1'], env, dir);
     expect(v.code).toBe(0);
