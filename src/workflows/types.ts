@@ -55,7 +55,7 @@ export interface ResourceProgress {
 }
 
 export const DEFAULT_OPTIONS: Required<SyncOptions> = {
-  windowPages: 2000,
+  windowPages: 5000,
   windowSeconds: 30,
   windowsPerRun: 100,
   heartbeatSeconds: 15,
