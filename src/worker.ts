@@ -52,6 +52,8 @@ export async function createSyncWorker(opts: SyncWorkerOptions): Promise<{ worke
     taskQueue: opts.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
     activities,
     maxConcurrentActivityTaskExecutions: concurrency,
+    // heartbeats carry committed totals: send them every 2 s so status is live
+    maxHeartbeatThrottleInterval: '2 seconds',
     ...(bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve(workflowsPath()) }),
   });
   return { worker, close: () => db.destroy() };

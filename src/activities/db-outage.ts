@@ -9,14 +9,14 @@ const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '
 
 /**
  * True for a failure of the connection to Postgres, not of a statement: socket errors, SQLSTATE
- * class 08 (connection exception), 57P01–57P03 (admin or crash shutdown, cannot connect now),
- * a connection the server ended, and knex's pool timeout. HTTP faults are RestSyncErrors and
- * never count here.
+ * class 08 (connection exception), 57P01–57P03 (admin or crash shutdown, cannot connect now) and
+ * a connection the server ended. Not knex's pool timeout: an exhausted pool is no outage. HTTP
+ * faults (RestSyncErrors, axios errors) never count here.
  */
 export function isDbUnavailable(err: unknown): boolean {
   if (!err || typeof err !== 'object' || err instanceof RestSyncError) return false;
-  const e = err as { code?: unknown; name?: unknown; message?: unknown };
-  if (e.name === 'KnexTimeoutError') return true;
+  const e = err as { code?: unknown; message?: unknown; isAxiosError?: unknown };
+  if (e.isAxiosError) return false; // an HTTP call outside fetchRaw (the OAuth2 token request)
   if (typeof e.code === 'string' && (NET_CODES.has(e.code) || /^08|^57P0[123]$/.test(e.code))) return true;
   return typeof e.message === 'string' && /Connection terminated|Connection ended unexpectedly/i.test(e.message);
 }

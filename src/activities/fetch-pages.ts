@@ -64,7 +64,9 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
   const started = Date.now();
   let pagesNow = 0;
   let shape: TableShape | undefined = await readShape(deps.db, schema, target);
-  const beat = setInterval(() => ctx.heartbeat({ pages: state.pages }), 1000);
+  // heartbeat details: the committed totals of this window's lane, for live status
+  const lane = (input.window ?? input.lane)?.index ?? 0;
+  const beat = setInterval(() => ctx.heartbeat({ lane, pages: state.pages, rows: state.rows }), 1000);
   const within = () => pagesNow < input.maxPages && Date.now() - started < input.maxSeconds * 1000;
   // `ahead`: 1 for the page prefetched while the current one is still being committed
   const where = (pos?: Position, ahead = 0) =>
@@ -88,8 +90,8 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
       if (!committed) break; // another attempt moved the state: stop, the workflow asks again
       state = committed;
       pagesNow += 1;
-      ctx.heartbeat({ pages: state.pages });
-      if (state.done || !within()) break;
+      ctx.heartbeat({ lane, pages: state.pages, rows: state.rows });
+      if (state.done || !within() || ctx.cancellationSignal.aborted) break;
       if (!nextPos) {
         pos = await locate(deps, schema, input, state);
         pending = pos ? fetchAt(deps, input, paginator, pos, where(pos), ctx.cancellationSignal, incr) : undefined;

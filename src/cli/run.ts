@@ -66,7 +66,7 @@ export async function runCommand(configPath: string, opts: RunOptions, log: (l: 
   const input: SyncSourceInput = { source, dataset, params };
   let worker: Awaited<ReturnType<typeof createSyncWorker>> | undefined;
   try {
-    if (opts.worker) worker = await createSyncWorker({ connection: temporal.nativeConnection, databaseUrl: pg.url, taskQueue });
+    if (opts.worker) worker = await createSyncWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, databaseUrl: pg.url, taskQueue });
     const handle = await temporal.client.workflow.start('syncSource', syncStartOptions(input, taskQueue));
     log(`started ${workflowId} (run ${handle.firstExecutionRunId})`);
     const progress = opts.progress === false ? undefined : watchProgress(db, normalizeName(dataset), handle.firstExecutionRunId, plan.resources.map((r) => r.name), process.stderr);

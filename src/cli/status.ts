@@ -11,14 +11,41 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/**
+ * A running resource's counts: its workflow's `progress` (as of each lane's last finished window)
+ * moved forward by the heartbeats of the windows running now (their committed totals).
+ */
+async function liveProgress(client: Client, workflowId: string): Promise<{ pages: number; rows: number }> {
+  const handle = client.workflow.getHandle(workflowId);
+  const q = await handle.query<ResourceProgress>('progress');
+  const desc = await handle.describe();
+  let { pages, rows } = q;
+  for (const a of desc.raw.pendingActivities ?? []) {
+    const data = a.heartbeatDetails?.payloads?.[0]?.data;
+    if (!data) continue;
+    const hb = JSON.parse(Buffer.from(data).toString('utf8')) as { lane?: number; pages: number; rows: number };
+    const before = q.lanes?.[hb.lane ?? 0] ?? { pages: 0, rows: 0 };
+    pages += Math.max(0, hb.pages - before.pages);
+    rows += Math.max(0, hb.rows - before.rows);
+  }
+  return { pages, rows };
+}
+
 /** The live progress of a running sync, through its `progress` query. */
 async function workflowStatus(workflowId: string): Promise<string> {
   const address = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
   const connection = await Connection.connect({ address });
   try {
-    const handle = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' }).workflow.getHandle(workflowId);
+    const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+    const handle = client.workflow.getHandle(workflowId);
     const desc = await handle.describe();
     const progress = await handle.query<Record<string, ResourceProgress>>('progress');
+    // running resources report live counts through their own workflows
+    for (const p of Object.values(progress)) {
+      if (p.done || !p.workflowId) continue;
+      const live = await liveProgress(client, p.workflowId).catch(() => undefined);
+      if (live) Object.assign(p, live);
+    }
     const rows = Object.values(progress).map((p) => [p.resource, String(p.rows), String(p.pages), p.done ? 'done' : 'running']);
     return `${workflowId}: ${desc.status.name}\n${table(['resource', 'rows', 'pages', 'state'], rows)}`;
   } finally {

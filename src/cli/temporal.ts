@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { startDevServer } from '../infra/dev-server';
+import { temporalConnectionOptions } from '../infra/tls';
 
 /** A Temporal server to talk to: TEMPORAL_ADDRESS, or a dev server this process starts. */
 export interface TemporalHandle {
@@ -12,12 +13,15 @@ export interface TemporalHandle {
   close(): Promise<void>;
 }
 
+/**
+ * With TEMPORAL_ADDRESS set: that server, with the TLS / mTLS / API key the environment names
+ * (infra/tls.ts). Else a dev server of this process's own.
+ */
 export async function connectTemporal(opts: { uiPort?: number; dbFilename?: string } = {}): Promise<TemporalHandle> {
-  const address = process.env.TEMPORAL_ADDRESS;
-  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
-  if (address) {
-    const connection = await Connection.connect({ address });
-    const nativeConnection = await NativeConnection.connect({ address });
+  if (process.env.TEMPORAL_ADDRESS) {
+    const { address, namespace, tls, apiKey } = temporalConnectionOptions();
+    const connection = await Connection.connect({ address, tls, apiKey });
+    const nativeConnection = await NativeConnection.connect({ address, tls, apiKey });
     return {
       client: new Client({ connection, namespace }),
       nativeConnection,

@@ -7,6 +7,7 @@
  */
 import JSON5 from 'json5';
 import { ConfigError } from '../errors';
+import { MAX_CONFIG_DEPTH } from './validate';
 
 type TokKind = 'str' | 'num' | 'name' | 'op' | 'end';
 interface Tok {
@@ -123,6 +124,7 @@ function lex(text: string, origin: string, start: number, end: number, tolerant:
 /** Literal-only parser over lexed tokens: dicts, lists, tuples, strings, numbers and dlt refs. */
 class LiteralParser {
   private keys: string[] = [];
+  private depth = 0;
   constructor(
     private readonly text: string,
     private readonly origin: string,
@@ -147,6 +149,17 @@ class LiteralParser {
     return tok;
   }
 
+  /** The parser recurses per level: a hostile document's depth is bounded before the stack is. */
+  private nested<T>(tok: Tok, parse: () => T): T {
+    if (this.depth >= MAX_CONFIG_DEPTH) throw new ConfigError(`nested deeper than ${MAX_CONFIG_DEPTH} levels`, where(this.text, this.origin, tok.pos));
+    this.depth += 1;
+    try {
+      return parse();
+    } finally {
+      this.depth -= 1;
+    }
+  }
+
   private isOp(op: string, offset = 0): boolean {
     const tok = this.peek(offset);
     return tok.kind === 'op' && tok.text === op;
@@ -155,8 +168,8 @@ class LiteralParser {
   /** Parses one value: the entry point for callers. */
   value(): unknown {
     const tok = this.peek();
-    if (tok.kind === 'op' && tok.text === '{') return this.dict();
-    if (tok.kind === 'op' && (tok.text === '[' || tok.text === '(')) return this.list(tok.text === '[' ? ']' : ')');
+    if (tok.kind === 'op' && tok.text === '{') return this.nested(tok, () => this.dict());
+    if (tok.kind === 'op' && (tok.text === '[' || tok.text === '(')) return this.nested(tok, () => this.list(tok.text === '[' ? ']' : ')'));
     if (tok.kind === 'str') return this.strings();
     if (tok.kind === 'num') return this.take().value;
     if (tok.kind === 'op' && (tok.text === '-' || tok.text === '+') && this.peek(1).kind === 'num') {
@@ -253,13 +266,39 @@ function parseWhole(text: string, origin: string, start: number): unknown {
   return value;
 }
 
-/** Fenced code blocks of a markdown document, or the whole text for a .py file. */
+/**
+ * Fenced code blocks of a markdown document, or the whole text for a .py file. A block runs from
+ * an opening ``` or ~~~ line to the next line holding only the same fence. One pass over the
+ * lines (a regex with a lazy body rescans the rest of the text at every unclosed fence).
+ */
 function codeRegions(text: string): Array<[number, number]> {
-  const fence = /^[ \t]*(```|~~~)[^\n]*\n([\s\S]*?)^[ \t]*\1[ \t\r]*$/gm;
+  const lines: Array<{ start: number; fence?: string; closes?: string }> = [];
+  for (let start = 0; start <= text.length; ) {
+    const nl = text.indexOf('\n', start);
+    const line = text.slice(start, nl < 0 ? text.length : nl);
+    const open = /^[ \t]*(```|~~~)/.exec(line);
+    const fence = open && nl >= 0 ? open[1] : undefined;
+    const closes = /^[ \t]*(```|~~~)[ \t\r]*$/.exec(line)?.[1];
+    lines.push({ start, fence, closes });
+    if (nl < 0) break;
+    start = nl + 1;
+  }
+  // next line at or after i that closes each fence kind
+  const nextClose: Record<string, number[]> = { '```': [], '~~~': [] };
+  for (const f of Object.keys(nextClose)) {
+    let next = -1;
+    for (let i = lines.length - 1; i >= 0; i--) {
+      if (lines[i].closes === f) next = i;
+      nextClose[f][i] = next;
+    }
+  }
   const regions: Array<[number, number]> = [];
-  for (let m = fence.exec(text); m; m = fence.exec(text)) {
-    const start = m.index + m[0].indexOf('\n') + 1;
-    regions.push([start, start + m[2].length]);
+  for (let i = 0; i < lines.length; i++) {
+    const fence = lines[i].fence;
+    const close = fence && i + 1 < lines.length ? nextClose[fence][i + 1] : -1;
+    if (close < 0) continue;
+    regions.push([lines[i + 1].start, lines[close].start]);
+    i = close;
   }
   return regions.length > 0 ? regions : [[0, text.length]];
 }

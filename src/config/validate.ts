@@ -70,11 +70,14 @@ function distance(a: string, b: string): number {
 function didYouMean(input: unknown, options: readonly unknown[]): string {
   const source = input && typeof input === 'object' && 'type' in input ? (input as { type: unknown }).type : input;
   if (typeof source !== 'string') return '';
+  const near = (o: string) => Math.max(2, Math.floor(o.length / 3));
   const best = options
     .filter((o): o is string => typeof o === 'string')
+    // the distance is at least the length difference: skipping hopeless options keeps a huge value linear
+    .filter((o) => Math.abs(o.length - source.length) <= near(o))
     .map((o) => ({ o, d: distance(source.toLowerCase(), o.toLowerCase()) }))
     .sort((x, y) => x.d - y.d)[0];
-  return best && best.d > 0 && best.d <= Math.max(2, Math.floor(best.o.length / 3)) ? ` (did you mean "${best.o}"?)` : '';
+  return best && best.d > 0 && best.d <= near(best.o) ? ` (did you mean "${best.o}"?)` : '';
 }
 
 /** Expands one zod issue into problems with absolute paths; unions report their closest branch. */

@@ -1,5 +1,6 @@
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
+import { postgresConnection } from './tls';
 
 // bigint (int8) columns come back as JS numbers when they fit, so counts read as numbers.
 pg.types.setTypeParser(20, (v: string) => {
@@ -7,11 +8,14 @@ pg.types.setTypeParser(20, (v: string) => {
   return Number.isSafeInteger(n) ? n : v;
 });
 
-/** A knex pool sized to the worker's activity concurrency (plus one for bookkeeping). */
+/**
+ * A knex pool sized to the worker's activity concurrency (plus one for bookkeeping). SSL follows
+ * libpq's rules (`?sslmode=` in the URL, else PGSSLMODE; see infra/tls.ts).
+ */
 export function createDb(url: string, poolSize = 8): Knex {
   return knex({
     client: 'pg',
-    connection: url,
+    connection: postgresConnection(url),
     pool: { min: 0, max: poolSize + 1 },
   });
 }

@@ -9,13 +9,18 @@ import type { IncrementalSpec, Json, ResponseAction, RetrySpec, WriteDisposition
 /** Retry when the config says nothing: 3 attempts, doubling from one second. */
 export const DEFAULT_RETRY: RetrySpec = { maximumAttempts: 3, backoffCoefficient: 2, initialIntervalMs: 1000 };
 
-/** `error_handler` (seed dialect): max_retries counts retries, Temporal counts attempts. */
+/**
+ * `error_handler` (seed dialect): max_retries counts retries, Temporal counts attempts;
+ * `initial_interval` (seconds) is the delay before the first retry.
+ */
 export function retryOf(handler: EndpointConfig['error_handler']): RetrySpec {
   if (!handler) return { ...DEFAULT_RETRY };
   return {
     ...DEFAULT_RETRY,
     ...(handler.max_retries !== undefined ? { maximumAttempts: handler.max_retries + 1 } : {}),
-    ...(handler.backoff_factor !== undefined ? { backoffCoefficient: handler.backoff_factor } : {}),
+    // Temporal refuses a coefficient below 1 (the workflow task would fail on every attempt)
+    ...(handler.backoff_factor !== undefined ? { backoffCoefficient: Math.max(1, handler.backoff_factor) } : {}),
+    ...(handler.initial_interval !== undefined ? { initialIntervalMs: Math.max(1, Math.round(handler.initial_interval * 1000)) } : {}),
     ...(handler.retry_on_status_codes ? { retryOnStatusCodes: [...handler.retry_on_status_codes] } : {}),
   };
 }

@@ -1,4 +1,13 @@
-import { continueAsNew, defineQuery, patched, proxyActivities, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  continueAsNew,
+  defineQuery,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { FetchPagesInput } from '../activities/types';
 import { NON_RETRYABLE_CODES } from '../errors';
@@ -13,6 +22,8 @@ function activityOptions(retry: RetrySpec, options: Required<SyncOptions>) {
     startToCloseTimeout: `${Math.max(options.windowSeconds * 3, 300)} seconds`,
     // activities heartbeat every second, so a crashed worker's window is retried within seconds
     heartbeatTimeout: `${options.heartbeatSeconds} seconds`,
+    // a cancelled sync ends only once its windows have stopped writing
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       maximumAttempts: retry.maximumAttempts,
       backoffCoefficient: retry.backoffCoefficient,
@@ -108,7 +119,13 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
       const out = await acts.fetchPages.executeWithOptions({ ...opts, summary }, [{ ...base, ...which }]);
       perLane[lane] = { pages: out.pages, rows: out.rows, done: out.done };
       const sum = (k: 'pages' | 'rows') => perLane.reduce((a, l) => a + l[k], parallel > 1 ? done0[k] : 0);
-      progress = { resource: resource.name, pages: sum('pages'), rows: sum('rows'), done: perLane.every((l) => l.done) };
+      progress = {
+        resource: resource.name,
+        pages: sum('pages'),
+        rows: sum('rows'),
+        done: perLane.every((l) => l.done),
+        lanes: perLane.map((l) => ({ pages: l.pages, rows: l.rows })),
+      };
       if (out.done) return true;
       windows += 1;
       if (windows >= options.windowsPerRun || workflowInfo().continueAsNewSuggested) return false;

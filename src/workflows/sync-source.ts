@@ -54,14 +54,15 @@ export async function syncSource(input: SyncSourceInput): Promise<SyncSourceOutp
   const childrenOf = (r: ResourcePlan) => source.resources.filter((c) => c.parent?.resource === r.name);
   const wanted = (r: ResourcePlan): boolean => r.selected || childrenOf(r).some(wanted);
   const run = async (r: ResourcePlan): Promise<void> => {
-    progress[r.name] = { resource: r.name, pages: 0, rows: 0, done: false };
+    const workflowId = `sync:${input.dataset}:${r.name}`;
+    progress[r.name] = { resource: r.name, pages: 0, rows: 0, done: false, workflowId };
     try {
       results[r.name] = await executeChild(syncResource, {
-        workflowId: `sync:${input.dataset}:${r.name}`,
+        workflowId,
         args: [{ dataset: input.dataset, syncId, client: source.client, resource: r, options }],
         staticSummary: `${r.name} → ${input.dataset}.${r.table} (${r.writeDisposition})`,
       });
-      progress[r.name] = { resource: r.name, ...results[r.name], done: true };
+      progress[r.name] = { resource: r.name, ...results[r.name], done: true, workflowId };
     } catch (err) {
       failures[r.name] = rootMessage(err);
       return; // its children have nothing to fan out over

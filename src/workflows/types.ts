@@ -52,6 +52,10 @@ export interface ResourceProgress {
   pages: number;
   rows: number;
   done: boolean;
+  /** the resource's own workflow, whose `progress` query has its live counts */
+  workflowId?: string;
+  /** per lane or parallel window, as of its last finished window */
+  lanes?: { pages: number; rows: number }[];
 }
 
 export const DEFAULT_OPTIONS: Required<SyncOptions> = {
