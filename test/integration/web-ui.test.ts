@@ -144,7 +144,7 @@ describe('the Temporal Web UI after a sync of seed 000', () => {
     await openTab(page, 'History');
     await expectText(page, 'syncResource');
     await expectText(page, 'Parent Workflow');
-    await expectText(page, 'fetchPages • runs: window from page 1');
+    await expectText(page, 'fetchPages • runs: first pages');
     await shot(page, '6-resource-history');
 
     await openTab(page, 'Memo');
