@@ -1,4 +1,5 @@
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { withClient } from './client';
 import { lastRuns } from '../activities/load/run-log';
 import { createDb } from '../infra/db';
 import { connectOrStartPostgres } from '../infra/postgres';
@@ -33,10 +34,7 @@ async function liveProgress(client: Client, workflowId: string): Promise<{ pages
 
 /** The live progress of a running sync, through its `progress` query. */
 async function workflowStatus(workflowId: string): Promise<string> {
-  const address = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
-  const connection = await Connection.connect({ address });
-  try {
-    const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+  return withClient(async (client) => {
     const handle = client.workflow.getHandle(workflowId);
     const desc = await handle.describe();
     const progress = await handle.query<Record<string, ResourceProgress>>('progress');
@@ -48,9 +46,7 @@ async function workflowStatus(workflowId: string): Promise<string> {
     }
     const rows = Object.values(progress).map((p) => [p.resource, String(p.rows), String(p.pages), p.done ? 'done' : 'running']);
     return `${workflowId}: ${desc.status.name}\n${table(['resource', 'rows', 'pages', 'state'], rows)}`;
-  } finally {
-    await connection.close();
-  }
+  });
 }
 
 /** The last sync of each dataset, from the run log in Postgres. */
