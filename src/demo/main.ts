@@ -7,6 +7,7 @@ import { startDevServer } from '../infra/dev-server';
 import { createSyncWorker, DEFAULT_TASK_QUEUE } from '../worker';
 import { formatResults, EMBEDDED_PG_DIR } from '../cli/run';
 import { describeError } from '../cli/errors';
+import { installLogger } from '../cli/logging';
 import type { SyncSourceInput, SyncSourceOutput } from '../workflows/types';
 import type { MockServer } from './mocks/server';
 import { SEED_000, startSeed000 } from './mocks/seed-000';
@@ -75,9 +76,10 @@ const UI_PORT = 8233;
  * left running at http://localhost:8233 until Ctrl-C.
  */
 async function main(): Promise<void> {
+  installLogger({});
   const exitAfter = process.argv.includes('--exit');
   const pg = await connectOrStartPostgres(EMBEDDED_PG_DIR);
-  console.log(process.env.DATABASE_URL ? 'Postgres: DATABASE_URL' : `Postgres: embedded, data in ${EMBEDDED_PG_DIR} (${pg.url})`);
+  console.log(process.env.DATABASE_URL ? 'Postgres: DATABASE_URL' : `Postgres: embedded, data in ${pg.dataDir} (${pg.url})`);
   const env = await startDevServer({ uiPort: UI_PORT });
   console.log(`Temporal dev server: ${env.address}, Web UI http://localhost:${UI_PORT}`);
   const env2 = Object.fromEntries(DEMO_SOURCES.flatMap((s) => Object.entries(s.secrets)));
