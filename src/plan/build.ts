@@ -58,6 +58,26 @@ function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, con
 }
 
 /**
+ * Plans every resource and reports every resource's problem at once (one ConfigError whose message
+ * lists each `path: problem` line), so a user fixes a config in one pass.
+ */
+function planEach(merged: MergedResource[], plan: (r: MergedResource) => ResourcePlan): ResourcePlan[] {
+  const problems: ConfigError[] = [];
+  const plans = merged.flatMap((r) => {
+    try {
+      return [plan(r)];
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(err);
+      return [];
+    }
+  });
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1) throw new ConfigError(`${problems.length} problems:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
+  return plans;
+}
+
+/**
  * Builds the plan: defaults merged as dlt merges them, placeholders substituted or turned into
  * parent links, resources in dependency order with the fields each parent must export.
  */
@@ -66,7 +86,7 @@ export function buildPlan(config: SourceConfig, params: Record<string, string>):
   const client = clientOf(filled);
   const merged = mergeResources(filled);
   const byName = new Map(merged.map((r) => [r.name, r]));
-  const plans = merged.map((r) => resourcePlanOf(r, byName, filled, params));
+  const plans = planEach(merged, (r) => resourcePlanOf(r, byName, filled, params));
   const ordered = orderResources(plans.map((p) => ({ name: p.name, parent: p.parent?.resource, plan: p })));
   const exports = exportFieldsByParent(plans);
   return {

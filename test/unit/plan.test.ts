@@ -6,6 +6,7 @@ import { parseSourceConfig } from '../../src/config/validate';
 import { ConfigError } from '../../src/errors';
 import { buildPlan } from '../../src/plan/build';
 import { describePlan } from '../../src/plan/describe';
+import { planSource } from '../../src/plan/plan-source';
 import type { ResourcePlan, SourcePlan } from '../../src/plan/types';
 
 const SEEDS = path.join(__dirname, '../fixtures/seeds');
@@ -382,5 +383,28 @@ describe('plan modules stay workflow-safe', () => {
 describe('prototype names are not params', () => {
   test.each(['constructor', 'toString', '__proto__'])('{%s} is a missing param', (name) => {
     expect(planError(source([{ name: 'r', endpoint: `a/{${name}}` }])).message).toContain(`pass --param ${name}=value`);
+  });
+});
+
+describe('every resource problem at once', () => {
+  test('two broken resources give one ConfigError naming both config paths', () => {
+    const raw = {
+      client: { base_url: 'http://x' },
+      resources: [
+        { name: 'a', endpoint: { path: '/a/{nope}' } },
+        { name: 'b', endpoint: { path: '/b' } },
+        { name: 'c', endpoint: { path: '/c', params: { q: { type: 'resolve', resource: 'zzz', field: 'id' } } } },
+      ],
+    };
+    let message = '';
+    try {
+      planSource(raw, {});
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^2 problems:/);
+    expect(message).toContain('resources[0].endpoint.path');
+    expect(message).toContain('resources[2].endpoint.params.q');
   });
 });
