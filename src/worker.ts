@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { createHttp } from './activities/http/client';
 import { createSecretResolver, type SecretResolver } from './activities/secrets';
@@ -38,12 +38,14 @@ function prebuiltBundle(): WorkerOptions['workflowBundle'] | undefined {
 export async function createSyncWorker(opts: SyncWorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
   const concurrency = opts.maxConcurrentActivities ?? 8;
   const db = createDb(opts.databaseUrl, concurrency);
+  // widened columns and rate-limit pauses go to the worker's log (text or JSON, see cli/logging.ts)
+  const log: Logger = opts.log ?? Runtime.instance().logger;
   const activities = createActivities({
     db,
     http: createHttp(),
     secrets: opts.secrets ?? createSecretResolver(),
-    limits: new Limits((m) => (opts.log ?? console).warn(`rate limit: ${m}`)),
-    log: opts.log,
+    limits: new Limits((m) => log.warn(`rate limit: ${m}`)),
+    log,
   });
   const bundle = opts.workflowBundle ?? prebuiltBundle();
   const worker = await Worker.create({

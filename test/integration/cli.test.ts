@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { importSourceText } from '../../src/config/import';
 import { SEED_000, startSeed000 } from '../../src/demo/mocks/seed-000';
-import type { MockServer } from '../../src/demo/mocks/server';
+import { startMockServer, type MockServer } from '../../src/demo/mocks/server';
 import { createTestDatabase, uniqueId } from '../helpers/env';
 import { runCli } from '../helpers/cli';
 
@@ -96,6 +96,28 @@ describe('rest-sync CLI', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/resources\[1\]\.endpoint\.paginator/);
     expect(r.stderr).toMatch(/offset/);
+  });
+
+  test('a value that no longer fits its column widens the column and says so in the log', async () => {
+    const pages = [[{ id: 1, n: 5 }], [{ id: 2, n: 'five' }], []];
+    const drift = await startMockServer([{ path: '/drift', handler: (r) => ({ body: { data: pages[Number(r.query.get('page'))] ?? [] } }) }]);
+    try {
+      const cfg = path.join(dir, 'drift.json');
+      writeFileSync(
+        cfg,
+        JSON.stringify({
+          client: { base_url: drift.url },
+          resources: [{ name: 'drift', primary_key: 'id', endpoint: { path: '/drift', data_selector: 'data', paginator: { type: 'page_number' } } }],
+        }),
+      );
+      const r = await runCli(['run', cfg, '--no-progress'], env, dir);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/resource "drift" page 2: column "n" widened from bigint to text to keep a value/);
+      const rows = await database.db.raw('SELECT id, n FROM drift.drift ORDER BY id');
+      expect(rows.rows).toEqual([{ id: 1, n: '5' }, { id: 2, n: 'five' }]);
+    } finally {
+      await drift.close();
+    }
   });
 
   test('validate exits 2 naming the config path, the allowed values and the likely fix; and unresolvable secrets', async () => {
