@@ -81,7 +81,7 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
       lastRecords = page.records.length;
       const here = pos;
       fetched.add(positionKey(here));
-      const nextPos = childOrRootNext(resource, here, page.next);
+      const nextPos = nextInSameStream(here, page.next);
       // Overlap: start the following page's request before writing this one.
       if (nextPos) refuseCycle(fetched, nextPos, where(here));
       pending = nextPos && within() && pagesNow + 1 < input.maxPages ? fetchAt(deps, input, paginator, nextPos, where(nextPos, 1), ctx.cancellationSignal, incr) : undefined;
@@ -167,7 +167,7 @@ async function locate(deps: ActivityDeps, schema: string, input: FetchPagesInput
 }
 
 /** The next position inside the same parent record (or root resource); undefined when the paginator ended. */
-function childOrRootNext(resource: ResourcePlan, pos: Position, next: Json | null): Position | undefined {
+function nextInSameStream(pos: Position, next: Json | null): Position | undefined {
   if (next === null) return undefined;
   return { token: next, partition: pos.partition };
 }

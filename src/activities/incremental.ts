@@ -1,6 +1,6 @@
 import type { IncrementalSpec, Json } from '../plan/types';
 import type { RequestSpec } from './paginators/types';
-import { fieldValue } from './partitions';
+import { getPath } from './json-path';
 
 /** The values a run's requests and filter use: fixed for the whole run of a resource. */
 export interface IncrementalWindow {
@@ -53,7 +53,7 @@ export function applyIncremental(req: RequestSpec, spec: IncrementalSpec, w: Inc
 export function filterIncremental(records: unknown[], spec: IncrementalSpec, w: IncrementalWindow): { records: unknown[]; max: Json } {
   let max: Json = null;
   const kept = records.filter((r) => {
-    const v = fieldValue(r, spec.cursorPath) as Json;
+    const v = getPath(r, spec.cursorPath) as Json;
     if (v === undefined || v === null) return true;
     if (w.start !== null && w.start !== undefined && compare(v, w.start) < 0) return false;
     if (w.end !== null && w.end !== undefined && compare(v, w.end) >= 0) return false;

@@ -3,6 +3,7 @@ import type { Json, ParentLink, ResourcePlan } from '../plan/types';
 import type { RequestSpec } from './paginators/types';
 import { normalizeName, qualified } from './load/names';
 import { PARTITIONS_TABLE } from './load/state';
+import { getPath } from './json-path';
 
 /** One of `count` concurrent fan-outs of a parallelized child over its parent's records. */
 export interface Lane {
@@ -16,20 +17,10 @@ export interface PartitionKey {
   idx: number;
 }
 
-/** A dot path into a record (`id`, `owner.login`). */
-export function fieldValue(rec: unknown, dotPath: string): unknown {
-  let cur = rec;
-  for (const part of dotPath.replace(/^\$\./, '').split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
-}
-
 /** The fields child resources need from each record of a parent page. */
 export function exportPartitions(records: unknown[], fields: string[]): Json[] | undefined {
   if (fields.length === 0) return undefined;
-  return records.map((r) => Object.fromEntries(fields.map((f) => [f, (fieldValue(r, f) ?? null) as Json])));
+  return records.map((r) => Object.fromEntries(fields.map((f) => [f, (getPath(r, f) ?? null) as Json])));
 }
 
 /** The next parent record after `after` (or the first), written by the parent in this sync. */
