@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { HttpRetriableError, PaginationLoopError, RestSyncError } from '../errors';
+import { HttpRetriableError, NON_RETRYABLE_CODES, PaginationLoopError, RestSyncError } from '../errors';
 import type { Json, ResourcePlan } from '../plan/types';
 import type { ActivityDeps } from './deps';
 import type { FetchPagesInput, FetchPagesOutput } from './types';
@@ -52,7 +52,8 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
   const target = resource.writeDisposition === 'replace' ? stagingTable(resource.table) : resource.table;
   const initial: Json = resource.parent ? ({ p: null, t: null } as unknown as Json) : (strided?.initial ?? paginator.initialToken());
   const key = keyOf(input);
-  let lastRecords = 0;
+  // records of the last page this call committed (the workflow decides on parallel windows by it)
+  let committedRecords = 0;
   let state = await claimState(deps.db, schema, key, syncId, initial, async (trx) => {
     // the resource's first claim starts its staging table; its lanes and windows share it
     if (resource.writeDisposition === 'replace' && !input.window && !input.lane) await resetStaging(trx, schema, resource.table);
@@ -78,7 +79,6 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
     let pending = pos ? fetchAt(deps, input, paginator, pos, where(pos), ctx.cancellationSignal, incr) : undefined;
     while (pos && pending) {
       const page = await pending;
-      lastRecords = page.records.length;
       const here = pos;
       fetched.add(positionKey(here));
       const nextPos = nextInSameStream(here, page.next);
@@ -89,6 +89,7 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
       const committed = await commit(deps, input, schema, target, shape, state, here, page, (s) => (shape = s));
       if (!committed) break; // another attempt moved the state: stop, the workflow asks again
       state = committed;
+      committedRecords = page.records.length;
       pagesNow += 1;
       ctx.heartbeat({ lane, pages: state.pages, rows: state.rows });
       if (state.done || !within() || ctx.cancellationSignal.aborted) break;
@@ -101,19 +102,35 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
       }
     }
   } catch (err) {
-    // After progress, a retriable fault ends the window early and the workflow asks again at
-    // once; a fault carrying Retry-After is thrown instead, so Temporal waits as the server asked.
-    if (err instanceof HttpRetriableError && err.retryAfterMs === undefined && pagesNow > 0) {
+    // Each page has its own retry budget: after progress, a fault that a retry may fix ends the
+    // window at its last committed page, and the workflow continues with a fresh activity (after
+    // the server's Retry-After, as a durable timer). Only a page that fails every attempt of one
+    // activity fails the resource.
+    if (pagesNow > 0 && mayRetry(err) && !ctx.cancellationSignal.aborted) {
       const now = (await readState(deps.db, schema, key))!;
+      const retryAfterMs = err instanceof HttpRetriableError ? err.retryAfterMs : undefined;
       // the output lands in workflow history: no secret may be in it
-      return { done: now.done, pages: now.pages, rows: now.rows, pagesNow, interrupted: redact(err.message, deps.secrets.known()) };
+      return {
+        done: now.done,
+        pages: now.pages,
+        rows: now.rows,
+        pagesNow,
+        interrupted: redact((err as Error).message ?? String(err), deps.secrets.known()),
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        lastPage: { records: committedRecords, token: now.token },
+      };
     }
     throw err;
   } finally {
     clearInterval(beat);
   }
   const now = (await readState(deps.db, schema, key))!;
-  return { done: now.done, pages: now.pages, rows: now.rows, pagesNow, lastPage: { records: lastRecords, token: now.token } };
+  return { done: now.done, pages: now.pages, rows: now.rows, pagesNow, lastPage: { records: committedRecords, token: now.token } };
+}
+
+/** Could another attempt get past this error? Everything but the fatal codes (config, 4xx, data, loops). */
+function mayRetry(err: unknown): boolean {
+  return !(err instanceof RestSyncError && NON_RETRYABLE_CODES.includes(err.code));
 }
 
 /** The state row this call works on: the resource's, or one of its lanes' or parallel windows'. */

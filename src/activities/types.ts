@@ -34,6 +34,8 @@ export interface FetchPagesOutput {
   pagesNow: number;
   /** set when the window stopped early on a retriable fault after making progress */
   interrupted?: string;
+  /** the server's Retry-After for that fault: the workflow waits this long before the next window */
+  retryAfterMs?: number;
   /** the last page of this call: its record count and the committed token after it */
   lastPage?: { records: number; token: Json };
 }

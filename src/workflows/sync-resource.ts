@@ -5,11 +5,12 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  sleep,
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { FetchPagesInput } from '../activities/types';
+import type { FetchPagesInput, FetchPagesOutput } from '../activities/types';
 import { NON_RETRYABLE_CODES } from '../errors';
 import type { RetrySpec } from '../plan/types';
 import { DEFAULT_OPTIONS, type ResourceProgress, type ResourceResult, type SyncOptions, type SyncResourceInput } from './types';
@@ -53,6 +54,16 @@ function windowCount(input: SyncResourceInput, options: Required<SyncOptions>): 
   const r = input.resource;
   if (r.parent || (r.paginator.type !== 'offset' && r.paginator.type !== 'page_number')) return 1;
   return Math.max(1, Math.min(options.parallelWindows, r.maxConcurrency ?? input.client.maxConcurrency ?? 16));
+}
+
+/**
+ * A window that stopped early on a fault after committing pages is followed at once by a fresh
+ * activity with a fresh retry budget for the page that failed; first it waits, as a durable
+ * timer, for the server's Retry-After or else the retry policy's first interval.
+ */
+async function pauseAfter(out: FetchPagesOutput, retry: RetrySpec): Promise<void> {
+  if (out.interrupted === undefined || out.done || !patched('page-retry-pause')) return;
+  await sleep(Math.max(1, out.retryAfterMs ?? retry.initialIntervalMs));
 }
 
 /** Pages fetched one after the other before windows go parallel: small resources never pay for empty pages of idle windows. */
@@ -102,6 +113,7 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
     ]);
     progress = { resource: resource.name, pages: probe.pages, rows: probe.rows, done: probe.done };
     done = probe.done;
+    await pauseAfter(probe, resource.retry);
     if (!done && strideable(input, probe.lastPage?.records)) windowsFrom = probe.lastPage!.token;
   }
   const parallel = windowsFrom !== undefined ? wanted : 1;
@@ -127,6 +139,7 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
         lanes: perLane.map((l) => ({ pages: l.pages, rows: l.rows })),
       };
       if (out.done) return true;
+      await pauseAfter(out, resource.retry);
       windows += 1;
       if (windows >= options.windowsPerRun || workflowInfo().continueAsNewSuggested) return false;
     }
