@@ -58,5 +58,12 @@ export class DataError extends RestSyncError {
   }
 }
 
+/** Another live sync holds the dataset (one sync of a dataset at a time, guarded in Postgres). */
+export class DatasetBusyError extends RestSyncError {
+  constructor(message: string) {
+    super('DATASET_BUSY', message);
+  }
+}
+
 /** Error codes that no retry can fix. */
-export const NON_RETRYABLE_CODES = ['CONFIG_ERROR', 'HTTP_FATAL', 'PAGINATION_LOOP', 'DATA_ERROR'];
+export const NON_RETRYABLE_CODES = ['CONFIG_ERROR', 'HTTP_FATAL', 'PAGINATION_LOOP', 'DATA_ERROR', 'DATASET_BUSY'];

@@ -9,7 +9,8 @@ import { createPaginator, describeToken, stridedPaginator } from './paginators';
 import type { Paginator, RequestSpec } from './paginators/types';
 import { selectRecords } from './select';
 import { redact, resolveDeep } from './secrets';
-import { claimState, readState, markDone, startIncremental, stateKey, windowKey, type StateRow } from './load/state';
+import { claimState, readState, markDone, startIncremental, startedWindows, stateKey, windowKey, type StateRow } from './load/state';
+import { keepLease, leaseLost } from './load/lease';
 import { applyIncremental, filterIncremental, type IncrementalWindow } from './incremental';
 import { logStart } from './load/run-log';
 import { commitPage } from './load/commit';
@@ -60,6 +61,15 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
     if (resource.incremental) await startIncremental(trx, schema, resource.name, resource.incremental.initialValue ?? null, key);
     await logStart(trx, schema, syncId, resource.name);
   });
+  const lease = await keepLease(deps.db, schema, input.lease);
+  if (!state.done && !input.window && !input.lane && !resource.parent) {
+    // a sync taken over: this resource's parallel windows had started, so they resume as they were
+    const count = await startedWindows(deps.db, schema, resource.name, syncId);
+    if (count > 0) {
+      lease.stop();
+      return { done: false, pages: state.pages, rows: state.rows, pagesNow: 0, striped: { from: state.token, count } };
+    }
+  }
   const incr = resource.incremental ? { start: state.startValue, end: resource.incremental.endValue ?? null } : undefined;
   const ctx = Context.current();
   const started = Date.now();
@@ -86,6 +96,7 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
       if (nextPos) refuseCycle(fetched, nextPos, where(here));
       pending = nextPos && within() && pagesNow + 1 < input.maxPages ? fetchAt(deps, input, paginator, nextPos, where(nextPos, 1), ctx.cancellationSignal, incr) : undefined;
       pending?.catch(() => undefined);
+      if (lease.lost()) throw leaseLost(schema);
       const committed = await commit(deps, input, schema, target, shape, state, here, page, (s) => (shape = s));
       if (!committed) break; // another attempt moved the state: stop, the workflow asks again
       state = committed;
@@ -123,6 +134,7 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
     throw err;
   } finally {
     clearInterval(beat);
+    lease.stop();
   }
   const now = (await readState(deps.db, schema, key))!;
   return { done: now.done, pages: now.pages, rows: now.rows, pagesNow, lastPage: { records: committedRecords, token: now.token } };

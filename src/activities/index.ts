@@ -8,7 +8,9 @@ import type {
   PrepareSyncOutput,
   FinishSyncInput,
   FinishSyncOutput,
+  ReleaseDatasetInput,
 } from './types';
+import { claimDataset, releaseDataset } from './load/lease';
 import { ensureRunLog, logEnd } from './load/run-log';
 import { redact } from './secrets';
 import { atBoundary } from './boundary';
@@ -28,14 +30,24 @@ export function createActivities(deps: ActivityDeps) {
   const guard = <T>(body: () => Promise<T>) =>
     atBoundary(() => deps.secrets.known(), () => whileDbDown(body, DB_OUTAGE_BUDGET_MS, (m) => deps.log?.warn(m)));
   return {
-    /** Creates the dataset's schema and bookkeeping tables. */
+    /** Claims the dataset for this sync (or refuses it), then creates its schema and bookkeeping tables. */
     async prepareSync(input: PrepareSyncInput): Promise<PrepareSyncOutput> {
       return guard(async () => {
         const schema = datasetSchema(input.dataset);
+        const claim = input.lease ? await claimDataset(deps.db, schema, input.lease, input.syncId) : undefined;
+        if (claim?.takenOver) {
+          const t = claim.takenOver;
+          deps.log?.warn(`dataset "${schema}": taking over the sync of ${t.workflowId}, silent for ${t.silentSeconds} s; resuming from its committed pages`);
+        }
         await ensureStateTables(deps.db, schema);
         await ensureRunLog(deps.db, schema);
-        return { schema };
+        return claim ? { schema, syncId: claim.syncId } : { schema };
       });
+    },
+
+    /** Ends this sync's hold on the dataset, whatever its outcome. */
+    async releaseDataset(input: ReleaseDatasetInput): Promise<void> {
+      return guard(() => releaseDataset(deps.db, datasetSchema(input.dataset), input.owner));
     },
 
     fetchPages(input: FetchPagesInput): Promise<FetchPagesOutput> {

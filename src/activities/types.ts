@@ -7,9 +7,18 @@ import type { ClientPlan, Json, ResourcePlan } from '../plan/types';
 export interface PrepareSyncInput {
   dataset: string;
   syncId: string;
+  /** claims the dataset's lease for this sync (absent for syncs started before leases existed) */
+  lease?: { owner: string; workflowId: string };
 }
 export interface PrepareSyncOutput {
   schema: string;
+  /** the sync id to use: `syncId`, or that of a silent sync taken over (resumed, not restarted) */
+  syncId?: string;
+}
+
+export interface ReleaseDatasetInput {
+  dataset: string;
+  owner: string;
 }
 
 export interface FetchPagesInput {
@@ -17,6 +26,8 @@ export interface FetchPagesInput {
   syncId: string;
   client: ClientPlan;
   resource: ResourcePlan;
+  /** the source workflow's run holding the dataset's lease: renewed while pages are fetched */
+  lease?: string;
   /** the window: stop after this many pages or seconds, whichever comes first */
   maxPages: number;
   maxSeconds: number;
@@ -36,6 +47,8 @@ export interface FetchPagesOutput {
   interrupted?: string;
   /** the server's Retry-After for that fault: the workflow waits this long before the next window */
   retryAfterMs?: number;
+  /** set by a first call that finds the resource's parallel windows already started in this sync (a sync taken over) */
+  striped?: { from: Json; count: number };
   /** the last page of this call: its record count and the committed token after it */
   lastPage?: { records: number; token: Json };
 }

@@ -102,11 +102,12 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
     resource,
     maxPages: options.windowPages,
     maxSeconds: options.windowSeconds,
+    ...(input.lease ? { lease: input.lease } : {}),
   };
   let windows = 0;
   let windowsFrom = input.windowsFrom;
   let done = false;
-  const wanted = windowCount(input, options);
+  let wanted = windowCount(input, options);
   if (windowsFrom === undefined && wanted > 1 && patched('parallel-windows')) {
     const probe = await acts.fetchPages.executeWithOptions({ ...opts, summary: `${resource.name}: first pages` }, [
       { ...base, maxPages: Math.min(PROBE_PAGES, options.windowPages) },
@@ -114,7 +115,8 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
     progress = { resource: resource.name, pages: probe.pages, rows: probe.rows, done: probe.done };
     done = probe.done;
     await pauseAfter(probe, resource.retry);
-    if (!done && strideable(input, probe.lastPage?.records)) windowsFrom = probe.lastPage!.token;
+    if (probe.striped) [windowsFrom, wanted] = [probe.striped.from, probe.striped.count];
+    else if (!done && strideable(input, probe.lastPage?.records)) windowsFrom = probe.lastPage!.token;
   }
   const parallel = windowsFrom !== undefined ? wanted : 1;
   const lanes = parallel > 1 ? 1 : laneCount(input);

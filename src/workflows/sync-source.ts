@@ -1,5 +1,6 @@
 import {
   ApplicationFailure,
+  CancellationScope,
   defineQuery,
   executeChild,
   patched,
@@ -12,11 +13,11 @@ import type { Activities } from '../activities';
 import { planSource } from '../plan/plan-source';
 import type { ResourcePlan, SourcePlan } from '../plan/types';
 import { syncResource } from './sync-resource';
-import { DEFAULT_OPTIONS, type ResourceProgress, type SyncSourceInput, type SyncSourceOutput } from './types';
+import { DEFAULT_OPTIONS, type ResourceProgress, type SyncOptions, type SyncSourceInput, type SyncSourceOutput } from './types';
 
 export const sourceProgressQuery = defineQuery<Record<string, ResourceProgress>>('progress');
 
-const { prepareSync, finishSync } = proxyActivities<Activities>({
+const { prepareSync, finishSync, releaseDataset } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 3, backoffCoefficient: 2 },
 });
@@ -43,11 +44,36 @@ function plan(input: SyncSourceInput): SourcePlan {
  */
 export async function syncSource(input: SyncSourceInput): Promise<SyncSourceOutput> {
   const source = plan(input);
-  const syncId = workflowInfo().runId;
+  const { runId, workflowId } = workflowInfo();
   const options = { ...DEFAULT_OPTIONS, ...(input.options ?? {}) };
   const progress: Record<string, ResourceProgress> = {};
   setHandler(sourceProgressQuery, () => progress);
-  await prepareSync({ dataset: input.dataset, syncId });
+  // one sync of a dataset at a time: the lease in Postgres is this run's, or the sync is refused
+  const leased = patched('dataset-lease');
+  const prepared = await prepareSync({ dataset: input.dataset, syncId: runId, ...(leased ? { lease: { owner: runId, workflowId } } : {}) }).catch(
+    (err) => {
+      // a dataset held by another live sync: the sync fails with the message that names it
+      if ((err as { cause?: { type?: string } }).cause?.type === 'DATASET_BUSY') throw ApplicationFailure.nonRetryable(rootMessage(err), 'DATASET_BUSY');
+      throw err;
+    },
+  );
+  if (!leased) return runResources(input, source, runId, options, progress);
+  try {
+    return await runResources(input, source, prepared.syncId ?? runId, options, progress, runId);
+  } finally {
+    await CancellationScope.nonCancellable(() => releaseDataset({ dataset: input.dataset, owner: runId }));
+  }
+}
+
+/** Every resource as a child workflow, parents before their children; fails at the end naming each failed resource. */
+async function runResources(
+  input: SyncSourceInput,
+  source: SourcePlan,
+  syncId: string,
+  options: Required<SyncOptions>,
+  progress: Record<string, ResourceProgress>,
+  lease?: string,
+): Promise<SyncSourceOutput> {
 
   const results: SyncSourceOutput['resources'] = {};
   const failures: Record<string, string> = {};
@@ -59,7 +85,7 @@ export async function syncSource(input: SyncSourceInput): Promise<SyncSourceOutp
     try {
       results[r.name] = await executeChild(syncResource, {
         workflowId,
-        args: [{ dataset: input.dataset, syncId, client: source.client, resource: r, options }],
+        args: [{ dataset: input.dataset, syncId, client: source.client, resource: r, options, ...(lease ? { lease } : {}) }],
         staticSummary: `${r.name} → ${input.dataset}.${r.table} (${r.writeDisposition})`,
       });
       progress[r.name] = { resource: r.name, ...results[r.name], done: true, workflowId };

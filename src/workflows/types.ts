@@ -41,6 +41,8 @@ export interface SyncResourceInput {
   client: ClientPlan;
   resource: ResourcePlan;
   options: Required<SyncOptions>;
+  /** the source workflow's run holding the dataset's lease (absent for syncs started before leases) */
+  lease?: string;
   /** windows run by earlier runs of this workflow (continue-as-new) */
   windowsDone?: number;
   /** parallel windows in progress: the committed token they started after */

@@ -173,3 +173,17 @@ export async function saveLastValue(db: Knex, schema: string, resource: string, 
     [resource, JSON.stringify(value)],
   );
 }
+
+/**
+ * The parallel windows of a resource already started in this sync (0 when none): a sync taken
+ * over resumes them from their committed pages instead of probing again.
+ */
+export async function startedWindows(db: Knex, schema: string, resource: string, syncId: string): Promise<number> {
+  const prefix = windowKey(resource, 0).slice(0, -1);
+  const res = await db.raw(`SELECT resource FROM ${qualified(schema, STATE_TABLE)} WHERE sync_id = ? AND left(resource, ?) = ?`, [
+    syncId,
+    prefix.length,
+    prefix,
+  ]);
+  return res.rows.filter((r: { resource: string }) => /^\d+$/.test(r.resource.slice(prefix.length))).length;
+}
