@@ -8,6 +8,7 @@
  * ignored. `$param` references (from `dlt.config[...]`) are allowed where a config string is.
  */
 import { z } from 'zod';
+import { jsonPathProblem, quoteBrief } from './json-path-syntax';
 
 /** A strict object whose unknown-key error names every allowed key. */
 function strict<T extends z.ZodRawShape>(shape: T) {
@@ -23,21 +24,45 @@ export const paramRefSchema = strict({ $param: z.string().min(1) });
 const text = z.union([z.string(), paramRefSchema]);
 /** A value that may be a secret reference (auth values, headers). */
 const secretText = z.union([z.string(), secretRefSchema, paramRefSchema]);
-const count = z.number().int().min(0);
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const optStr = z.string().min(1).optional();
+
+/**
+ * A number within bounds that `run` can honour: anything outside would hang a sync (a rate of
+ * 1e-9 per second) or be refused by Temporal at run time (1e12 attempts), so `validate` refuses it.
+ */
+function bounded(min: number, max: number, what: string, opts: { int?: boolean; exclusiveMin?: boolean } = {}) {
+  const base = opts.int ? z.number().int() : z.number();
+  const low = opts.exclusiveMin ? base.gt(min, `${what} must be above ${min}`) : base.min(min, `${what} must be at least ${min}`);
+  return low.max(max, `${what} must be at most ${max}`);
+}
+/** A positive number of seconds, at most an hour: timeouts and retry intervals. */
+const seconds = (what: string) => bounded(0, 3600, what, { exclusiveMin: true });
+/** A JSONPath into a response or request body, its syntax checked when the config is validated. */
+const jsonPath = z
+  .string()
+  .min(1)
+  .superRefine((path, ctx) => {
+    const problem = jsonPathProblem(path);
+    if (problem) ctx.addIssue({ code: 'custom', message: `not a JSONPath: ${problem} in ${quoteBrief(path)}` });
+  });
+const optPath = jsonPath.optional();
+
+/** Page sizes, offsets and counts a paginator sends. */
+const pageSize = bounded(1, 1_000_000, 'a page size', { int: true });
 
 const offsetPaginator = strict({
   type: z.literal('offset'),
-  limit: z.number().int().positive(),
+  limit: pageSize,
   offset: count.optional(),
   offset_param: optStr,
   limit_param: optStr,
-  total_path: z.string().min(1).nullable().optional(),
+  total_path: jsonPath.nullable().optional(),
   maximum_offset: count.optional(),
   stop_after_empty_page: z.boolean().optional(),
-  has_more_path: optStr,
-  offset_body_path: optStr,
-  limit_body_path: optStr,
+  has_more_path: optPath,
+  offset_body_path: optPath,
+  limit_body_path: optPath,
 }).superRefine(requireStop('maximum_offset'));
 
 const pageNumberPaginator = strict({
@@ -45,11 +70,11 @@ const pageNumberPaginator = strict({
   base_page: count.optional(),
   page: count.optional(),
   page_param: optStr,
-  total_path: z.string().min(1).nullable().optional(),
+  total_path: jsonPath.nullable().optional(),
   maximum_page: count.optional(),
   stop_after_empty_page: z.boolean().optional(),
-  has_more_path: optStr,
-  page_body_path: optStr,
+  has_more_path: optPath,
+  page_body_path: optPath,
 }).superRefine(requireStop('maximum_page'));
 
 /** dlt refuses an offset/page paginator that could never stop: no total, no maximum, no empty-page stop. */
@@ -63,17 +88,17 @@ function requireStop(maximumKey: string) {
 
 const cursorPaginator = strict({
   type: z.literal('cursor'),
-  cursor_path: optStr,
+  cursor_path: optPath,
   cursor_param: optStr,
-  cursor_body_path: optStr,
-  limit: z.number().int().positive().optional(),
+  cursor_body_path: optPath,
+  limit: pageSize.optional(),
   limit_param: optStr,
 });
 
 const paginatorObject = z.discriminatedUnion('type', [
   strict({ type: z.literal('auto') }),
   strict({ type: z.literal('single_page') }),
-  strict({ type: z.literal(['json_link', 'json_response']), next_url_path: optStr }),
+  strict({ type: z.literal(['json_link', 'json_response']), next_url_path: optPath }),
   strict({ type: z.literal('header_link'), links_next_key: optStr }),
   cursorPaginator,
   offsetPaginator,
@@ -99,32 +124,30 @@ export const authSchema = z.discriminatedUnion('type', [
     client_id: secretText,
     client_secret: secretText,
     access_token_request_data: z.record(z.string(), z.json()).optional(),
-    default_token_expiration: z.number().positive().optional(),
+    default_token_expiration: bounded(0, 31_536_000, 'a token lifetime (seconds)', { exclusiveMin: true }).optional(),
   }),
 ]);
 
 const headersSchema = z.record(z.string(), secretText);
 
 /** `rate_limit: 5` (requests per second) or `{ requests_per_second: 5, burst: 10 }`. */
-const rateLimitSchema = z.union([
-  z.number().positive(),
-  strict({ requests_per_second: z.number().positive(), burst: z.number().int().positive().optional() }),
-]);
-const limitKeys = { rate_limit: rateLimitSchema.optional(), max_concurrency: z.number().int().positive().optional() };
+const perSecond = bounded(0.01, 100_000, 'a rate (requests per second)');
+const rateLimitSchema = z.union([perSecond, strict({ requests_per_second: perSecond, burst: bounded(1, 100_000, 'a burst', { int: true }).optional() })]);
+const limitKeys = { rate_limit: rateLimitSchema.optional(), max_concurrency: bounded(1, 1024, 'max_concurrency', { int: true }).optional() };
 
 export const clientSchema = strict({
   base_url: text,
   headers: headersSchema.optional(),
   auth: authSchema.nullish(),
   paginator: paginatorSchema.nullish(),
-  timeout: z.number().positive().optional(),
+  timeout: seconds('a timeout (seconds)').optional(),
   session: z.unknown().optional(),
   ...limitKeys,
 });
 
 const resolveParam = strict({ type: z.literal('resolve'), resource: z.string().min(1), field: z.string().min(1) });
 const incrementalFields = {
-  cursor_path: z.string().min(1),
+  cursor_path: jsonPath,
   initial_value: z.json().optional(),
   end_value: z.json().optional(),
   convert: optStr,
@@ -147,10 +170,10 @@ const responseActionSchema = strict({
 
 const errorHandlerSchema = strict({
   retry_on_status_codes: z.array(z.number().int().min(100).max(599)).optional(),
-  max_retries: count.optional(),
-  backoff_factor: z.number().positive().optional(),
+  max_retries: bounded(0, 100, 'max_retries', { int: true }).optional(),
+  backoff_factor: bounded(0, 100, 'backoff_factor', { exclusiveMin: true }).optional(),
   /** seconds before the first retry (accepted beyond the seeds' dialect; Temporal's initialInterval) */
-  initial_interval: z.number().positive().optional(),
+  initial_interval: seconds('initial_interval').optional(),
 });
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -161,7 +184,7 @@ export const endpointSchema = strict({
   json: z.json().optional(),
   headers: headersSchema.optional(),
   paginator: paginatorSchema.nullish(),
-  data_selector: z.union([z.string(), z.array(z.string())]).nullish(),
+  data_selector: z.union([jsonPath, z.array(z.string())]).nullish(),
   response_actions: z.array(responseActionSchema).optional(),
   incremental: incrementalSchema.optional(),
   error_handler: errorHandlerSchema.optional(),

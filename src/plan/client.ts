@@ -3,6 +3,7 @@
  * references; only activities resolve them. Pure.
  */
 import type { AuthConfig, SourceConfig } from '../config/schema';
+import { quoteBrief } from '../config/json-path-syntax';
 import { ConfigError } from '../errors';
 import { textOf } from './config-params';
 import type { AuthSpec, ClientPlan, Json, MaybeSecret, RateLimitSpec } from './types';
@@ -51,11 +52,25 @@ export function authOf(auth: AuthConfig | null | undefined): AuthSpec {
   }
 }
 
+/** base_url must be an http(s) URL with a host: anything else could never be fetched. */
+function checkBaseUrl(baseUrl: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.hostname === '') {
+    throw new ConfigError(`expected an http:// or https:// URL with a host, got ${quoteBrief(baseUrl)}`, 'client.base_url');
+  }
+}
+
 /** The client plan; a missing or empty base_url is a ConfigError. */
 export function clientOf(config: SourceConfig): ClientPlan {
   const client = config.client as Partial<SourceConfig['client']> | undefined;
   const baseUrl = client?.base_url !== undefined ? textOf(client.base_url).trim() : '';
   if (baseUrl === '') throw new ConfigError('base_url is required: the URL every resource path is relative to', 'client.base_url');
+  checkBaseUrl(baseUrl);
   return {
     baseUrl,
     headers: headersOf(client?.headers),
