@@ -1,11 +1,12 @@
 /**
  * The dlt `rest_api` source config as zod schemas, with dlt's snake_case keys. Objects are strict
  * like dlt's: an unknown key is an error that lists the allowed keys. Accepted beyond dlt:
- * a top-level `$schema` (editors), `client.timeout` (seconds) and `client.session` (ignored),
+ * a top-level `$schema` (editors), `client.timeout` (seconds),
  * `endpoint.error_handler` and `endpoint.headers` (the seeds' dialect), auth type `basic`
  * (alias of `http_basic`), api_key location `param` (dlt's alias of `query`), loose column hints
- * (dlt has many, plus `x-` extensions). `processing_steps` and `parallelized` are accepted and
- * ignored. `$param` references (from `dlt.config[...]`) are allowed where a config string is.
+ * (dlt has many, plus `x-` extensions). Keys of dlt that rest-sync does not
+ * implement yet (`processing_steps`, `client.session`, `incremental.convert`, `max_table_nesting`
+ * other than 0) are refused by name: no key is accepted and ignored. `$param` references (from `dlt.config[...]`) are allowed where a config string is.
  */
 import { z } from 'zod';
 import { jsonPathProblem, quoteBrief } from './json-path-syntax';
@@ -38,6 +39,12 @@ function bounded(min: number, max: number, what: string, opts: { int?: boolean; 
 }
 /** A positive number of seconds, at most an hour: timeouts and retry intervals. */
 const seconds = (what: string) => bounded(0, 3600, what, { exclusiveMin: true });
+/** A dlt key rest-sync does not implement: refused by name, with what to do instead. */
+const refused = (why: string) =>
+  z.unknown().superRefine((v, ctx) => {
+    if (v !== undefined) ctx.addIssue({ code: 'custom', message: `not supported: ${why}` });
+  });
+
 /** A JSONPath into a response or request body, its syntax checked when the config is validated. */
 const jsonPath = z
   .string()
@@ -141,7 +148,7 @@ export const clientSchema = strict({
   auth: authSchema.nullish(),
   paginator: paginatorSchema.nullish(),
   timeout: seconds('a timeout (seconds)').optional(),
-  session: z.unknown().optional(),
+  session: refused('a Python requests.Session cannot be given in a config; set headers, auth and timeout instead').optional(),
   ...limitKeys,
 });
 
@@ -150,7 +157,7 @@ const incrementalFields = {
   cursor_path: jsonPath,
   initial_value: z.json().optional(),
   end_value: z.json().optional(),
-  convert: optStr,
+  convert: refused('rest-sync compares cursor values as the API gives them; drop convert').optional(),
 };
 const incrementalParam = strict({ type: z.literal('incremental'), ...incrementalFields });
 const isBinding = (v: unknown) => typeof v === 'object' && v !== null && ['resolve', 'incremental'].includes((v as { type?: unknown }).type as string);
@@ -205,7 +212,11 @@ const writeDisposition = z.enum(['append', 'replace', 'merge']);
 const resourceBase = {
   include_from_parent: z.array(z.string().min(1)).optional(),
   table_name: z.string().min(1).optional(),
-  max_table_nesting: count.optional(),
+  max_table_nesting: count
+    .superRefine((n, ctx) => {
+      if (n !== 0) ctx.addIssue({ code: 'custom', message: `only 0 is supported (got ${n}): nested objects and lists are stored as jsonb columns` });
+    })
+    .optional(),
   write_disposition: z
     .union([writeDisposition, strict({ disposition: writeDisposition, strategy: z.enum(['delete-insert', 'upsert']).optional() })])
     .optional(),
@@ -214,7 +225,7 @@ const resourceBase = {
   merge_key: columnNames.optional(),
   selected: z.boolean().optional(),
   parallelized: z.boolean().optional(),
-  processing_steps: z.array(z.unknown()).optional(),
+  processing_steps: refused('filter or map records downstream (SQL on the loaded table) for now').optional(),
   ...limitKeys,
 };
 

@@ -55,7 +55,6 @@ export function incrementalOf(config: EndpointConfig['incremental'], param: Incr
     endValue: source.end_value as Json | undefined,
     startParam: config ? config.start_param : param?.param,
     endParam: config?.end_param,
-    convert: source.convert,
   };
   return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as unknown as IncrementalSpec;
 }

@@ -16,7 +16,6 @@ export interface IncrementalParam {
   cursor_path: string;
   initial_value?: Json;
   end_value?: Json;
-  convert?: string;
 }
 
 export interface ResolvedRequest {

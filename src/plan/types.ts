@@ -97,8 +97,6 @@ export interface IncrementalSpec {
   endValue?: Json;
   startParam?: string;
   endParam?: string;
-  /** how the value is placed in a param: the raw value (default). */
-  convert?: string;
 }
 
 /** A placeholder whose value comes from the parent resource's records. */

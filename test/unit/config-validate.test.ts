@@ -51,8 +51,8 @@ describe('parseSourceConfig accepts', () => {
     ['incremental', (c: any) => (c.resources[1].endpoint.incremental = { cursor_path: 'updated_at', initial_value: '2024-01-01', start_param: 'since' })],
     ['response_actions', (c: any) => (c.resources[1].endpoint.response_actions = [{ status_code: 404, action: 'ignore' }, { content: 'not found', action: 'ignore' }])],
     ['column hints', (c: any) => (c.resources[1].columns = { id: { data_type: 'bigint', nullable: false } })],
-    ['accepted and ignored keys', (c: any) => Object.assign(c.resources[1], { processing_steps: [{ filter: 'x' }], parallelized: true })],
-    ['client timeout and session', (c: any) => Object.assign(c.client, { timeout: 30, session: {} })],
+    ['parallelized children and max_table_nesting 0', (c: any) => Object.assign(c.resources[1], { max_table_nesting: 0, parallelized: true })],
+    ['client timeout', (c: any) => Object.assign(c.client, { timeout: 30 })],
     ['$schema for editors', (c: any) => (c.$schema = './rest-sync.schema.json')],
     ['dlt.config params', (c: any) => (c.client.base_url = { $param: 'base_url' })],
   ])('%s', (_name, edit) => {

@@ -318,7 +318,7 @@ describe('hints', () => {
           name: 'r',
           table_name: 'r_table',
           selected: false,
-          max_table_nesting: 1,
+          max_table_nesting: 0,
           merge_key: 'day',
           columns: [{ name: 'amount', data_type: 'decimal', precision: 12, scale: 2 }, { name: 'raw', data_type: 'json' }, { name: 'n', nullable: true }],
           endpoint: {
@@ -333,7 +333,7 @@ describe('hints', () => {
     expect(p.resources[0]).toMatchObject({
       table: 'r_table',
       selected: false,
-      maxTableNesting: 1,
+      maxTableNesting: 0,
       mergeKey: ['day'],
       params: {},
       columns: { amount: 'numeric(12,2)', raw: 'jsonb' },
