@@ -408,3 +408,15 @@ describe('every resource problem at once', () => {
     expect(message).toContain('resources[2].endpoint.params.q');
   });
 });
+
+describe('planning scales', () => {
+  /** Counted work, not time: ordering 10 000 resources must not compare every pair. */
+  test.each([
+    ['a flat list', (i: number) => `r${i}`],
+    ['a chain of parents', (i: number) => ({ name: `r${i}`, endpoint: i ? `r/{resources.r${i - 1}.id}` : 'r' })],
+    ['a star', (i: number) => ({ name: `r${i}`, endpoint: i ? `r/{resources.r0.id}` : 'r' })],
+  ])('10 000 resources as %s plan in order, parents first', (_name, make) => {
+    const p = plan({ client: { base_url: 'https://a.io' }, resources: Array.from({ length: 10_000 }, (_, i) => make(i)) });
+    expect(p.resources.map((r) => r.name)).toEqual(Array.from({ length: 10_000 }, (_, i) => `r${i}`));
+  });
+});
