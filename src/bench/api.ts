@@ -122,7 +122,7 @@ export function restApiConfig(url: string, variant: Variant): Record<string, unk
 }
 
 if (require.main === module && process.argv[2] === '--serve') {
-  serveBulkApi(Number(process.argv[3])).then((api) => {
+  void serveBulkApi(Number(process.argv[3])).then((api) => {
     process.on('message', () => process.send!({ requests: api.requests() }));
     process.on('disconnect', () => process.exit(0));
     process.send!({ url: api.url });

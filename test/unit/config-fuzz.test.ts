@@ -22,9 +22,9 @@ function check(id: string, run: () => unknown): Outcome {
     run();
   } catch (err) {
     if (!(err instanceof ConfigError)) {
-      throw new Error(`case ${id}: ${(err as Error)?.constructor?.name} instead of ConfigError: ${String((err as Error)?.message ?? err).slice(0, 300)}`);
+      throw new Error(`case ${id}: ${(err as Error)?.constructor?.name} instead of ConfigError: ${String((err as Error)?.message ?? err).slice(0, 300)}`, { cause: err });
     }
-    if (!err.message || err.message.length > 20_000) throw new Error(`case ${id}: unhelpful message of ${err.message.length} chars`);
+    if (!err.message || err.message.length > 20_000) throw new Error(`case ${id}: unhelpful message of ${err.message.length} chars`, { cause: err });
     outcome = 'config-error';
   }
   const ms = performance.now() - t0;
