@@ -118,6 +118,8 @@ export const clientSchema = strict({
   auth: authSchema.nullish(),
   paginator: paginatorSchema.nullish(),
   timeout: z.number().positive().optional(),
+  /** bytes a decompressed response may have (a gzip bomb stops there) */
+  max_response_bytes: z.number().int().positive().optional(),
   session: z.unknown().optional(),
   ...limitKeys,
 });
