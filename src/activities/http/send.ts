@@ -66,7 +66,7 @@ function foreign(hop: Exchange, o: SendOptions): Exchange {
   const dropped = Object.keys(hop.headers).filter((k) => !(k in headers));
   const url = publicUrl(hop.url, [], o.secrets);
   if (dropped.length || url !== hop.url) {
-    const what = [...dropped.map((h) => `header ${h}`), ...(url !== hop.url ? ['the query params holding secrets'] : [])].join(', ');
+    const what = [...dropped.map((h) => `header ${h.toLowerCase()}`), ...(url !== hop.url ? ['the query params holding secrets'] : [])].join(', ');
     o.log?.(`${o.where}: ${originOf(hop.url) ?? hop.url} is not the origin of base_url (${originOf(o.baseUrl)}): ${what} not sent there`);
   }
   return { ...hop, headers, url };

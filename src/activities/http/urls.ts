@@ -27,15 +27,14 @@ export function withoutParams(url: string, drop: (name: string, value: string) =
   const q = url.indexOf('?');
   if (q < 0 || (hash >= 0 && hash < q)) return withoutUserInfo(url);
   const end = hash >= 0 ? hash : url.length;
-  const kept = url
-    .slice(q + 1, end)
-    .split('&')
-    .filter((pair) => {
-      if (pair === '') return false;
-      const eq = pair.indexOf('=');
-      return !drop(decoded(eq < 0 ? pair : pair.slice(0, eq)), decoded(eq < 0 ? '' : pair.slice(eq + 1)));
-    });
-  return withoutUserInfo(`${url.slice(0, q)}${kept.length ? `?${kept.join('&')}` : ''}${url.slice(end)}`);
+  const pairs = url.slice(q + 1, end).split('&');
+  const kept = pairs.filter((pair) => {
+    const eq = pair.indexOf('=');
+    return pair === '' || !drop(decoded(eq < 0 ? pair : pair.slice(0, eq)), decoded(eq < 0 ? '' : pair.slice(eq + 1)));
+  });
+  if (kept.length === pairs.length) return withoutUserInfo(url);
+  const query = kept.filter(Boolean).join('&');
+  return withoutUserInfo(`${url.slice(0, q)}${query ? `?${query}` : ''}${url.slice(end)}`);
 }
 
 function withoutUserInfo(url: string): string {
