@@ -2,7 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { createHttp, fetchRaw, type FetchOptions } from '../../src/activities/http/client';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../../src/activities/http/send';
+import { parseSourceConfig } from '../../src/config/validate';
 import { HttpFatalError, HttpRetriableError } from '../../src/errors';
+import { buildPlan } from '../../src/plan/build';
 
 /** A local server; `seen` collects each request's URL and headers. */
 async function serve(handler: http.RequestListener): Promise<{ url: string; seen: http.IncomingMessage[]; close(): Promise<void> }> {
@@ -117,5 +120,19 @@ describe('redirects', () => {
     const err = await fetchRaw(client, secretRequest('items'), opts(api.url)).catch((e) => e);
     await api.close();
     expect(err.message).toMatch(/returned HTTP 403: x{160}\*\*\* and "\*\*\*"$/);
+  });
+});
+
+/** `client.max_response_bytes`: a positive integer, planned as `maxResponseBytes`; unset leaves the 256 MB default. */
+describe('client.max_response_bytes', () => {
+  const config = (value: unknown) => ({ client: { base_url: 'https://api.test', max_response_bytes: value }, resources: ['items'] });
+  test.each([0, -1, 1.5, '1000'])('%p is refused, naming the key', (value) => {
+    expect(() => parseSourceConfig(config(value))).toThrow(/client\.max_response_bytes/);
+  });
+
+  test('a positive integer is planned; unset, the activity uses 256 MB', () => {
+    expect(buildPlan(parseSourceConfig(config(4096)), {}).client.maxResponseBytes).toBe(4096);
+    expect(buildPlan(parseSourceConfig({ client: { base_url: 'https://api.test' }, resources: ['items'] }), {}).client.maxResponseBytes).toBeUndefined();
+    expect(DEFAULT_MAX_RESPONSE_BYTES).toBe(256 * 1024 * 1024);
   });
 });
