@@ -48,10 +48,15 @@ export function secretForms(secret: string): string[] {
  * leading characters of a form that is left: the remains of a secret some earlier code cut off.
  */
 export function redact(message: string, secrets: string[]): string {
-  const forms = [...new Set(secrets.filter((s) => s.length >= MIN_SECRET).flatMap(secretForms))].sort((a, b) => b.length - a.length);
+  const forms = formsOf(secrets);
   let out = message;
   for (const form of forms) out = out.split(form).join('***');
   return withoutRemains(out, forms);
+}
+
+/** Every form of every secret long enough to scrub, longest first. */
+function formsOf(secrets: string[]): string[] {
+  return [...new Set(secrets.filter((s) => s.length >= MIN_SECRET).flatMap(secretForms))].sort((a, b) => b.length - a.length);
 }
 
 /** Replaces each run of `MIN_PREFIX`+ leading characters of a form, the longest run where several start. */
@@ -75,9 +80,13 @@ function withoutRemains(text: string, forms: string[]): string {
   return out + text.slice(done);
 }
 
-/** True when a text holds a secret in any form `redact` knows. */
+/**
+ * True when a text holds a whole secret in any form `secretForms` knows. Decisions (drop this
+ * header, this param) use it; leading characters alone do not count, as a JWT bearer token and
+ * a JWT cursor share their first characters.
+ */
 export function holdsSecret(text: string, secrets: string[]): boolean {
-  return redact(text, secrets) !== text;
+  return formsOf(secrets).some((f) => text.includes(f));
 }
 
 /** Every secret a config refers to, by name. */

@@ -100,3 +100,11 @@ describe('publicToken', () => {
     expect(() => publicToken({ cursor: `x${KEY}` }, auth, [KEY])).toThrow(/next page token holds a secret/);
   });
 });
+
+test('a cursor sharing its first characters with a JWT bearer token stays in the token', () => {
+  const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
+  const cursor = 'eyJhbGciOiJIUzI1NiJ9.eyJwYWdlIjoyfQ';
+  const bearer: AuthSpec = { type: 'bearer', token: { $secret: 't' } };
+  expect(publicToken({ url: `https://api.test/i?cursor=${cursor}` }, bearer, [jwt])).toEqual({ url: `https://api.test/i?cursor=${cursor}` });
+  expect(publicToken({ cursor }, bearer, [jwt])).toEqual({ cursor });
+});

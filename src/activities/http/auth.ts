@@ -20,6 +20,7 @@ async function oauthToken(auth: Extract<AuthSpec, { type: 'oauth2_client_credent
     auth: { username: clientId, password: val(auth.clientSecret) },
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     validateStatus: () => true,
+    maxRedirects: 0, // the client secret goes to the configured token URL only, never where it redirects
   });
   if (res.status >= 400 || typeof res.data?.access_token !== 'string') {
     throw new HttpFatalError(`oauth2 token request to ${auth.accessTokenUrl} failed with status ${res.status}`, res.status);
