@@ -4,7 +4,8 @@ import type { Json, ResourcePlan } from '../plan/types';
 import type { ActivityDeps } from './deps';
 import type { FetchPagesInput, FetchPagesOutput } from './types';
 import { fetchRaw } from './http/client';
-import { applyAuth } from './http/auth';
+import { applyAuth, publicToken } from './http/auth';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './http/send';
 import { createPaginator, describeToken, stridedPaginator } from './paginators';
 import type { Paginator, RequestSpec } from './paginators/types';
 import { selectRecords } from './select';
@@ -227,6 +228,9 @@ async function fetchAt(
     const call = () => fetchRaw(deps.http, req, {
       baseUrl: client.baseUrl,
       timeoutMs: client.timeoutMs,
+      maxResponseBytes: client.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      secrets: deps.secrets.known(),
+      log: (m) => deps.log?.warn(m),
       signal,
       retryOnStatusCodes: resource.retry.retryOnStatusCodes,
       responseActions: resource.responseActions,
@@ -236,7 +240,8 @@ async function fetchAt(
     const raw = limiter ? await limiter.schedule(call) : await call();
     if (raw === 'ignored') return { records: [], next: null };
     const records = selectRecords(raw.body, resource.dataSelector, where);
-    const next = paginator.nextToken({ ...raw, records }, pos.token);
+    // the token is committed and returned: the auth is applied to each request, never stored
+    const next = publicToken(paginator.nextToken({ ...raw, records }, pos.token), client.auth, deps.secrets.known());
     if (!resource.incremental || !incr) return { records, next };
     return { ...filterIncremental(records, resource.incremental, incr), next };
   } catch (err) {

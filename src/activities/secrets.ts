@@ -1,57 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parse as parseToml } from 'smol-toml';
-import { ConfigError } from '../errors';
 import type { Json } from '../plan/types';
+import type { SecretResolver } from './secret-lookup';
 
-/** Resolves `{ "$secret": "name" }` references: only activities ever hold secret values. */
-export interface SecretResolver {
-  resolve(name: string): string;
-  /** every value handed out so far, to scrub from messages */
-  known(): string[];
-  /** adds a value derived from secrets (a Basic credential, an OAuth access token) to `known()` */
-  remember(value: string): void;
-}
-
-function findInToml(doc: unknown, key: string): string | undefined {
-  if (!doc || typeof doc !== 'object') return undefined;
-  const obj = doc as Record<string, unknown>;
-  const v = obj[key];
-  if (typeof v === 'string' || typeof v === 'number') return String(v);
-  for (const child of Object.values(obj)) {
-    const found = findInToml(child, key);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
-
-/**
- * dlt's habit: the upper-cased env var (`api_key` → `API_KEY`, `sources.x.token` → `SOURCES__X__TOKEN`),
- * then `.dlt/secrets.toml` (top level first, then any table holding the key).
- */
-export function createSecretResolver(opts: { env?: NodeJS.ProcessEnv; secretsFile?: string } = {}): SecretResolver {
-  const env = opts.env ?? process.env;
-  const file = opts.secretsFile ?? path.join(process.cwd(), '.dlt', 'secrets.toml');
-  let toml: unknown;
-  const handed = new Set<string>();
-  return {
-    resolve(name: string): string {
-      const envName = name.toUpperCase().replace(/\./g, '__');
-      let value = env[envName];
-      if (value === undefined && existsSync(file)) {
-        toml ??= parseToml(readFileSync(file, 'utf8'));
-        value = findInToml(toml, name.split('.').pop()!);
-      }
-      if (value === undefined || value === '') {
-        throw new ConfigError(`secret "${name}" is not set: export ${envName}=... or add ${name} to .dlt/secrets.toml`);
-      }
-      handed.add(value);
-      return value;
-    },
-    known: () => [...handed],
-    remember: (value: string) => void handed.add(value),
-  };
-}
+export { createSecretResolver, DEFAULT_SOURCE_SECTION, lookupPaths, type SecretResolver } from './secret-lookup';
 
 export function isSecretRef(v: unknown): v is { $secret: string } {
   return !!v && typeof v === 'object' && typeof (v as { $secret?: unknown }).$secret === 'string';
@@ -67,21 +17,76 @@ export function resolveDeep(v: Json | { $secret: string }, secrets: SecretResolv
   return v;
 }
 
+/** Secrets shorter than this are not scrubbed (dlt's MIN_SECRET_MASKING_LENGTH): they would blank out ordinary text. */
+const MIN_SECRET = 3;
+/** A text holding this many leading characters of a secret form is taken for a cut-off secret. */
+export const MIN_PREFIX = 8;
+
+const jsonEscaped = (s: string) => JSON.stringify(s).slice(1, -1);
+
 /**
- * Scrubs secret values from a message, also in the forms a URL or header carries them:
- * percent-encoded (encodeURIComponent), form-encoded (URLSearchParams: `~!'()` escaped, space as
- * `+`) and base64. Longer forms go first, so a value that contains another secret (a Basic
- * credential holding the password) is scrubbed whole.
+ * The forms a secret travels in: as is; JSON-escaped (once, twice, and with `\/` as PHP writes
+ * it), as an API echoing it in a JSON body does; percent-encoded (upper and lower hex, URI and
+ * component) and form-encoded (`+` for space), as URLs carry it; base64 and base64url.
+ */
+export function secretForms(secret: string): string[] {
+  const forms = new Set<string>();
+  const once = jsonEscaped(secret);
+  for (const j of [secret, once, jsonEscaped(once)]) forms.add(j).add(j.replace(/\//g, '\\/'));
+  const pct = encodeURIComponent(secret);
+  forms.add(pct).add(pct.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())).add(encodeURI(secret));
+  forms.add(new URLSearchParams({ s: secret }).toString().slice(2));
+  const b64 = Buffer.from(secret).toString('base64');
+  forms.add(b64).add(b64.replace(/=+$/, '')).add(Buffer.from(secret).toString('base64url'));
+  return [...forms];
+}
+
+/**
+ * The one scrubber: every path that turns an error or a URL into text runs it before truncating
+ * or formatting. It replaces each form of each secret (`secretForms`) by `***`, longer forms
+ * first (a Basic credential holding a password goes whole), and then any run of 8 or more
+ * leading characters of a form that is left: the remains of a secret some earlier code cut off.
  */
 export function redact(message: string, secrets: string[]): string {
-  const forms = new Set<string>();
-  for (const s of secrets) {
-    if (s.length < 3) continue;
-    forms.add(s).add(encodeURIComponent(s)).add(new URLSearchParams({ s }).toString().slice(2)).add(Buffer.from(s).toString('base64'));
-  }
+  const forms = formsOf(secrets);
   let out = message;
-  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join('***');
-  return out;
+  for (const form of forms) out = out.split(form).join('***');
+  return withoutRemains(out, forms);
+}
+
+/** Every form of every secret long enough to scrub, longest first. */
+function formsOf(secrets: string[]): string[] {
+  return [...new Set(secrets.filter((s) => s.length >= MIN_SECRET).flatMap(secretForms))].sort((a, b) => b.length - a.length);
+}
+
+/** Replaces each run of `MIN_PREFIX`+ leading characters of a form, the longest run where several start. */
+function withoutRemains(text: string, forms: string[]): string {
+  const runs: Array<[number, number]> = [];
+  for (const form of forms) {
+    if (form.length < MIN_PREFIX) continue;
+    for (let at = text.indexOf(form.slice(0, MIN_PREFIX)); at >= 0; at = text.indexOf(form.slice(0, MIN_PREFIX), at + 1)) {
+      let n = MIN_PREFIX;
+      while (n < form.length && text[at + n] === form[n]) n += 1;
+      runs.push([at, at + n]);
+    }
+  }
+  let out = '';
+  let done = 0;
+  for (const [from, to] of runs.sort((a, b) => a[0] - b[0] || b[1] - a[1])) {
+    if (to <= done) continue;
+    out += `${text.slice(done, Math.max(from, done))}***`;
+    done = to;
+  }
+  return out + text.slice(done);
+}
+
+/**
+ * True when a text holds a whole secret in any form `secretForms` knows. Decisions (drop this
+ * header, this param) use it; leading characters alone do not count, as a JWT bearer token and
+ * a JWT cursor share their first characters.
+ */
+export function holdsSecret(text: string, secrets: string[]): boolean {
+  return formsOf(secrets).some((f) => text.includes(f));
 }
 
 /** Every secret a config refers to, by name. */

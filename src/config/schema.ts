@@ -148,6 +148,8 @@ export const clientSchema = strict({
   auth: authSchema.nullish(),
   paginator: paginatorSchema.nullish(),
   timeout: seconds('a timeout (seconds)').optional(),
+  /** bytes a decompressed response may have (a gzip bomb stops there) */
+  max_response_bytes: bounded(1024, 2 ** 40, 'max_response_bytes', { int: true }).optional(),
   session: refused('a Python requests.Session cannot be given in a config; set headers, auth and timeout instead').optional(),
   ...limitKeys,
 });

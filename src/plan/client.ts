@@ -76,6 +76,7 @@ export function clientOf(config: SourceConfig): ClientPlan {
     headers: headersOf(client?.headers),
     auth: authOf(client?.auth),
     timeoutMs: client?.timeout !== undefined ? Math.round(client.timeout * 1000) : DEFAULT_TIMEOUT_MS,
+    ...(client?.max_response_bytes !== undefined ? { maxResponseBytes: client.max_response_bytes } : {}),
     ...limitsOf(client ?? {}),
   };
 }

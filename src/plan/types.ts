@@ -170,8 +170,10 @@ export interface ClientPlan {
   maxConcurrency?: number;
   headers: Record<string, MaybeSecret>;
   auth: AuthSpec;
-  /** request timeout in ms */
+  /** request timeout in ms: bounds the whole response */
   timeoutMs: number;
+  /** client.max_response_bytes; unset: the activity's default (256 MB) */
+  maxResponseBytes?: number;
 }
 
 export interface SourcePlan {

@@ -1,8 +1,9 @@
 import axios from 'axios';
-import { ConfigError, HttpFatalError } from '../../errors';
-import type { AuthSpec, MaybeSecret } from '../../plan/types';
+import { ConfigError, DataError, HttpFatalError } from '../../errors';
+import type { AuthSpec, Json, MaybeSecret } from '../../plan/types';
 import type { RequestSpec } from '../paginators/types';
-import type { SecretResolver } from '../secrets';
+import { holdsSecret, type SecretResolver } from '../secrets';
+import { originOf, publicUrl } from './urls';
 
 type Resolved = (v: MaybeSecret) => string;
 
@@ -19,6 +20,7 @@ async function oauthToken(auth: Extract<AuthSpec, { type: 'oauth2_client_credent
     auth: { username: clientId, password: val(auth.clientSecret) },
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     validateStatus: () => true,
+    maxRedirects: 0, // the client secret goes to the configured token URL only, never where it redirects
   });
   if (res.status >= 400 || typeof res.data?.access_token !== 'string') {
     throw new HttpFatalError(`oauth2 token request to ${auth.accessTokenUrl} failed with status ${res.status}`, res.status);
@@ -62,4 +64,30 @@ export async function applyAuth(req: RequestSpec, auth: AuthSpec, secrets: Secre
     default:
       throw new ConfigError(`unknown auth type ${(auth as { type: string }).type}`, 'client.auth.type');
   }
+}
+
+/** The query params auth puts on every request (an api_key in the query string). */
+export function authParamNames(auth: AuthSpec): string[] {
+  return auth.type === 'api_key' && auth.location === 'query' ? [auth.name] : [];
+}
+
+/**
+ * A paginator token fit to commit and return: every URL in it without the auth params and
+ * without params holding a secret (an API's next link often repeats the query, key included).
+ * The key is applied again to each request, once. A secret anywhere else in the token (a path
+ * segment, a cursor) cannot be removed safely: the page fails rather than store it.
+ */
+export function publicToken<T extends Json>(token: T, auth: AuthSpec, secrets: string[]): T {
+  const names = authParamNames(auth);
+  const clean = (v: Json): Json => {
+    if (typeof v === 'string') return originOf(v) ? publicUrl(v, names, secrets) : v;
+    if (Array.isArray(v)) return v.map(clean);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clean(x)]));
+    return v;
+  };
+  const out = clean(token) as T;
+  if (holdsSecret(JSON.stringify(out), secrets)) {
+    throw new DataError('the next page token holds a secret value outside a query parameter (the API echoes a credential); it is not stored');
+  }
+  return out;
 }

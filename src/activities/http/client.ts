@@ -1,9 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
-import { HttpFatalError, HttpRetriableError } from '../../errors';
+import { HttpFatalError, HttpRetriableError, RestSyncError } from '../../errors';
 import type { Json, ResponseAction } from '../../plan/types';
 import type { RequestSpec } from '../paginators/types';
+import { redact } from '../secrets';
+import { send } from './send';
+import { publicUrl } from './urls';
 
 /** An answer before records are selected. */
 export interface RawPage {
@@ -15,7 +18,14 @@ export interface RawPage {
 
 export interface FetchOptions {
   baseUrl: string;
+  /** bounds the whole exchange (client.timeout) */
   timeoutMs: number;
+  /** bounds the decompressed body (client.max_response_bytes) */
+  maxResponseBytes: number;
+  /** the secret values handed out: scrubbed from messages, kept from other origins and from `url` */
+  secrets: string[];
+  /** the worker's log: secrets withheld from another origin */
+  log?: (message: string) => void;
   signal?: AbortSignal;
   retryOnStatusCodes?: number[];
   responseActions: ResponseAction[];
@@ -36,7 +46,7 @@ export function createHttp(): AxiosInstance {
     responseType: 'text',
     transformResponse: [(d) => d],
     validateStatus: () => true,
-    maxRedirects: 5,
+    maxRedirects: 0, // redirects are followed by `send`, which keeps secrets from other origins
   });
 }
 
@@ -70,20 +80,33 @@ function matches(action: ResponseAction, status: number, text: string): boolean 
 }
 
 /**
+ * The first `n` characters of a body, scrubbed before the cut: the scrubber sees 4 KiB more, so
+ * a secret that starts inside the first `n` characters is replaced whole, not cut in half.
+ */
+function scrubbedHead(text: string, n: number, secrets: string[]): string {
+  return redact(text.slice(0, n + 4096), secrets).slice(0, n);
+}
+
+/**
  * Fetches one page and sorts the outcome: a JSON body, an ignored answer (response_actions), a
- * fault worth retrying (network, 408/429/5xx, a body that is not JSON) or a fatal status.
+ * fault worth retrying (network, 408/429/5xx, a body that is not JSON) or a fatal status. Every
+ * message is scrubbed of secrets before it is cut or formatted; the page's `url` holds none.
  */
 export async function fetchRaw(client: AxiosInstance, req: RequestSpec, o: FetchOptions): Promise<RawPage | 'ignored'> {
+  try {
+    return await classify(client, req, o);
+  } catch (err) {
+    if (err instanceof RestSyncError) err.message = redact(err.message, o.secrets);
+    throw err;
+  }
+}
+
+async function classify(client: AxiosInstance, req: RequestSpec, o: FetchOptions): Promise<RawPage | 'ignored'> {
   const base = joinUrl(o.baseUrl, req.url);
   const qs = serializeParams(req.params);
-  const url = qs ? `${base}${base.includes('?') ? '&' : '?'}${qs}` : base;
-  let res;
-  try {
-    res = await client.request({ method: req.method, url, headers: req.headers, data: req.json, timeout: o.timeoutMs, signal: o.signal });
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    throw new HttpRetriableError(`${o.where}: request to ${url} failed: ${e.code ?? ''} ${e.message ?? err}`.trim());
-  }
+  const sent = await send(client, { method: req.method, url: qs ? `${base}${base.includes('?') ? '&' : '?'}${qs}` : base, headers: req.headers, data: req.json }, o);
+  const res = sent.res;
+  const url = publicUrl(sent.url, [], o.secrets);
   const text = typeof res.data === 'string' ? res.data : String(res.data ?? '');
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k.toLowerCase()] = String(v);
@@ -92,8 +115,8 @@ export async function fetchRaw(client: AxiosInstance, req: RequestSpec, o: Fetch
   if (action?.action === 'ignore') return 'ignored';
   const status = res.status;
   if (status >= 400 || action?.action === 'retry') {
-    const snippet = text.slice(0, 200).replace(/\s+/g, ' ');
-    const msg = `${o.where}: ${req.method} ${url} returned HTTP ${status}${snippet ? `: ${snippet}` : ''}`;
+    const snippet = scrubbedHead(text, 200, o.secrets).replace(/\s+/g, ' ');
+    const msg = `${o.where}: ${req.method} ${sent.url} returned HTTP ${status}${snippet ? `: ${snippet}` : ''}`;
     if (RETRIABLE.has(status) || o.retryOnStatusCodes?.includes(status) || action?.action === 'retry') {
       throw new HttpRetriableError(msg, status, retryAfterMs(headers['retry-after']));
     }
@@ -104,10 +127,7 @@ export async function fetchRaw(client: AxiosInstance, req: RequestSpec, o: Fetch
     return { status, headers, body: JSON.parse(text), url };
   } catch {
     const kind = headers['content-type'] ?? 'unknown content type';
-    throw new HttpRetriableError(
-      `${o.where}: ${url} returned HTTP ${status} with a body that is not JSON (${kind}; ${text.length} bytes, starts ${JSON.stringify(text.slice(0, 60))})`,
-      status,
-    );
+    const start = JSON.stringify(scrubbedHead(text, 60, o.secrets));
+    throw new HttpRetriableError(`${o.where}: ${url} returned HTTP ${status} with a body that is not JSON (${kind}; ${text.length} bytes, starts ${start})`, status);
   }
 }
-
