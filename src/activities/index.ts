@@ -9,7 +9,10 @@ import type {
   FinishSyncInput,
   FinishSyncOutput,
   ReleaseDatasetInput,
+  PlanSyncInput,
 } from './types';
+import { planSource } from '../plan/plan-source';
+import type { SourcePlan } from '../plan/types';
 import { claimDataset, releaseDataset } from './load/lease';
 import { ensureRunLog, logEnd } from './load/run-log';
 import { redact } from './secrets';
@@ -30,6 +33,17 @@ export function createActivities(deps: ActivityDeps) {
   const guard = <T>(body: () => Promise<T>) =>
     atBoundary(() => deps.secrets.known(), () => whileDbDown(body, DB_OUTAGE_BUDGET_MS, (m) => deps.log?.warn(m)));
   return {
+    /**
+     * Validates and plans the config, as a local activity: the planner (and zod) stay out of the
+     * workflow sandbox, so a planner change is no replay risk, and the plan is recorded once.
+     */
+    async planSync(input: PlanSyncInput): Promise<SourcePlan> {
+      return atBoundary(
+        () => [],
+        async () => planSource(input.source, input.params),
+      );
+    },
+
     /** Claims the dataset for this sync (or refuses it), then creates its schema and bookkeeping tables. */
     async prepareSync(input: PrepareSyncInput): Promise<PrepareSyncOutput> {
       return guard(async () => {

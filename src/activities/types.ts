@@ -4,6 +4,12 @@
  */
 import type { ClientPlan, Json, ResourcePlan } from '../plan/types';
 
+export interface PlanSyncInput {
+  /** the dlt rest_api config as given in the workflow input (secrets as references) */
+  source: unknown;
+  params: Record<string, string>;
+}
+
 export interface PrepareSyncInput {
   dataset: string;
   syncId: string;
