@@ -9,7 +9,7 @@ import type {
   FinishSyncInput,
   FinishSyncOutput,
 } from './types';
-import { ensureRunLog, logEnd } from './load/run-log';
+import { ensureRunLog, logCancelled, logEnd } from './load/run-log';
 import { redact } from './secrets';
 import { atBoundary } from './boundary';
 import { DB_OUTAGE_BUDGET_MS, whileDbDown } from './db-outage';
@@ -60,6 +60,7 @@ export function createActivities(deps: ActivityDeps) {
     async finishSync(input: FinishSyncInput): Promise<FinishSyncOutput> {
       return guard(async () => {
         const schema = datasetSchema(input.dataset);
+        if (input.cancelled) await logCancelled(deps.db, schema, input.syncId);
         for (const [resource, error] of Object.entries(input.failures)) {
           const state = await readState(deps.db, schema, resource);
           const mine = state?.syncId === input.syncId;

@@ -1,5 +1,7 @@
 import {
   ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
   defineQuery,
   executeChild,
   patched,
@@ -70,6 +72,11 @@ export async function syncSource(input: SyncSourceInput): Promise<SyncSourceOutp
     await Promise.all(childrenOf(r).filter(wanted).map(run));
   };
   await Promise.all(source.resources.filter((r) => !r.parent && wanted(r)).map(run));
+  if (CancellationScope.current().consideredCancelled && patched('cancelled-run-log')) {
+    // the run log says `cancelled`, not `running` forever: written even though the sync is cancelled
+    await CancellationScope.nonCancellable(() => finishSync({ dataset: input.dataset, syncId, failures: {}, cancelled: true }));
+    throw new CancelledFailure('sync cancelled');
+  }
   const failed = Object.entries(failures);
   if (patched('run-log')) {
     upsertMemo({ rows: Object.values(results).reduce((a, r) => a + r.rows, 0), resources: Object.keys(results).length, failed: failed.length });
