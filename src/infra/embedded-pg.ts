@@ -64,7 +64,7 @@ async function initialise(bin: string, dataDir: string, ids: Ids): Promise<void>
  * The server, started under a watchdog (it stops when this process ends, even by SIGKILL), ready
  * once it logs that it accepts connections. Any failure becomes one EmbeddedPostgresError paragraph.
  */
-export async function startEmbedded(opts: { dataDir: string; port?: number; persistent?: boolean }) {
+export async function startEmbedded(opts: { dataDir: string; port?: number; persistent?: boolean; build?: { dir: string; version: string } }) {
   const { dataDir } = opts;
   const port = opts.port ?? (await freePort());
   const fail = (step: string, err: unknown) =>
@@ -75,7 +75,7 @@ export async function startEmbedded(opts: { dataDir: string; port?: number; pers
   let bin: string;
   let ids: Ids;
   try {
-    bin = path.join(reachablePostgres(), 'bin');
+    bin = path.join(reachablePostgres(opts.build), 'bin');
     ids = postgresUser();
     mkdirSync(path.dirname(dataDir), { recursive: true });
     if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(bin, dataDir, ids);
@@ -91,6 +91,7 @@ export async function startEmbedded(opts: { dataDir: string; port?: number; pers
   });
   if (!ready) throw fail('start', new Error(server.output().trim().split('\n').slice(-5).join(' ')));
   return {
+    binDir: bin,
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     dataDir,
     stop: async () => {

@@ -37,8 +37,8 @@ function trusted(dir: string): boolean {
  * dir). Then the build is copied once to a root-owned 0755 folder under the temp dir, named by
  * package version; the copy is made under a temporary name and renamed, so a half copy is never used.
  */
-export function reachablePostgres(): string {
-  const { dir, version } = packagedPostgres();
+export function reachablePostgres(build: { dir: string; version: string } = packagedPostgres()): string {
+  const { dir, version } = build;
   if (process.getuid?.() !== 0 || othersCanReach(path.join(dir, 'bin', 'postgres'))) return dir;
   const cache = path.join(os.tmpdir(), `rest-sync-postgres-${version}-${os.platform()}-${os.arch()}`);
   if (existsSync(cache)) {
