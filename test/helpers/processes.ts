@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /** Processes whose command line mentions `text` (e.g. a test's folder): what outlived a command. */
 export function processesMentioning(text: string): string[] {
@@ -24,4 +24,32 @@ export async function waitNoProcesses(text: string, ms = 5000): Promise<string[]
     left = processesMentioning(text);
   }
   return left;
+}
+
+/** Every process below `pid` (children, their children, ...), read from /proc. */
+export function descendants(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      // the field after the parenthesised command name is the state, then the parent pid
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      parent.set(Number(p), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  for (let frontier = [pid]; frontier.length; ) {
+    frontier = [...parent].filter(([, pp]) => frontier.includes(pp)).map(([p]) => p);
+    out.push(...frontier);
+  }
+  return out;
+}
+
+/** Waits until none of `pids` is alive, up to `ms`; returns those left. */
+export async function waitGone(pids: number[], ms = 5000): Promise<number[]> {
+  const alive = () => pids.filter((p) => existsSync(`/proc/${p}`) && !readFileSync(`/proc/${p}/stat`, 'utf8').includes(') Z '));
+  const until = Date.now() + ms;
+  while (alive().length && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  return alive();
 }

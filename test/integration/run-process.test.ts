@@ -5,7 +5,7 @@ import { createTestDatabase } from '../helpers/env';
 import { runCli } from '../helpers/cli';
 import { startCliProcess } from '../helpers/worker-process';
 import { appendSource, startSlowApi, type SlowApi } from '../helpers/slow-api';
-import { waitNoProcesses } from '../helpers/processes';
+import { descendants, waitGone, waitNoProcesses } from '../helpers/processes';
 
 const N = 3000;
 
@@ -17,7 +17,8 @@ describe('rest-sync run as a process', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let api: SlowApi;
   let dir: string;
-  const own = () => ({ DATABASE_URL: database.url, TEMPORAL_ADDRESS: '', TEMPORAL_TASK_QUEUE: '' });
+  // unset (undefined is left out of a child's environment): run picks its own queue
+  const own = () => ({ DATABASE_URL: database.url, TEMPORAL_ADDRESS: '', TEMPORAL_TASK_QUEUE: undefined as unknown as string });
 
   beforeAll(async () => {
     [database, api] = await Promise.all([createTestDatabase(), startSlowApi({ n: N, pageSize: 30, delayMs: 40 })]);
@@ -47,8 +48,11 @@ describe('rest-sync run as a process', () => {
     const file = config('killed');
     const run = await startCliProcess(['run', file, '--no-progress'], own(), 'started sync:killed', dir);
     await waitRows('killed', 300);
+    const below = descendants(run.child.pid!);
+    expect(below.length).toBeGreaterThan(0); // its dev server
     await run.kill('SIGKILL');
-    // the dev server (and its watchdog) die with run: nothing mentions this folder's workflow file
+    // the dev server (and its watchdog) die with run, though nobody stops them
+    expect(await waitGone(below)).toEqual([]);
     expect(await waitNoProcesses(path.join(dir, '.rest-sync'))).toEqual([]);
     expect((await rows('killed')).n).toBeLessThan(N);
 
@@ -67,8 +71,10 @@ describe('rest-sync run as a process', () => {
     ['SIGTERM', 143],
   ] as const)('%s: the sync is cancelled, the run log says cancelled, run exits %i with one line, no process left', async (signal, code) => {
     const dataset = `stopped_${signal.toLowerCase()}`;
-    const run = await startCliProcess(['run', config(dataset), '--no-progress'], own(), `started sync:${dataset}`, dir);
+    // signalled as a terminal does: the whole foreground process group gets it
+    const run = await startCliProcess(['run', config(dataset), '--no-progress'], own(), `started sync:${dataset}`, dir, { group: true });
     await waitRows(dataset, 60);
+    const below = descendants(run.child.pid!);
     await run.kill(signal);
     expect(run.child.exitCode).toBe(code);
     const stderr = run.output().slice(run.output().indexOf(`started sync:${dataset}`));
@@ -76,6 +82,6 @@ describe('rest-sync run as a process', () => {
     expect(await outcomes(dataset)).toEqual(['cancelled']);
     const state = (await database.db.raw(`SELECT rows FROM ${dataset}._rest_sync_runs`)).rows[0];
     expect(Number(state.rows)).toBe((await rows(dataset)).n);
-    expect(await waitNoProcesses(path.join(dir, '.rest-sync'), 2000)).toEqual([]);
+    expect(await waitGone(below, 2000)).toEqual([]);
   }, 60_000);
 });
