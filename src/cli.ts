@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { describeError } from './cli/errors';
 import { installLogger } from './cli/logging';
 import { formatResults, runCommand } from './cli/run';
+import { RunInterrupted } from './cli/interrupt';
 import { workerCommand } from './cli/worker';
 import { statusCommand } from './cli/status';
 import { dbCommand } from './cli/db';
@@ -25,6 +26,7 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void) {
       await fn(...args);
     } catch (err) {
       console.error(`rest-sync: ${describeError(err)}`);
+      if (err instanceof RunInterrupted) process.exit(err.exitCode); // the one line above; no stack
       if (verbose && err instanceof Error) console.error(err.stack);
       process.exit(1);
     }
@@ -38,9 +40,10 @@ program
   .description('dlt rest_api configs synced into Postgres by durable Temporal workflows')
   .option('--verbose', 'print stack traces and info logs')
   .option('--log-format <format>', 'text or json', 'text');
-program.hook('preAction', (cmd) => {
+program.hook('preAction', (cmd, sub) => {
   verbose = !!cmd.opts().verbose;
-  installLogger({ verbose, format: cmd.opts().logFormat });
+  // `run` handles Ctrl-C / SIGTERM itself (cancels its sync first): the SDK must not stop its worker
+  installLogger({ verbose, format: cmd.opts().logFormat, shutdownSignals: sub.name() === 'run' ? [] : undefined });
 });
 
 program
@@ -130,6 +133,7 @@ program
       }
     } catch (err) {
       console.error(`rest-sync: ${describeError(err)}`);
+      if (err instanceof RunInterrupted) process.exit(err.exitCode); // the one line above; no stack
       process.exit(2);
     }
   });

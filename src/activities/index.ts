@@ -14,7 +14,7 @@ import type {
 import { planSource } from '../plan/plan-source';
 import type { SourcePlan } from '../plan/types';
 import { claimDataset, releaseDataset } from './load/lease';
-import { ensureRunLog, logEnd } from './load/run-log';
+import { ensureRunLog, logCancelled, logEnd } from './load/run-log';
 import { redact } from './secrets';
 import { atBoundary } from './boundary';
 import { DB_OUTAGE_BUDGET_MS, whileDbDown } from './db-outage';
@@ -86,6 +86,7 @@ export function createActivities(deps: ActivityDeps) {
     async finishSync(input: FinishSyncInput): Promise<FinishSyncOutput> {
       return guard(async () => {
         const schema = datasetSchema(input.dataset);
+        if (input.cancelled) await logCancelled(deps.db, schema, input.syncId);
         for (const [resource, error] of Object.entries(input.failures)) {
           const state = await readState(deps.db, schema, resource);
           const mine = state?.syncId === input.syncId;

@@ -78,6 +78,8 @@ export interface FinishSyncInput {
   syncId: string;
   /** resource → the reason it failed */
   failures: Record<string, string>;
+  /** the sync was cancelled: resources still running end `cancelled` in the run log */
+  cancelled?: boolean;
 }
 export interface FinishSyncOutput {
   failed: number;

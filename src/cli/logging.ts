@@ -16,7 +16,7 @@ function summarize(meta: Record<string, unknown> | undefined): Record<string, un
  * The worker's log for people: one line per entry, warnings and up unless verbose, and never a
  * stack trace (failures carry their cause as a one-line message). `json` prints JSON lines.
  */
-export function installLogger(opts: { verbose?: boolean; format?: LogFormat }): void {
+export function installLogger(opts: { verbose?: boolean; format?: LogFormat; shutdownSignals?: NodeJS.Signals[] }): void {
   const write = (entry: LogEntry) => {
     const meta = summarize(entry.meta as Record<string, unknown> | undefined);
     if (opts.format === 'json') {
@@ -28,7 +28,7 @@ export function installLogger(opts: { verbose?: boolean; format?: LogFormat }): 
     console.error(`[${entry.level.toLowerCase()}] ${entry.message}${extra.length ? ` (${extra.join(', ')})` : ''}`);
   };
   try {
-    Runtime.install({ logger: new DefaultLogger(opts.verbose ? 'INFO' : 'WARN', write) });
+    Runtime.install({ logger: new DefaultLogger(opts.verbose ? 'INFO' : 'WARN', write), shutdownSignals: opts.shutdownSignals });
   } catch {
     // a runtime exists already (the logger is set once per process)
   }

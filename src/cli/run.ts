@@ -1,13 +1,17 @@
 import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { loadSourceFile } from '../config/load';
 import { planSource } from '../plan/plan-source';
 import { connectOrStartPostgres } from '../infra/postgres';
-import { createSyncWorker, DEFAULT_TASK_QUEUE } from '../worker';
+import { createSyncWorker } from '../worker';
 import { normalizeName } from '../activities/load/names';
 import { createSecretResolver, secretNames } from '../activities/secrets';
 import type { SyncSourceInput, SyncSourceOutput } from '../workflows/types';
-import { connectTemporal } from './temporal';
-import { syncStartOptions } from './start-options';
+import { connectRunTemporal, runTaskQueue } from './run-server';
+import { startOrAttach } from './attach';
+import { onStopSignal, RunInterrupted } from './interrupt';
+import { describeError } from './errors';
 import { watchProgress } from './progress';
 import { createDb } from '../infra/db';
 
@@ -40,8 +44,10 @@ export function defaultDataset(configPath: string): string {
 }
 
 /**
- * `rest-sync run`: validate locally, then sync through Temporal (a dev server of its own unless
- * TEMPORAL_ADDRESS is set) with an in-process worker, into DATABASE_URL or the embedded server.
+ * `rest-sync run`: validate locally, then sync through Temporal (TEMPORAL_ADDRESS, else a dev
+ * server of its own whose workflows are kept under .rest-sync/run) with an in-process worker on a
+ * task queue of its own, into DATABASE_URL or the embedded server. A running sync of the dataset is
+ * attached to and resumed. Ctrl-C / SIGTERM cancel the sync, drain the worker, then stop the servers.
  */
 export async function runCommand(configPath: string, opts: RunOptions, log: (l: string) => void): Promise<SyncSourceOutput & { workflowId: string }> {
   const source = loadSourceFile(configPath);
@@ -56,31 +62,45 @@ export async function runCommand(configPath: string, opts: RunOptions, log: (l: 
   const pg = await connectOrStartPostgres(EMBEDDED_PG_DIR);
   const db = createDb(pg.url, 1);
   if (!process.env.DATABASE_URL) log(`embedded Postgres: data in ${pg.dataDir}`);
-  const temporal = await connectTemporal().catch(async (e) => {
+  const temporal = await connectRunTemporal(dataset).catch(async (e) => {
     await db.destroy();
     await pg.stop();
     throw e;
   });
-  const taskQueue = process.env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+  const taskQueue = runTaskQueue(dataset);
   const workflowId = `sync:${dataset}`;
   const input: SyncSourceInput = { source, dataset, params };
   let worker: Awaited<ReturnType<typeof createSyncWorker>> | undefined;
-  try {
-    if (opts.worker) worker = await createSyncWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, databaseUrl: pg.url, taskQueue });
-    const handle = await temporal.client.workflow.start('syncSource', syncStartOptions(input, taskQueue));
-    log(`started ${workflowId} (run ${handle.firstExecutionRunId})`);
-    const progress = opts.progress === false ? undefined : watchProgress(db, normalizeName(dataset), handle.firstExecutionRunId, plan.resources.map((r) => r.name), process.stderr);
+  let stopped: NodeJS.Signals | undefined;
+  let unhook = () => undefined as void;
+  /** start or attach, then the result; a stop signal cancels the sync and waits for it to end */
+  const sync = async (): Promise<SyncSourceOutput> => {
+    const { handle, runId } = await startOrAttach(temporal.client, input, taskQueue, log);
+    unhook = onStopSignal((signal) => {
+      stopped = signal;
+      handle.cancel().catch(() => undefined);
+    });
+    const progress = opts.progress === false ? undefined : watchProgress(db, normalizeName(dataset), runId, plan.resources.map((r) => r.name), process.stderr);
     try {
-      const result = (await (worker ? worker.worker.runUntil(handle.result()) : handle.result())) as SyncSourceOutput;
-      return { workflowId, ...result };
+      return (await handle.result()) as SyncSourceOutput;
     } finally {
       await progress?.stop();
     }
+  };
+  try {
+    if (opts.worker) worker = await createSyncWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, databaseUrl: pg.url, taskQueue });
+    const result = await (worker ? worker.worker.runUntil(sync) : sync()).catch((err) => {
+      if (!stopped) throw err;
+      const what = err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure ? 'cancelled' : `ended: ${describeError(err)}`;
+      throw new RunInterrupted(stopped, `${stopped === 'SIGINT' ? 'interrupted' : 'terminated'} (${stopped}): ${workflowId} ${what}; its committed pages stay`);
+    });
+    return { workflowId, ...result };
   } finally {
     await db.destroy();
     await worker?.close();
     await temporal.close();
     await pg.stop();
+    unhook();
   }
 }
 

@@ -8,6 +8,8 @@ export interface TemporalHandle {
   client: Client;
   nativeConnection: NativeConnection;
   namespace: string;
+  /** the dev server's address, when this process started it */
+  address?: string;
   /** where the Web UI is, when this process started it */
   uiUrl?: string;
   close(): Promise<void>;
@@ -34,9 +36,10 @@ export async function connectTemporal(opts: { uiPort?: number; dbFilename?: stri
   }
   const env = await startDevServer({ uiPort: opts.uiPort, dbFilename: opts.dbFilename });
   return {
-    client: env.client as unknown as Client,
+    client: env.client,
     nativeConnection: env.nativeConnection,
     namespace: 'default',
+    address: env.address,
     uiUrl: opts.uiPort ? `http://localhost:${opts.uiPort}` : undefined,
     close: () => env.teardown(),
   };

@@ -124,7 +124,8 @@ async function main(): Promise<void> {
     }
     if (results.some((r) => r.error)) process.exitCode = 1;
   } finally {
-    worker.shutdown();
+    // Ctrl-C has already started the worker's shutdown (the SDK's signal hook)
+    if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
     await close();
     await Promise.all(servers.map((s) => s.close()));

@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   defineQuery,
   executeChild,
   patched,
@@ -87,7 +88,6 @@ async function runResources(
   progress: Record<string, ResourceProgress>,
   lease?: string,
 ): Promise<SyncSourceOutput> {
-
   const results: SyncSourceOutput['resources'] = {};
   const failures: Record<string, string> = {};
   const childrenOf = (r: ResourcePlan) => source.resources.filter((c) => c.parent?.resource === r.name);
@@ -109,6 +109,11 @@ async function runResources(
     await Promise.all(childrenOf(r).filter(wanted).map(run));
   };
   await Promise.all(source.resources.filter((r) => !r.parent && wanted(r)).map(run));
+  if (CancellationScope.current().consideredCancelled && patched('cancelled-run-log')) {
+    // the run log says `cancelled`, not `running` forever: written even though the sync is cancelled
+    await CancellationScope.nonCancellable(() => finishSync({ dataset: input.dataset, syncId, failures: {}, cancelled: true }));
+    throw new CancelledFailure('sync cancelled');
+  }
   const failed = Object.entries(failures);
   if (patched('run-log')) {
     upsertMemo({ rows: Object.values(results).reduce((a, r) => a + r.rows, 0), resources: Object.keys(results).length, failed: failed.length });

@@ -3,9 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createSecretResolver } from '../../src/activities/secrets';
-import { startDevServer } from '../../src/infra/dev-server';
+import { startDevServer, type DevServer } from '../../src/infra/dev-server';
 import { freePort } from '../../src/infra/postgres';
 import { createSyncWorker } from '../../src/worker';
 import type { SyncSourceOutput } from '../../src/workflows/types';
@@ -25,7 +24,7 @@ describe('Temporal server restart mid-sync', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let api: ChaosApi;
   let dir: string;
-  let server: TestWorkflowEnvironment | undefined;
+  let server: DevServer | undefined;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'rest-sync-chaos-temporal-'));

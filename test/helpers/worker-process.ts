@@ -13,8 +13,15 @@ export function startWorkerProcess(env: Record<string, string>): Promise<WorkerP
 }
 
 /** A long-running CLI command in its own process, resolved once it prints `readyText`. */
-export async function startCliProcess(args: string[], env: Record<string, string>, readyText: string, cwd?: string): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, cwd });
+export async function startCliProcess(
+  args: string[],
+  env: Record<string, string>,
+  readyText: string,
+  cwd?: string,
+  opts: { group?: boolean } = {},
+): Promise<WorkerProcess> {
+  // group: the command leads a process group of its own, and kill() signals the whole group, as a terminal's Ctrl-C does
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, cwd, detached: !!opts.group });
   let out = '';
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => {
@@ -33,7 +40,8 @@ export async function startCliProcess(args: string[], env: Record<string, string
       new Promise((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
-        child.kill(signal);
+        if (opts.group) process.kill(-child.pid!, signal);
+        else child.kill(signal);
       }),
   };
 }

@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createSecretResolver } from '../../src/activities/secrets';
@@ -8,7 +7,7 @@ import { syncStartOptions } from '../../src/cli/start-options';
 import { importSourceText } from '../../src/config/import';
 import { SEED_000, startSeed000 } from '../../src/demo/mocks/seed-000';
 import type { MockServer } from '../../src/demo/mocks/server';
-import { startDevServer } from '../../src/infra/dev-server';
+import { startDevServer, type DevServer } from '../../src/infra/dev-server';
 import { freePort } from '../../src/infra/postgres';
 import { createSyncWorker, DEFAULT_TASK_QUEUE } from '../../src/worker';
 import type { SyncSourceInput } from '../../src/workflows/types';
@@ -57,7 +56,7 @@ async function openTab(page: Page, label: string): Promise<void> {
 }
 
 describe('the Temporal Web UI after a sync of seed 000', () => {
-  let env: TestWorkflowEnvironment;
+  let env: DevServer;
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let api: MockServer;
   let browser: Browser;

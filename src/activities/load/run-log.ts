@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { qualified } from './names';
+import { STATE_TABLE } from './state';
 
 /** One row per resource per sync: what `rest-sync status` reports about last night. */
 export const RUNS_TABLE = '_rest_sync_runs';
@@ -35,6 +36,20 @@ export async function logEnd(
        SET finished_at = coalesce(r.finished_at, now()), pages = EXCLUDED.pages, rows = EXCLUDED.rows,
            outcome = EXCLUDED.outcome, error = EXCLUDED.error`,
     [e.syncId, e.resource, e.pages, e.rows, e.outcome, e.error ?? null],
+  );
+}
+
+/**
+ * A cancelled sync: its resources still `running` end `cancelled`, with the pages and rows they
+ * committed (over their lanes and windows: state rows `name`, `name#N`, `name#wN`).
+ */
+export async function logCancelled(db: Knex, schema: string, syncId: string): Promise<void> {
+  const total = (col: string) =>
+    `coalesce((SELECT sum(s.${col}) FROM ${qualified(schema, STATE_TABLE)} s WHERE s.sync_id = r.sync_id AND split_part(s.resource, '#', 1) = r.resource), 0)`;
+  await db.raw(
+    `UPDATE ${qualified(schema, RUNS_TABLE)} AS r SET outcome = 'cancelled', finished_at = now(), pages = ${total('pages')}, rows = ${total('rows')}
+     WHERE r.sync_id = ? AND r.outcome = 'running'`,
+    [syncId],
   );
 }
 
