@@ -109,12 +109,16 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
   let done = false;
   let wanted = windowCount(input, options);
   if (windowsFrom === undefined && wanted > 1 && patched('parallel-windows')) {
-    const probe = await acts.fetchPages.executeWithOptions({ ...opts, summary: `${resource.name}: first pages` }, [
-      { ...base, maxPages: Math.min(PROBE_PAGES, options.windowPages) },
-    ]);
+    const probeLimit = Math.min(PROBE_PAGES, options.windowPages);
+    let probe = await acts.fetchPages.executeWithOptions({ ...opts, summary: `${resource.name}: first pages` }, [{ ...base, maxPages: probeLimit }]);
+    await pauseAfter(probe, resource.retry);
+    // a probe cut short by a fault goes on to its full length: a small resource stays sequential
+    while (probe.interrupted !== undefined && !probe.done && probe.pages < probeLimit && patched('probe-after-fault')) {
+      probe = await acts.fetchPages.executeWithOptions({ ...opts, summary: `${resource.name}: first pages` }, [{ ...base, maxPages: probeLimit - probe.pages }]);
+      await pauseAfter(probe, resource.retry);
+    }
     progress = { resource: resource.name, pages: probe.pages, rows: probe.rows, done: probe.done };
     done = probe.done;
-    await pauseAfter(probe, resource.retry);
     if (probe.striped) [windowsFrom, wanted] = [probe.striped.from, probe.striped.count];
     else if (!done && strideable(input, probe.lastPage?.records)) windowsFrom = probe.lastPage!.token;
   }

@@ -17,7 +17,7 @@ describe('rest-sync run: tenants on one Temporal server', () => {
   const dirs: string[] = [];
 
   beforeAll(async () => {
-    api = await startSlowApi({ n: N, pageSize: 20, delayMs: 30 });
+    api = await startSlowApi({ n: N, pageSize: 20, delayMs: 150 });
     dbs = await Promise.all([createTestDatabase(), createTestDatabase()]);
     for (let i = 0; i < 2; i++) dirs.push(mkdtempSync(path.join(os.tmpdir(), `rest-sync-tenant-${i}-`)));
     dirs.forEach((d) => chmodSync(d, 0o755));
