@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { HttpRetriableError, NON_RETRYABLE_CODES, RestSyncError } from '../errors';
 import { redact } from './secrets';
 
@@ -7,8 +7,9 @@ import { redact } from './secrets';
  * can name non-retryable types), fatal codes are non-retryable, Retry-After becomes the next
  * retry's delay, and every secret value handed out is scrubbed from the message.
  */
-export function toFailure(err: unknown, secretValues: string[]): ApplicationFailure {
-  if (err instanceof ApplicationFailure) return err;
+export function toFailure(err: unknown, secretValues: string[]): ApplicationFailure | CancelledFailure {
+  // a cancellation stays one: Temporal reports the activity cancelled, not failed
+  if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;
   const message = redact(err instanceof Error ? err.message : String(err), secretValues);
   if (err instanceof RestSyncError) {
     const delay = err instanceof HttpRetriableError ? err.retryAfterMs : undefined;

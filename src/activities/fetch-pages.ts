@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { CancelledFailure, Context } from '@temporalio/activity';
 import { HttpRetriableError, NON_RETRYABLE_CODES, PaginationLoopError, RestSyncError } from '../errors';
 import type { Json, ResourcePlan } from '../plan/types';
 import type { ActivityDeps } from './deps';
@@ -114,11 +114,13 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
       }
     }
   } catch (err) {
+    // a cancelled sync: the activity reports cancellation, not a fault (its committed pages stay)
+    if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`resource "${resource.name}": cancelled`, undefined, err as Error);
     // Each page has its own retry budget: after progress, a fault that a retry may fix ends the
     // window at its last committed page, and the workflow continues with a fresh activity (after
     // the server's Retry-After, as a durable timer). Only a page that fails every attempt of one
     // activity fails the resource.
-    if (pagesNow > 0 && mayRetry(err) && !ctx.cancellationSignal.aborted) {
+    if (pagesNow > 0 && mayRetry(err)) {
       const now = (await readState(deps.db, schema, key))!;
       const retryAfterMs = err instanceof HttpRetriableError ? err.retryAfterMs : undefined;
       // the output lands in workflow history: no secret may be in it

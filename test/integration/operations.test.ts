@@ -83,6 +83,9 @@ describe('operations: the temporal CLI, schedules, the worker process', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
       expect(await count('SELECT count(*)::int AS n FROM analytics.users')).toBe(SEED_000.counts.users);
+      // the triggered sync ends before its worker stops: it holds the dataset (one sync at a time) until then
+      const triggered = (await temporal.client.schedule.getHandle('nightly-analytics').describe()).info.recentActions[0].action.workflow.workflowId;
+      await temporal.client.workflow.getHandle(triggered).result();
       await sh(commands[4]);
     } finally {
       await worker.kill('SIGTERM');
