@@ -4,6 +4,7 @@ import axios, { type AxiosInstance } from 'axios';
 import { HttpFatalError, HttpRetriableError } from '../../errors';
 import type { Json, ResponseAction } from '../../plan/types';
 import type { RequestSpec } from '../paginators/types';
+import { parseJsonBody } from './json';
 
 /** An answer before records are selected. */
 export interface RawPage {
@@ -101,7 +102,7 @@ export async function fetchRaw(client: AxiosInstance, req: RequestSpec, o: Fetch
   }
   if (status === 204 || text.trim() === '') return { status, headers, body: null, url };
   try {
-    return { status, headers, body: JSON.parse(text), url };
+    return { status, headers, body: parseJsonBody(text), url };
   } catch {
     const kind = headers['content-type'] ?? 'unknown content type';
     throw new HttpRetriableError(
