@@ -1,5 +1,5 @@
 import { DataError } from '../errors';
-import { refuseTooDeep } from './http/json';
+import { refuseTooDeep, shareVetted } from './http/json';
 import { isComplexJsonPath, isPlainObject, queryAll, splitPath, walkKeys } from './json-path';
 
 /** Keys that usually hold the records of a wrapped response, in order of preference. */
@@ -27,6 +27,12 @@ export const RECORD_KEYS = [
  */
 export function selectRecords(body: unknown, selector: string | string[] | undefined, where: string): unknown[] {
   refuseTooDeep(body, (m) => new DataError(`${where}: ${m}`));
+  const records = select(body, selector, where);
+  shareVetted(body, records);
+  return records;
+}
+
+function select(body: unknown, selector: string | string[] | undefined, where: string): unknown[] {
   if (selector === undefined) return findRecords(body, where);
   const wholeBody = (Array.isArray(selector) && selector.length === 0) || selector === '$';
   if (wholeBody && isEmptyBody(body)) return [];

@@ -4,6 +4,8 @@ import { connectTestTemporal, createTestDatabase, uniqueId, type TestTemporal } 
 import { rootMessage } from '../helpers/seeds';
 
 const DATASET = 'pages';
+/** A key whose column comment needs quoting: a quote, a backslash and a `?` (a knex placeholder). */
+const ODD = "q? it's \\";
 const FFFD = '\uFFFD';
 
 /** Number literals JSON.parse would round, written as the API sends them. */
@@ -15,7 +17,7 @@ const PAGES: Record<string, (run: number) => unknown[][]> = {
   numbers: () => [[], [{ id: 2, n: 7 }, { id: 3, n: 9007199254740993n }]],
   names: (run) =>
     run === 1
-      ? [[{ id: 1, 'a b': 'first' }], [{ id: 2, a_b: 'second', 'a b': 'third' }, { id: 3, Name: 'N', name: 'n' }]]
+      ? [[{ id: 1, 'a b': 'first', [ODD]: 'odd' }], [{ id: 2, a_b: 'second', 'a b': 'third' }, { id: 3, Name: 'N', name: 'n' }]]
       : [[{ id: 4, a_b: 'fourth' }, { id: 5, name: 'n2' }]],
   dirty: () => [[
     { id: 5, s: 'first' },
@@ -119,6 +121,8 @@ describe('hostile pages through a sync', () => {
     expect(warnings[0]).toContain('resource "names" page 2: key "a_b" goes to column "a_b_1": its name is taken by key "a b"');
     expect(warnings[0]).toContain('resource "names" page 2: key "name" goes to column "name_1": its name is taken by key "Name"');
     expect(warnings[1].filter((w) => w.includes('goes to column'))).toEqual([]);
+    const [odd] = await q(`SELECT q_it_s, col_description('${DATASET}.names'::regclass, 3) AS comment FROM ${DATASET}.names WHERE id = 1`);
+    expect(odd).toEqual({ q_it_s: 'odd', comment: `rest-sync key: ${JSON.stringify(ODD).replace('?', '\\u003f')}` });
   });
 
   test('NUL bytes and lone surrogates become U+FFFD, one warning per page naming the columns; 5 and "5" are one key', async () => {
@@ -134,7 +138,7 @@ describe('hostile pages through a sync', () => {
   test.each([
     ['wide', 'resource "wide" page 1: the records\' fields need 2001 columns; a table takes at most 800'],
     ['deep', 'resource "deep" page 1: response nested deeper than 800 levels (the limit)'],
-    ['conflict', 'Postgres: ON CONFLICT DO UPDATE command cannot affect row a second time'],
+    ['conflict', 'resource "conflict" page 1: Postgres: ON CONFLICT DO UPDATE command cannot affect row a second time'],
   ])('%s: fails its page with a short message naming the limit or cause, no SQL', async (name, text) => {
     expect(messages[name]).toContain(text);
     expect(messages[name].length).toBeLessThan(500);

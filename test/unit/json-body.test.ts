@@ -1,6 +1,6 @@
 import { ExactNumber, MAX_DEPTH, parseJsonBody, refuseTooDeep, scanJson } from '../../src/activities/http/json';
 import { cleanNested, cleanText } from '../../src/activities/load/clean';
-import { ColumnNames } from '../../src/activities/load/names';
+import { ColumnNames, ownerComment, ownerFromComment } from '../../src/activities/load/names';
 
 const exact = (v: unknown) => (v instanceof ExactNumber ? `exact ${v.text}` : v);
 
@@ -57,5 +57,11 @@ describe('ColumnNames', () => {
     const later = new ColumnNames(new Map([['a_b', 'a b'], ['a_b_1', 'a_b'], ['legacy', null]]));
     expect(['a_b', 'a b', 'Legacy'].map((k) => later.column(k))).toEqual(['a_b_1', 'a_b', 'legacy']);
     expect(later.collisions).toEqual([]);
+  });
+
+  test.each(['a b', 'why?', "it's", 'back\\slash?', '\u0000\ud800'])('the key %j survives its column comment, which holds no bare ?', (key) => {
+    expect(ownerComment(key)).not.toContain('?');
+    expect(ownerFromComment(ownerComment(key))).toBe(key);
+    expect(ownerFromComment('a comment someone else wrote')).toBeNull();
   });
 });

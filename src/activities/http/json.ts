@@ -22,6 +22,10 @@ export class ExactNumber {
   toJSON(): string {
     return this.text;
   }
+  /** The nearest double, for comparisons (a paginator's total, an incremental cursor). */
+  valueOf(): number {
+    return Number(this.text);
+  }
   /** True for an integer literal (no fraction, no exponent). */
   get integer(): boolean {
     return /^-?\d+$/.test(this.text);
@@ -30,6 +34,15 @@ export class ExactNumber {
 
 /** Bodies deeper than {@link MAX_DEPTH}: parsed, but refused by the record selector. */
 const tooDeep = new WeakSet<object>();
+
+/**
+ * Bodies (and the lists of records selected from them) known to need no cleaning: within MAX_DEPTH, and
+ * from a text without a `\u0000` or surrogate escape, so no string in them holds a NUL or a lone
+ * surrogate (raw ones cannot occur: JSON forbids raw control characters, and UTF-8 decoding
+ * leaves no lone surrogate). The loader skips its per-string checks for them.
+ */
+const vetted = new WeakSet<object>();
+const RISKY_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
 
 /**
  * Parses a response body without losing a number: JSON.parse (native and fast) unless a number
@@ -41,8 +54,21 @@ export function parseJsonBody(text: string): unknown {
   const { depth, inexact } = scanJson(text);
   const deep = depth > MAX_DEPTH;
   const value = !inexact || deep ? JSON.parse(text) : parseLossless(text, null, exactNumber);
-  if (deep && value !== null && typeof value === 'object') tooDeep.add(value);
+  if (value !== null && typeof value === 'object') {
+    if (deep) tooDeep.add(value);
+    else if (text.indexOf('\\u') < 0 || !RISKY_ESCAPE.test(text)) vetted.add(value);
+  }
   return value;
+}
+
+/** Marks the list of records selected from a vetted body as vetted too (one mark for the page). */
+export function shareVetted(body: unknown, records: unknown[]): void {
+  if (body !== null && typeof body === 'object' && vetted.has(body)) vetted.add(records);
+}
+
+/** True for a body or a list of records that {@link parseJsonBody} found clean and within limits. */
+export function isVetted(value: object): boolean {
+  return vetted.has(value);
 }
 
 function exactNumber(literal: string): number | ExactNumber {

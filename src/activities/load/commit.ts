@@ -54,7 +54,7 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
       WHERE EXISTS (SELECT 1 FROM st) ON CONFLICT DO NOTHING)`);
     bindings.push(c.syncId, c.partitionOf?.resource ?? c.resource, c.partitionOf?.page ?? c.expectedPages, JSON.stringify(c.partitions));
   }
-  const res = await sqlFree(() => db.raw(`WITH ${ctes.join(',\n')} SELECT pages, rows FROM st`, bindings));
+  const res = await sqlFree(() => db.raw(`WITH ${ctes.join(',\n')} SELECT pages, rows FROM st`, bindings), `resource "${c.resource}" page ${c.expectedPages + 1}`);
   const row = res.rows[0];
   return row ? { pages: Number(row.pages), rows: Number(row.rows) } : undefined;
 }

@@ -9,21 +9,21 @@ const MAX_MESSAGE = 300;
  * CREATE TABLE). Errors leave the loader with Postgres's own message only, cut to a few lines;
  * the error object (and its SQLSTATE `code`, which outage detection reads) stays the same.
  */
-export function withoutSql(err: unknown): unknown {
+export function withoutSql(err: unknown, where?: string): unknown {
   if (!(err instanceof Error) || err instanceof RestSyncError) return err;
   const cut = err.message.lastIndexOf(' - ');
   let message = cut >= 0 ? err.message.slice(cut + 3) : err.message;
   if (message.length > MAX_MESSAGE) message = `${message.slice(0, MAX_MESSAGE)}...`;
-  err.message = `Postgres: ${message}`;
+  err.message = `${where ? `${where}: ` : ''}Postgres: ${message}`;
   err.stack = `${err.name}: ${err.message}`;
   return err;
 }
 
-/** Runs a loader statement; its failure carries no SQL (see {@link withoutSql}). */
-export async function sqlFree<T>(run: () => Promise<T>): Promise<T> {
+/** Runs a loader statement; its failure carries no SQL (see {@link withoutSql}), and `where` when given. */
+export async function sqlFree<T>(run: () => Promise<T>, where?: string): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    throw withoutSql(err);
+    throw withoutSql(err, where);
   }
 }

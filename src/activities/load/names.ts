@@ -124,7 +124,7 @@ export function ownerFromComment(comment: string | null | undefined): string | n
   }
 }
 
-/** A single-quoted SQL literal (standard_conforming_strings: only quotes are doubled). */
+/** An escape-string SQL literal: the same text whatever the server's standard_conforming_strings. */
 export function quoteLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
+  return `E'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }

@@ -1,6 +1,6 @@
 import { DataError } from '../../errors';
-import { ExactNumber, MAX_DEPTH } from '../http/json';
-import { cleanNested, cleanText, isCleanText } from './clean';
+import { ExactNumber, isVetted } from '../http/json';
+import { cleanValue, Replacements, type CleanContext } from './clean';
 import { ColumnNames } from './names';
 import { typeOfValue, widen, type PgType } from './types';
 
@@ -75,47 +75,6 @@ function keyText(v: unknown): string {
   return v !== null && typeof v === 'object' && !(v instanceof ExactNumber) ? JSON.stringify(v) : String(v);
 }
 
-/** Counts replaced characters per column, for the page's one warning. */
-class Replacements {
-  readonly byColumn = new Map<string, number>();
-  add(column: string, n: number): void {
-    if (n > 0) this.byColumn.set(column, (this.byColumn.get(column) ?? 0) + n);
-  }
-  message(where: string): string | undefined {
-    if (this.byColumn.size === 0) return undefined;
-    const list = [...this.byColumn].map(([c, n]) => `"${c}" (${n})`).join(', ');
-    return `${where}: replaced NUL bytes and lone surrogates with U+FFFD (Postgres cannot store them) in column ${list}`;
-  }
-}
-
-/**
- * Makes one value storable: replaces characters Postgres refuses (in the row, and in the record
- * too, whose fields also go to child partitions) and refuses nesting past the limit.
- */
-function cleanValue(rec: Record<string, unknown>, row: Record<string, unknown>, k: string, ctx: CleanContext, i: number): void {
-  const v = row[k];
-  if (typeof v === 'string') {
-    if (isCleanText(v)) return;
-    const c = cleanText(v);
-    row[k] = c.text;
-    const raw = ctx.names.keyFor(k);
-    if (row !== rec && raw !== null && Object.hasOwn(rec, raw)) rec[raw] = c.text;
-    ctx.replaced.add(k, c.replaced);
-  } else if (v !== null && typeof v === 'object' && !(v instanceof ExactNumber)) {
-    const check = cleanNested(v, MAX_DEPTH - 1);
-    if (check.tooDeep) {
-      throw new DataError(`${ctx.where}: record ${i} field "${k}" is nested deeper than ${MAX_DEPTH} levels (the limit); not loaded`);
-    }
-    ctx.replaced.add(k, check.replaced);
-  }
-}
-
-interface CleanContext {
-  names: ColumnNames;
-  replaced: Replacements;
-  where: string;
-}
-
 /**
  * Turns API records into rows: keys mapped to column names (colliding names get suffixed
  * columns, see ColumnNames), `extra` columns added (parent fields), text Postgres cannot store
@@ -133,6 +92,7 @@ export function prepareRows(records: unknown[], opts: PrepareOptions): PreparedR
   const ctx: CleanContext = { names, replaced, where: opts.where };
   const pk = opts.primaryKey;
   const dedupe = opts.dedupe && pk.length > 0;
+  const vetted = isVetted(records);
   records.forEach((rec, i) => {
     if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) {
       throw new DataError(`${opts.where}: record ${i} is ${Array.isArray(rec) ? 'an array' : typeof rec}, not an object`);
@@ -140,7 +100,7 @@ export function prepareRows(records: unknown[], opts: PrepareOptions): PreparedR
     const source = rec as Record<string, unknown>;
     const row = asRow(source, names, opts.extra);
     for (const k in row) {
-      if (row[k] !== null && typeof row[k] === 'object' || typeof row[k] === 'string') cleanValue(source, row, k, ctx, i);
+      if (!vetted && ((row[k] !== null && typeof row[k] === 'object') || typeof row[k] === 'string')) cleanValue(source, row, k, ctx, i);
       const v = row[k];
       if (v === null || v === undefined) {
         if (!types.has(k)) types.set(k, undefined);
@@ -169,8 +129,8 @@ export function prepareRows(records: unknown[], opts: PrepareOptions): PreparedR
 }
 
 function checkPrimaryKey(row: Record<string, unknown>, pk: string[], where: string, i: number): void {
+  if (pk.every((c) => row[c] !== null && row[c] !== undefined)) return;
   const missing = pk.filter((c) => row[c] === null || row[c] === undefined);
-  if (missing.length === 0) return;
   throw new DataError(
     `${where}: record ${i} has no value for primary key ${missing.map((m) => `"${m}"`).join(', ')}` +
       ` (its keys: ${Object.keys(row).slice(0, 12).join(', ')}); set primary_key to a field every record has`,

@@ -12,7 +12,11 @@ export interface TableShape {
 }
 
 /** Reads a table's columns, or undefined when it does not exist yet. */
-export async function readShape(db: Knex, schema: string, table: string): Promise<TableShape | undefined> {
+export function readShape(db: Knex, schema: string, table: string): Promise<TableShape | undefined> {
+  return sqlFree(() => readShapeSql(db, schema, table));
+}
+
+async function readShapeSql(db: Knex, schema: string, table: string): Promise<TableShape | undefined> {
   const cols = await db.raw(
     `SELECT column_name, data_type, col_description(to_regclass(?), ordinal_position::int) AS comment
      FROM information_schema.columns
