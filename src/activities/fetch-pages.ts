@@ -270,6 +270,8 @@ async function commit(
     dedupe: resource.writeDisposition !== 'append',
     where,
     extra: pos.partition ? parentColumns(resource, pos.partition.vals) : undefined,
+    owners: shape?.owners,
+    warn: (m) => deps.log?.warn(m),
   });
   if (prepared.rows.length > 0 || !shape) {
     const evolved = await evolveTable(deps.db, shape, {
@@ -278,6 +280,7 @@ async function commit(
       pageTypes: prepared.types,
       primaryKey: resource.writeDisposition === 'append' ? [] : resource.primaryKey,
       hints: resource.columns,
+      keys: prepared.keys,
     });
     for (const w of evolved.widened) deps.log?.warn(`${where}: column "${w.column}" widened from ${w.from} to ${w.to} to keep a value`);
     shape = evolved.shape;

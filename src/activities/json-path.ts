@@ -1,4 +1,5 @@
 import { JSONPath } from 'jsonpath-plus';
+import { DataError } from '../errors';
 
 /**
  * Small path helpers shared by paginators and record selectors.
@@ -38,10 +39,20 @@ export function walkKeys(obj: unknown, keys: readonly string[]): unknown {
   return cur;
 }
 
-/** All matches of a JSONPath (never wrapped twice: one entry per match, possibly an array). */
+/**
+ * All matches of a JSONPath (never wrapped twice: one entry per match, possibly an array).
+ * jsonpath-plus recurses; response bodies are bounded by the parser's MAX_DEPTH, well within its
+ * reach, and a deeper value from elsewhere fails as a DataError instead of a stack overflow.
+ */
 export function queryAll(obj: unknown, jsonPath: string): unknown[] {
   if (obj === null || obj === undefined) return [];
-  const matches = JSONPath({ path: jsonPath, json: obj as object, wrap: true });
+  let matches: unknown;
+  try {
+    matches = JSONPath({ path: jsonPath, json: obj as object, wrap: true });
+  } catch (err) {
+    if (err instanceof RangeError) throw new DataError(`JSONPath ${jsonPath}: the value is nested too deep to evaluate it`);
+    throw err;
+  }
   return Array.isArray(matches) ? matches : [];
 }
 

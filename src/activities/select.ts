@@ -1,4 +1,5 @@
 import { DataError } from '../errors';
+import { refuseTooDeep, shareVetted } from './http/json';
 import { isComplexJsonPath, isPlainObject, queryAll, splitPath, walkKeys } from './json-path';
 
 /** Keys that usually hold the records of a wrapped response, in order of preference. */
@@ -20,9 +21,18 @@ export const RECORD_KEYS = [
  *
  * The selected value becomes records: an array gives its elements, an object is one record.
  * A missing (or null) selection or a scalar is a DataError whose message starts with `where`
- * (e.g. `resource "users" page 3`) and lists the body's top-level keys.
+ * (e.g. `resource "users" page 3`) and lists the body's top-level keys. So is a body nested
+ * deeper than the parser's limit: the first thing done with a body, so no selector, paginator
+ * or loader walks it.
  */
 export function selectRecords(body: unknown, selector: string | string[] | undefined, where: string): unknown[] {
+  refuseTooDeep(body, (m) => new DataError(`${where}: ${m}`));
+  const records = select(body, selector, where);
+  shareVetted(body, records);
+  return records;
+}
+
+function select(body: unknown, selector: string | string[] | undefined, where: string): unknown[] {
   if (selector === undefined) return findRecords(body, where);
   const wholeBody = (Array.isArray(selector) && selector.length === 0) || selector === '$';
   if (wholeBody && isEmptyBody(body)) return [];

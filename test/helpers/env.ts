@@ -8,6 +8,7 @@ import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import knex, { type Knex } from 'knex';
 import { createSyncWorker } from '../../src/worker';
 import type { SecretResolver } from '../../src/activities/secrets';
+import type { Logger } from '../../src/activities/deps';
 
 /** Quiet SDK logs in tests: warnings and errors only. */
 let runtimeInstalled = false;
@@ -52,7 +53,7 @@ export interface TestTemporal {
   client: Client;
   taskQueue: string;
   /** a worker on this file's task queue; run workflows with `worker.runUntil(...)` */
-  startWorker(opts: { databaseUrl: string; secrets?: SecretResolver }): Promise<Awaited<ReturnType<typeof createSyncWorker>>>;
+  startWorker(opts: { databaseUrl: string; secrets?: SecretResolver; log?: Logger }): Promise<Awaited<ReturnType<typeof createSyncWorker>>>;
   close(): Promise<void>;
 }
 
@@ -68,7 +69,7 @@ export async function connectTestTemporal(): Promise<TestTemporal> {
     client: new Client({ connection }),
     taskQueue,
     startWorker: (opts) =>
-      createSyncWorker({ connection: native, taskQueue, databaseUrl: opts.databaseUrl, workflowBundle: { code }, secrets: opts.secrets }),
+      createSyncWorker({ connection: native, taskQueue, databaseUrl: opts.databaseUrl, workflowBundle: { code }, secrets: opts.secrets, log: opts.log }),
     close: async () => {
       await native.close();
       await connection.close();

@@ -5,6 +5,7 @@ import { HttpFatalError, HttpRetriableError, RestSyncError } from '../../errors'
 import type { Json, ResponseAction } from '../../plan/types';
 import type { RequestSpec } from '../paginators/types';
 import { redact } from '../secrets';
+import { parseJsonBody } from './json';
 import { send } from './send';
 import { publicUrl } from './urls';
 
@@ -124,7 +125,7 @@ async function classify(client: AxiosInstance, req: RequestSpec, o: FetchOptions
   }
   if (status === 204 || text.trim() === '') return { status, headers, body: null, url };
   try {
-    return { status, headers, body: JSON.parse(text), url };
+    return { status, headers, body: parseJsonBody(text), url };
   } catch {
     const kind = headers['content-type'] ?? 'unknown content type';
     const start = JSON.stringify(scrubbedHead(text, 60, o.secrets));

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Json, WriteDisposition } from '../../plan/types';
 import { qualified, quoteIdent } from './names';
 import { PARTITIONS_TABLE, STATE_TABLE } from './state';
+import { sqlFree } from './db-errors';
 
 /** One page to make durable: its rows, the token of the page after it, and the guard. */
 export interface PageCommit {
@@ -31,7 +32,8 @@ export interface PageCommit {
  * and only if that update happened do the rows (and child partitions) land. A retried or zombie
  * attempt that read an older state updates nothing and so inserts nothing: no page loads twice.
  * One statement instead of BEGIN/…/COMMIT saves round trips on the hot path.
- * Returns the committed totals, or undefined when the guard did not match.
+ * Returns the committed totals, or undefined when the guard did not match. A failure carries
+ * Postgres's message, never the statement with the page's rows in it.
  */
 export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: number; rows: number } | undefined> {
   const max = c.maxValue === undefined || c.maxValue === null ? null : JSON.stringify(c.maxValue);
@@ -52,7 +54,7 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
       WHERE EXISTS (SELECT 1 FROM st) ON CONFLICT DO NOTHING)`);
     bindings.push(c.syncId, c.partitionOf?.resource ?? c.resource, c.partitionOf?.page ?? c.expectedPages, JSON.stringify(c.partitions));
   }
-  const res = await db.raw(`WITH ${ctes.join(',\n')} SELECT pages, rows FROM st`, bindings);
+  const res = await sqlFree(() => db.raw(`WITH ${ctes.join(',\n')} SELECT pages, rows FROM st`, bindings), `resource "${c.resource}" page ${c.expectedPages + 1}`);
   const row = res.rows[0];
   return row ? { pages: Number(row.pages), rows: Number(row.rows) } : undefined;
 }

@@ -38,3 +38,93 @@ export function quoteIdent(name: string): string {
 export function qualified(schema: string, table: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(table)}`;
 }
+
+/** Caches normalized names: the same keys repeat on every record of every page. */
+const normalized = new Map<string, string>();
+function cachedName(key: string): string {
+  let n = normalized.get(key);
+  if (n === undefined) {
+    n = normalizeName(key);
+    if (normalized.size < 100_000) normalized.set(key, n);
+  }
+  return n;
+}
+
+/** Two record keys that normalize to one name: the later one got a suffixed column. */
+export interface NameCollision {
+  key: string;
+  /** the key that holds the plain name */
+  holder: string | null;
+  column: string;
+}
+
+/**
+ * Which column each record key goes to. Keys that normalize to the same name (`a b` and `a_b`,
+ * `Name` and `name`) must not share a column, or one value would silently overwrite the other:
+ * the first key seen takes the name, later ones `name_1`, `name_2`, ... Each column a page
+ * creates records its key (see {@link ownerComment}), and the mapping starts from those, so once
+ * a table exists a key keeps its column in every later page and run. A column without a recorded
+ * key (a table from an older version, a primary key column created empty) goes to the first key
+ * that asks for it.
+ */
+export class ColumnNames {
+  private readonly columnOf = new Map<string, string>();
+  private readonly keyOf = new Map<string, string | null>();
+  readonly collisions: NameCollision[] = [];
+
+  /** `owners`: the table's columns and the key each was created for (null: not recorded). */
+  constructor(owners?: ReadonlyMap<string, string | null>) {
+    for (const [column, key] of owners ?? []) {
+      this.keyOf.set(column, key);
+      if (key !== null && !this.columnOf.has(key)) this.columnOf.set(key, column);
+    }
+  }
+
+  column(key: string): string {
+    const known = this.columnOf.get(key);
+    if (known !== undefined) return known;
+    const base = cachedName(key);
+    let column = base;
+    for (let i = 1; !this.free(column, key); i++) column = shorten(`${base}_${i}`);
+    if (column !== base) this.collisions.push({ key, holder: this.keyOf.get(base) ?? null, column });
+    this.keyOf.set(column, key);
+    this.columnOf.set(key, column);
+    return column;
+  }
+
+  /** The key a column holds, as far as known. */
+  keyFor(column: string): string | null {
+    return this.keyOf.get(column) ?? null;
+  }
+
+  private free(column: string, key: string): boolean {
+    const holder = this.keyOf.get(column);
+    return holder === undefined || holder === null || holder === key;
+  }
+}
+
+const OWNER_PREFIX = 'rest-sync key: ';
+
+/**
+ * The column comment recording which record key a column holds: the key as a JSON string, its
+ * `?` escaped too (knex would read a bare `?` in a statement as a parameter).
+ */
+export function ownerComment(key: string): string {
+  return `${OWNER_PREFIX}${JSON.stringify(key).replace(/\?/g, '\\u003f')}`;
+}
+
+/** The record key a column comment names, or null for no comment or someone else's. */
+export function ownerFromComment(comment: string | null | undefined): string | null {
+  if (!comment?.startsWith(OWNER_PREFIX)) return null;
+  try {
+    const key: unknown = JSON.parse(comment.slice(OWNER_PREFIX.length));
+    return typeof key === 'string' ? key : null;
+  } catch {
+    return null;
+  }
+}
+
+/** An escape-string SQL literal: the same text whatever the server's standard_conforming_strings. */
+export function quoteLiteral(text: string): string {
+  return `E'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}

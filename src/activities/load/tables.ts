@@ -1,19 +1,27 @@
 import type { Knex } from 'knex';
 import { canonicalType, fits, widen, type PgType } from './types';
-import { qualified, quoteIdent } from './names';
+import { ownerComment, ownerFromComment, qualified, quoteIdent, quoteLiteral } from './names';
+import { sqlFree } from './db-errors';
 
 /** What the loader knows of a destination table: its columns and their types. */
 export interface TableShape {
   columns: Map<string, string>;
+  /** column → the record key it was created for (its comment), null when not recorded */
+  owners: Map<string, string | null>;
   hasPrimaryKey: boolean;
 }
 
 /** Reads a table's columns, or undefined when it does not exist yet. */
-export async function readShape(db: Knex, schema: string, table: string): Promise<TableShape | undefined> {
+export function readShape(db: Knex, schema: string, table: string): Promise<TableShape | undefined> {
+  return sqlFree(() => readShapeSql(db, schema, table));
+}
+
+async function readShapeSql(db: Knex, schema: string, table: string): Promise<TableShape | undefined> {
   const cols = await db.raw(
-    `SELECT column_name, data_type FROM information_schema.columns
+    `SELECT column_name, data_type, col_description(to_regclass(?), ordinal_position::int) AS comment
+     FROM information_schema.columns
      WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position`,
-    [schema, table],
+    [qualified(schema, table), schema, table],
   );
   const exists = await db.raw(`SELECT to_regclass(?) AS oid`, [qualified(schema, table)]);
   if (!exists.rows[0].oid) return undefined;
@@ -22,8 +30,12 @@ export async function readShape(db: Knex, schema: string, table: string): Promis
     [qualified(schema, table)],
   );
   const columns = new Map<string, string>();
-  for (const r of cols.rows) columns.set(r.column_name, canonicalType(r.data_type));
-  return { columns, hasPrimaryKey: pk.rows.length > 0 };
+  const owners = new Map<string, string | null>();
+  for (const r of cols.rows) {
+    columns.set(r.column_name, canonicalType(r.data_type));
+    owners.set(r.column_name, ownerFromComment(r.comment));
+  }
+  return { columns, owners, hasPrimaryKey: pk.rows.length > 0 };
 }
 
 export interface EvolveInput {
@@ -34,6 +46,8 @@ export interface EvolveInput {
   primaryKey: string[];
   /** config `columns` hints: they win over inference */
   hints: Record<string, string>;
+  /** column → the record key it holds: recorded on the columns created (see ColumnNames) */
+  keys?: Map<string, string>;
 }
 
 /** A column whose type had to change to take a page's values. */
@@ -46,6 +60,8 @@ export interface Widening {
 /**
  * Makes the table able to take a page: creates it, adds new columns, widens columns whose type no
  * longer fits (the value is kept, never dropped) and returns the new shape plus what was widened.
+ * Each column created records its record key as a comment, in the same statement. A failure
+ * carries Postgres's message, not the statement.
  */
 export async function evolveTable(
   db: Knex,
@@ -53,6 +69,8 @@ export async function evolveTable(
   input: EvolveInput,
 ): Promise<{ shape: TableShape; widened: Widening[] }> {
   const { schema, table, pageTypes, primaryKey, hints } = input;
+  const comments = (cols: Iterable<string>): string[] =>
+    [...cols].filter((c) => input.keys?.has(c)).map((c) => `COMMENT ON COLUMN ${target}.${quoteIdent(c)} IS ${quoteLiteral(ownerComment(input.keys!.get(c)!))}`);
   const target = qualified(schema, table);
   // own keys only: a column named `constructor` must not find Object's
   const hint = (col: string): string | undefined => (Object.hasOwn(hints, col) ? hints[col] : undefined);
@@ -61,14 +79,16 @@ export async function evolveTable(
     const cols = new Set([...primaryKey, ...pageTypes.keys()]);
     const defs = [...cols].map((c) => `${quoteIdent(c)} ${want(c)}`);
     if (primaryKey.length) defs.push(`PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
-    await db.raw(`CREATE TABLE IF NOT EXISTS ${target} (${defs.join(', ')})`);
+    await run(db, [`CREATE TABLE IF NOT EXISTS ${target} (${defs.join(', ')})`, ...comments(cols)]);
     return { shape: (await readShape(db, schema, table))!, widened: [] };
   }
   const widened: Widening[] = [];
   const alters: string[] = [];
+  const added: string[] = [];
   for (const [col, type] of pageTypes) {
     const have = shape.columns.get(col);
     if (have === undefined) {
+      added.push(col);
       alters.push(`ADD COLUMN IF NOT EXISTS ${quoteIdent(col)} ${want(col)}`);
     } else if (type && !hint(col) && !fits(type, have)) {
       const to = widen(type, have as PgType) ?? 'text';
@@ -82,6 +102,11 @@ export async function evolveTable(
     alters.push(`ADD PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
   }
   if (alters.length === 0) return { shape, widened };
-  await db.raw(`ALTER TABLE ${target} ${alters.join(', ')}`);
+  await run(db, [`ALTER TABLE ${target} ${alters.join(', ')}`, ...comments(added)]);
   return { shape: (await readShape(db, schema, table))!, widened };
+}
+
+/** DDL statements as one round trip (a simple query: one implicit transaction). */
+function run(db: Knex, statements: string[]): Promise<unknown> {
+  return sqlFree(() => db.raw(statements.join(';\n')));
 }

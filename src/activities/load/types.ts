@@ -1,8 +1,11 @@
+import { ExactNumber } from '../http/json';
+
 /**
  * Column types inferred from JSON values, from narrowest to widest. A value that no longer fits
- * its column widens the column (bigint → double precision → text; anything → jsonb keeps all).
+ * its column widens the column (bigint → double precision → numeric → text; anything → jsonb
+ * keeps all). `numeric` takes the numbers a double would round (an {@link ExactNumber}) exactly.
  */
-export type PgType = 'bigint' | 'double precision' | 'boolean' | 'timestamptz' | 'text' | 'jsonb';
+export type PgType = 'bigint' | 'double precision' | 'numeric' | 'boolean' | 'timestamptz' | 'text' | 'jsonb';
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$/;
 
@@ -19,7 +22,7 @@ export function typeOfValue(v: unknown): PgType | undefined {
     case 'string':
       return ISO_TIMESTAMP.test(v) && !Number.isNaN(Date.parse(v)) ? 'timestamptz' : 'text';
     default:
-      return 'jsonb';
+      return v instanceof ExactNumber ? 'numeric' : 'jsonb';
   }
 }
 
@@ -32,6 +35,8 @@ export function fits(value: PgType, column: string): boolean {
       return true; // text keeps objects as their JSON text
     case 'double precision':
       return value === 'bigint';
+    case 'numeric':
+      return value === 'bigint' || value === 'double precision';
     default:
       return false;
   }
