@@ -148,4 +148,4 @@ program
   .description("print the config's JSON Schema, for editors")
   .action(action(() => console.log(JSON.stringify(sourceJsonSchema(), null, 2))));
 
-program.parseAsync(process.argv);
+void program.parseAsync(process.argv);

@@ -83,7 +83,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       if (gone || Date.now() > deadline) {
         await server.stop();
         const why = gone ? 'exited' : `did not answer within ${READY_MS / 1000} s`;
-        throw new Error(`the Temporal dev server (temporal server start-dev on port ${port}) ${why}: ${server.output().trim() || String(err)}`);
+        throw new Error(`the Temporal dev server (temporal server start-dev on port ${port}) ${why}: ${server.output().trim() || String(err)}`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, 200));
     }

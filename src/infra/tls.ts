@@ -34,7 +34,7 @@ function pem(env: Env, name: string, read: ReadFile): Buffer | undefined {
   try {
     return read(env[name]!);
   } catch (err) {
-    throw new Error(`${name}=${env[name]}: cannot read the file (${(err as Error).message})`);
+    throw new Error(`${name}=${env[name]}: cannot read the file (${(err as Error).message})`, { cause: err });
   }
 }
 
@@ -102,7 +102,7 @@ export function postgresConnection(url: string, env: Env = process.env, read: Re
     try {
       return read(file);
     } catch (err) {
-      throw new Error(`Postgres SSL ${what} ${file}: cannot read the file (${(err as Error).message})`);
+      throw new Error(`Postgres SSL ${what} ${file}: cannot read the file (${(err as Error).message})`, { cause: err });
     }
   };
   const ssl: TlsSocketOptions = {

@@ -87,7 +87,6 @@ describe('secrets against a hostile API', () => {
     expect(other.requests.map((r) => r.path).sort()).toEqual(AUTH_KINDS.map((k) => `/${k}/moved`).sort());
     expect(leaks(other.requests.map(requestText).join('\n'))).toEqual([]);
     for (const r of other.requests) expect(r.headers['x-tenant-token']).toBeUndefined();
-    const log = worker.output();
     const withheld = {
       bearer: 'header x-tenant-token, header authorization',
       api_key_header: 'header x-tenant-token, header x-api-key',
