@@ -44,7 +44,7 @@ export async function createSyncWorker(opts: SyncWorkerOptions): Promise<{ worke
     db,
     http: createHttp(),
     secrets: opts.secrets ?? createSecretResolver(),
-    limits: new Limits((m) => log.warn(`rate limit: ${m}`)),
+    limits: new Limits(db, (m) => log.warn(`rate limit: ${m}`)),
     log,
   });
   const bundle = opts.workflowBundle ?? prebuiltBundle();

@@ -81,7 +81,7 @@ export function clientOf(config: SourceConfig): ClientPlan {
   };
 }
 
-/** `rate_limit` (a number is requests per second; burst defaults to one second's worth) and `max_concurrency`. */
+/** `rate_limit` (a number is requests per second; burst defaults to 1: no second ever sees more than the rate) and `max_concurrency`. */
 export function limitsOf(c: { rate_limit?: number | { requests_per_second: number; burst?: number }; max_concurrency?: number }): {
   rateLimit?: RateLimitSpec;
   maxConcurrency?: number;
@@ -90,7 +90,7 @@ export function limitsOf(c: { rate_limit?: number | { requests_per_second: numbe
   const rps = typeof rl === 'number' ? rl : rl?.requests_per_second;
   const burst = typeof rl === 'number' ? undefined : rl?.burst;
   return {
-    ...(rps !== undefined ? { rateLimit: { requestsPerSecond: rps, burst: burst ?? Math.max(1, Math.ceil(rps)) } } : {}),
+    ...(rps !== undefined ? { rateLimit: { requestsPerSecond: rps, burst: burst ?? 1 } } : {}),
     ...(c.max_concurrency !== undefined ? { maxConcurrency: c.max_concurrency } : {}),
   };
 }

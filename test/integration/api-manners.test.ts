@@ -1,7 +1,8 @@
 import { createSecretResolver } from '../../src/activities/secrets';
 import type { SyncSourceOutput } from '../../src/workflows/types';
-import { ACCOUNTS, EVENTS, TX_PER_ACCOUNT, startLimitedApi, type LimitedApi } from '../fixtures/apis/limited-api';
+import { ACCOUNTS, FULL, TX_PER_ACCOUNT, startLimitedApi, type LimitedApi, type LimitedApiSizes } from '../fixtures/apis/limited-api';
 import { connectTestTemporal, createTestDatabase, uniqueId, type TestTemporal } from '../helpers/env';
+import { startWorkerProcess } from '../helpers/worker-process';
 
 const LIMIT = 300;
 
@@ -48,11 +49,12 @@ describe('API manners', () => {
     }
   }
 
-  async function expectExact(dataset: string) {
+  async function expectExact(dataset: string, size: LimitedApiSizes = FULL) {
     const n = async (t: string) => (await database.db.raw(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM ${dataset}.${t}`)).rows[0];
-    expect(await n('accounts')).toEqual({ n: ACCOUNTS, d: ACCOUNTS });
-    expect(await n('transactions')).toEqual({ n: ACCOUNTS * TX_PER_ACCOUNT, d: ACCOUNTS * TX_PER_ACCOUNT });
-    expect(await n('events')).toEqual({ n: EVENTS, d: EVENTS });
+    expect(await n('accounts')).toEqual({ n: size.accounts, d: size.accounts });
+    const tx = size.accounts * size.txPerAccount;
+    expect(await n('transactions')).toEqual({ n: tx, d: tx });
+    expect(await n('events')).toEqual({ n: size.events, d: size.events });
   }
 
   test('with client.rate_limit below the limit: no 429 at all, parallelized lanes, every row', async () => {
@@ -78,6 +80,37 @@ describe('API manners', () => {
       expect(api.refused).toBeLessThan(api.ok * 0.02);
       console.log(`headers only: ${api.ok} requests in ${seconds.toFixed(1)} s, ${api.refused} refused (429)`);
     } finally {
+      await api.close();
+    }
+  }, 120_000);
+  test('three worker processes with rate_limit at the API\'s limit: 0 refusals, peak within 10% of the limit, every row', async () => {
+    const limit = 40;
+    const size = { accounts: 20, txPerAccount: 40, events: 600 }; // ~170 requests: over 4 s of traffic
+    const api = await startLimitedApi(limit, size);
+    const env = {
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: process.env.REST_SYNC_TEST_TEMPORAL!,
+      TEMPORAL_TASK_QUEUE: temporal.taskQueue,
+      REST_SYNC_WORKFLOW_BUNDLE: process.env.REST_SYNC_TEST_BUNDLE!,
+    };
+    const workers = await Promise.all([1, 2, 3].map(() => startWorkerProcess(env)));
+    try {
+      const t0 = Date.now();
+      await temporal.client.workflow.execute('syncSource', {
+        taskQueue: temporal.taskQueue,
+        workflowId: uniqueId('sync:shared'),
+        args: [{ source: source(api.url, { rate_limit: limit }), dataset: 'shared' }],
+      });
+      const seconds = (Date.now() - t0) / 1000;
+      await expectExact('shared', size);
+      // the R-th request of a second is answered `RateLimit-Remaining: 0`: the source pauses until the reset
+      const pauses = workers.map((w) => w.output().split('rate limit remaining 0').length - 1).reduce((a, b) => a + b);
+      console.log(`3 workers, rate_limit ${limit}/s: ${api.ok} requests in ${seconds.toFixed(1)} s, peak ${api.peakPerSecond} in a second, ${api.refused} refused, ${pauses} pauses for the reset`);
+      expect(api.refused).toBe(0);
+      expect(api.peakPerSecond).toBeLessThanOrEqual(limit);
+      expect(api.peakPerSecond).toBeGreaterThanOrEqual(0.9 * limit);
+    } finally {
+      await Promise.all(workers.map((w) => w.kill('SIGTERM')));
       await api.close();
     }
   }, 120_000);

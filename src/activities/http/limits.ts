@@ -1,10 +1,10 @@
-import Bottleneck from 'bottleneck';
+import type { Knex } from 'knex';
 import type { RateLimitSpec } from '../../plan/types';
-import { retryAfterMs } from './client';
+import { FlightSlots, SlotHolder } from './flight-slots';
+import { hintOf } from './limit-hints';
+import { LATE_MS, RateSchedule } from './rate-schedule';
 
-const TICK_MS = 50;
-
-/** What a limiter waits on: its own budget, and a pause the server asked for. */
+/** What a limiter waits on: the source's schedule and slots, and a pause the server asked for. */
 export interface Limiter {
   schedule<T>(fn: () => Promise<T>): Promise<T>;
   /** reads an answer's rate-limit hints; a 429 or an exhausted budget pauses every request of the source */
@@ -16,87 +16,116 @@ export interface LimitSpec {
   maxConcurrency?: number;
 }
 
-/** Seconds until a RateLimit/X-RateLimit reset: delta seconds, or an epoch timestamp. */
-function resetMs(value: string | undefined, now: number): number | undefined {
-  if (!value) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n)) return undefined;
-  return n > 1e9 ? Math.max(0, n * 1000 - now) : n * 1000; // epoch seconds vs delta seconds
-}
+/** A request that woke late this many times in a row goes anyway (a starved process must progress). */
+const MAX_LATE_RETAKES = 3;
+/** How long before its slot a request looks for a pause (the look is a round trip to Postgres). */
+const PAUSE_CHECK_AHEAD_MS = 25;
+
+const sleep = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
 
 /**
- * One limiter per source per worker process: a token bucket (`rate_limit`: requests per second
- * with a burst) and a cap on requests in flight (`max_concurrency`), shared by every window and
- * child of the source, plus pauses from the server: Retry-After on a 429, and
- * `RateLimit-Remaining: 0` / `X-RateLimit-Remaining: 0` until the reset, before a 429 happens.
+ * One source's limits, held in Postgres so they bind every worker of a deployment: the rate
+ * (a shared GCRA schedule, see rate-schedule.ts), requests in flight (flight-slots.ts), and the
+ * server's pauses (429 with Retry-After, `RateLimit-Remaining: 0` until the reset), which move the
+ * shared schedule. A source with neither `rate_limit` nor `max_concurrency` costs no round trip:
+ * its pauses hold in this process only.
  */
 class SourceLimiter implements Limiter {
   private pausedUntil = 0;
-  private readonly bottleneck?: Bottleneck;
+  private pauseWrite: Promise<void> = Promise.resolve();
 
   constructor(
-    spec: LimitSpec,
+    private readonly spec: LimitSpec,
+    private readonly shared: RateSchedule | undefined,
+    private readonly slots: FlightSlots | undefined,
     private readonly onPause: (ms: number, why: string) => void,
-  ) {
-    const rl = spec.rateLimit;
-    if (!rl && !spec.maxConcurrency) return;
-    // Bottleneck refills its reservoir once per heartbeat: refill `rps × tick` every tick.
-    const perTick = rl ? (rl.requestsPerSecond * TICK_MS) / 1000 : 0;
-    const burst = rl ? Math.max(1, Math.floor(rl.burst), perTick) : undefined;
-    this.bottleneck = new Bottleneck({
-      maxConcurrent: spec.maxConcurrency ?? null,
-      ...(rl
-        ? {
-            reservoir: burst,
-            reservoirIncreaseAmount: perTick,
-            reservoirIncreaseInterval: TICK_MS,
-            reservoirIncreaseMaximum: burst,
-            heartbeatInterval: TICK_MS,
-          }
-        : {}),
-    });
-  }
+  ) {}
 
   async schedule<T>(fn: () => Promise<T>): Promise<T> {
-    const run = async () => {
-      for (let wait = this.pausedUntil - Date.now(); wait > 0; wait = this.pausedUntil - Date.now()) {
-        await new Promise((r) => setTimeout(r, wait));
-      }
+    if (!this.shared) {
+      await sleep(this.pausedUntil - Date.now());
       return fn();
-    };
-    return this.bottleneck ? this.bottleneck.schedule(run) : run();
+    }
+    const slot = await this.slots?.acquire();
+    try {
+      await (this.spec.rateLimit ? this.rateSlot(this.spec.rateLimit) : this.pauseEnd());
+      return await fn();
+    } finally {
+      if (slot !== undefined) await this.slots!.release(slot);
+    }
   }
 
   observe(status: number, headers: Record<string, string>): void {
     const now = Date.now();
-    if (status === 429) {
-      const ms = retryAfterMs(headers['retry-after'], now) ?? resetMs(headers['ratelimit-reset'] ?? headers['x-ratelimit-reset'], now) ?? 1000;
-      this.pause(now + ms, `HTTP 429, waiting ${ms} ms`);
-      return;
-    }
-    const remaining = headers['ratelimit-remaining'] ?? headers['x-ratelimit-remaining'];
-    if (remaining !== undefined && Number(remaining) <= 0) {
-      const ms = resetMs(headers['ratelimit-reset'] ?? headers['x-ratelimit-reset'], now) ?? 1000;
-      this.pause(now + ms, `rate limit remaining 0, waiting ${ms} ms for the reset`);
+    const hint = hintOf(status, headers, now);
+    if (!hint || now + hint.ms <= this.pausedUntil) return;
+    this.pausedUntil = now + hint.ms;
+    this.onPause(hint.ms, hint.why);
+    const shared = this.shared;
+    if (shared) this.pauseWrite = this.pauseWrite.then(() => shared.pause(hint.ms, this.spec.rateLimit)).catch(() => undefined);
+  }
+
+  /**
+   * Takes the next slot of the shared schedule and sleeps until it. Shortly before the slot it
+   * looks for a pause that began meanwhile (another worker's 429) and, if so, takes a slot after
+   * it. Waking more than LATE_MS after the slot (a busy event loop) also means a new slot: a late
+   * request would crowd the next second.
+   */
+  private async rateSlot(spec: RateLimitSpec): Promise<void> {
+    for (let late = 0; ; ) {
+      await this.pauseWrite;
+      const { waitMs, slotAt } = await this.shared!.reserve(spec);
+      if (waitMs > 0 || this.pausedUntil > Date.now()) {
+        await sleep(slotAt - PAUSE_CHECK_AHEAD_MS - performance.now());
+        const paused = await this.pausedMs();
+        if (paused > 0) {
+          await sleep(paused);
+          continue;
+        }
+        await sleep(slotAt - performance.now());
+      }
+      if (performance.now() - slotAt <= LATE_MS || ++late > MAX_LATE_RETAKES) return;
     }
   }
 
-  private pause(until: number, why: string): void {
-    if (until <= this.pausedUntil) return;
-    this.pausedUntil = until;
-    this.onPause(until - Date.now(), why);
+  /** Without a rate: waits out the source's pause, wherever it was observed. */
+  private async pauseEnd(): Promise<void> {
+    await this.pauseWrite;
+    for (let ms = await this.pausedMs(); ms > 0; ms = await this.pausedMs()) await sleep(ms);
+  }
+
+  private async pausedMs(): Promise<number> {
+    return Math.max(this.pausedUntil - Date.now(), await this.shared!.pausedFor());
   }
 }
 
-/** The limiters of one worker process, by source. */
-export class Limits {
-  private readonly bySource = new Map<string, SourceLimiter>();
+/** The limit key of a source: its dataset and base_url origin (a limit is the API's, per client). */
+export function sourceKey(dataset: string, baseUrl: string): string {
+  let origin = baseUrl;
+  try {
+    origin = new URL(baseUrl).origin;
+  } catch {
+    // validated at plan time; keep the text as it is
+  }
+  return `${dataset} ${origin}`;
+}
 
-  constructor(private readonly log?: (message: string) => void) {}
+/** The limiters of one worker process; their state lives in Postgres, shared by every worker. */
+export class Limits {
+  private readonly byKey = new Map<string, SourceLimiter>();
+  private readonly holder: SlotHolder;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly log?: (message: string) => void,
+  ) {
+    this.holder = new SlotHolder(db);
+  }
 
   /** The limiter of a source (and, nested in it, of a resource with its own settings). */
-  get(source: string, spec: LimitSpec, resource?: { name: string } & LimitSpec): Limiter {
-    const outer = this.limiter(source, spec);
+  get(dataset: string, client: LimitSpec & { baseUrl: string }, resource?: { name: string } & LimitSpec): Limiter {
+    const source = sourceKey(dataset, client.baseUrl);
+    const outer = this.limiter(source, client);
     if (!resource || (!resource.rateLimit && !resource.maxConcurrency)) return outer;
     const inner = this.limiter(`${source}/${resource.name}`, resource);
     return {
@@ -106,10 +135,18 @@ export class Limits {
   }
 
   private limiter(key: string, spec: LimitSpec): SourceLimiter {
-    let l = this.bySource.get(key);
+    const { rateLimit, maxConcurrency } = spec;
+    const id = `${key} ${JSON.stringify([rateLimit, maxConcurrency])}`; // a changed config gets a limiter of its own
+    let l = this.byKey.get(id);
     if (!l) {
-      l = new SourceLimiter(spec, (ms, why) => this.log?.(`source ${key}: ${why}`));
-      this.bySource.set(key, l);
+      const limited = rateLimit !== undefined || maxConcurrency !== undefined;
+      l = new SourceLimiter(
+        { rateLimit, maxConcurrency },
+        limited ? new RateSchedule(this.db, key) : undefined,
+        maxConcurrency !== undefined ? new FlightSlots(this.db, key, maxConcurrency, this.holder) : undefined,
+        (ms, why) => this.log?.(`source ${key}: ${why}`),
+      );
+      this.byKey.set(id, l);
     }
     return l;
   }
