@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import path from 'node:path';
 
 /**
@@ -55,6 +56,15 @@ describe('layering', () => {
     const bad = all.filter(
       (i) => ['config', 'plan'].includes(layer(i.file)) && i.target.startsWith('node:') && i.file !== path.join('config', 'load.ts'),
     );
+    expect(bad).toEqual([]);
+  });
+
+  test('shipped code needs production dependencies only (the worker image installs no devDependency)', () => {
+    const pkg = JSON.parse(readFileSync(path.join(SRC, '..', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const builtins = new Set(builtinModules);
+    const packageOf = (spec: string) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+    const bad = all.filter((i) => !i.typeOnly && !i.target.startsWith('node:') && !/^(activities|workflows|plan|config|cli|infra|demo|bench|errors|worker)/.test(i.target))
+      .filter((i) => !(packageOf(i.target) in pkg.dependencies) && !builtins.has(i.target));
     expect(bad).toEqual([]);
   });
 
