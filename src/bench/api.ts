@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MannersGate, type ApiManners, type MannerStats } from './manners';
 
 /** How the bulk API pages: `?offset=&limit=` (no total), or `?cursor=` from `next_cursor`. */
 export type Variant = 'offset' | 'cursor';
@@ -53,11 +54,23 @@ export function pageBody(n: number, path: string, q: URLSearchParams): string | 
   return undefined;
 }
 
-/** The bulk API in this process: node http with keep-alive. */
-export async function serveBulkApi(n: number): Promise<{ url: string; requests(): number; close(): Promise<void> }> {
+/** The bulk API in this process: node http with keep-alive, with the latency and rate limit asked for. */
+export async function serveBulkApi(
+  n: number,
+  manners: ApiManners = {},
+): Promise<{ url: string; requests(): number; gate: MannersGate; close(): Promise<void> }> {
   let requests = 0;
+  const gate = new MannersGate(manners);
   const server = http.createServer((req, res) => {
     requests += 1;
+    if (!gate.admit()) {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
+      res.end('{"error":"rate limit exceeded"}');
+      return;
+    }
+    gate.delay(() => answer(req, res));
+  });
+  const answer = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const u = new URL(req.url ?? '/', 'http://localhost');
     let status = 200;
     let body: string;
@@ -69,13 +82,14 @@ export async function serveBulkApi(n: number): Promise<{ url: string; requests()
     }
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
-  });
+  };
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     requests: () => requests,
+    gate,
     close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   };
 }
@@ -85,45 +99,54 @@ export interface ApiProcess {
   pid: number;
   /** requests served so far */
   requests(): Promise<number>;
+  /** refusals and peak requests per second since the last `resetStats` */
+  stats(): Promise<MannerStats>;
+  resetStats(): void;
   close(): void;
 }
 
 /** The bulk API in a child process of its own, so its CPU neither shares the bench's event loop nor hides in its figures. */
-export function startApiProcess(n: number): Promise<ApiProcess> {
-  const child = fork(__filename, ['--serve', String(n)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const waiters: ((k: number) => void)[] = [];
+export function startApiProcess(n: number, manners: ApiManners = {}): Promise<ApiProcess> {
+  const child = fork(__filename, ['--serve', String(n), JSON.stringify(manners)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiters: ((m: { requests: number } & MannerStats) => void)[] = [];
+  const ask = () => new Promise<{ requests: number } & MannerStats>((r) => (waiters.push(r), child.send('stats')));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`bulk API exited with code ${code}`)));
-    child.on('message', (m: { url?: string; requests?: number }) => {
-      if (m.requests !== undefined) waiters.shift()?.(m.requests);
+    child.on('message', (m: { url?: string; requests?: number } & MannerStats) => {
+      if (m.requests !== undefined) waiters.shift()?.(m as { requests: number } & MannerStats);
       if (!m.url) return;
       resolve({
         url: m.url,
         pid: child.pid!,
-        requests: () => new Promise((r) => (waiters.push(r), child.send('stats'))),
+        requests: async () => (await ask()).requests,
+        stats: async () => {
+          const { refused, peak } = await ask();
+          return { refused, peak };
+        },
+        resetStats: () => void child.send('reset'),
         close: () => void child.kill(),
       });
     });
   });
 }
 
-/** The dlt rest_api source config of the bulk API: one resource, merged on `id`. */
-export function restApiConfig(url: string, variant: Variant): Record<string, unknown> {
+/** The dlt rest_api source config of the bulk API: one resource, merged on `id`; `rate_limit` when the API has one. */
+export function restApiConfig(url: string, variant: Variant, rateLimit?: number): Record<string, unknown> {
   const paginator =
     variant === 'offset'
       ? { type: 'offset', limit: PAGE_SIZE, offset_param: 'offset', limit_param: 'limit', total_path: null, stop_after_empty_page: true }
       : { type: 'cursor', cursor_path: 'next_cursor', cursor_param: 'cursor' };
   return {
-    client: { base_url: url },
+    client: { base_url: url, ...(rateLimit ? { rate_limit: rateLimit } : {}) },
     resource_defaults: { primary_key: 'id', write_disposition: 'merge' },
     resources: [{ name: 'items', endpoint: { path: `/${variant}/items`, data_selector: 'data', paginator } }],
   };
 }
 
 if (require.main === module && process.argv[2] === '--serve') {
-  void serveBulkApi(Number(process.argv[3])).then((api) => {
-    process.on('message', () => process.send!({ requests: api.requests() }));
+  void serveBulkApi(Number(process.argv[3]), JSON.parse(process.argv[4] ?? '{}') as ApiManners).then((api) => {
+    process.on('message', (m) => (m === 'reset' ? api.gate.reset() : process.send!({ requests: api.requests(), ...api.gate.stats() })));
     process.on('disconnect', () => process.exit(0));
     process.send!({ url: api.url });
   });

@@ -21,6 +21,10 @@ interface Flags {
   windowPages?: string;
   windowSeconds?: string;
   windowsPerRun?: string;
+  parallelWindows?: string;
+  latency?: string;
+  rateLimit?: string;
+  workers?: string;
 }
 
 const flags = new Command('bench')
@@ -33,10 +37,20 @@ const flags = new Command('bench')
   .option('--window-pages <n>', 'SyncOptions.windowPages')
   .option('--window-seconds <s>', 'SyncOptions.windowSeconds')
   .option('--windows-per-run <n>', 'SyncOptions.windowsPerRun')
+  .option('--parallel-windows <n>', 'SyncOptions.parallelWindows')
+  .option('--latency <ms>', 'latency-bound profile: the API answers each request after this many ms')
+  .option('--rate-limit <r>', "the API refuses (429) more than r requests in any second; rest-sync's config gets rate_limit r")
+  .option('--workers <n>', 'rest-sync worker processes (default: one in-process worker)')
   .parse()
   .opts<Flags>();
 
 const log = (line: string) => console.error(line);
+
+function positive(flag: string, value: string): number {
+  const v = Number(value);
+  if (!(v > 0) || !Number.isInteger(v)) throw new Error(`${flag} ${value}: expected a positive integer`);
+  return v;
+}
 
 async function main(): Promise<void> {
   const n = Number(flags.n);
@@ -44,6 +58,11 @@ async function main(): Promise<void> {
   if (flags.variant && !VARIANTS.includes(flags.variant as Variant)) throw new Error(`--variant ${flags.variant}: expected offset or cursor`);
   if (!(Number(flags.repeat) >= 1)) throw new Error(`--repeat ${flags.repeat}: expected a positive integer`);
   const variants = flags.variant ? [flags.variant as Variant] : VARIANTS;
+  const manners = {
+    ...(flags.latency ? { latencyMs: positive('--latency', flags.latency) } : {}),
+    ...(flags.rateLimit ? { rateLimit: positive('--rate-limit', flags.rateLimit) } : {}),
+  };
+  const workers = flags.workers ? positive('--workers', flags.workers) : 0;
   Runtime.install({ logger: new DefaultLogger('WARN') });
   let python: string | { skipped: string } | undefined;
   if (flags.peers) {
@@ -60,10 +79,10 @@ async function main(): Promise<void> {
     const db = new pg.Pool({ connectionString: pgHandle.url, max: 2 });
     db.on('error', () => undefined); // an idle connection closed by the server's shutdown
     cleanup.unshift(() => db.end());
-    const api = await startApiProcess(n);
+    const api = await startApiProcess(n, manners);
     cleanup.unshift(() => api.close());
     log(`bulk API ${api.url} (pid ${api.pid}), Postgres ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded'}; starting dev server and worker`);
-    const rs = await startRestSync(pgHandle.url);
+    const rs = await startRestSync(pgHandle.url, workers);
     cleanup.unshift(() => rs.close());
     const result: BenchResult = {
       date: new Date().toISOString(),
@@ -73,9 +92,10 @@ async function main(): Promise<void> {
       postgres: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL 18',
       options: syncOptions(flags) as Record<string, number> | undefined,
       repeat: Number(flags.repeat),
+      ...(Object.keys(manners).length || workers ? { profile: { ...manners, ...(workers ? { workers } : {}) } } : {}),
       variants: [],
     };
-    const ctx = { n, repeat: Number(flags.repeat), api, pgUrl: pgHandle.url, db, rs, options: syncOptions(flags), python, log };
+    const ctx = { n, repeat: Number(flags.repeat), api, pgUrl: pgHandle.url, db, rs, options: syncOptions(flags), python, log, rateLimit: manners.rateLimit };
     for (const v of variants) result.variants.push(await benchVariant(v, ctx));
     if (process.env.REST_SYNC_BENCH_JSON_OUT) writeFileSync(process.env.REST_SYNC_BENCH_JSON_OUT, JSON.stringify(result));
     else console.log(formatResult(result));

@@ -21,6 +21,8 @@ export interface Phase {
   runsRowsPerSecond?: number[];
   /** RSS of the syncing process when the run started (the bench process: dev-server client, bundled workflows) */
   startRssMb?: number;
+  /** latency-bound profile: requests the API refused (429) and the most it accepted in any sliding second */
+  api?: { refused: number; peak: number };
 }
 
 export interface VariantResult {
@@ -39,6 +41,8 @@ export interface BenchResult {
   repeat: number;
   postgres: string;
   options?: Record<string, number>;
+  /** the latency-bound profile: API latency and rate limit, rest-sync worker processes */
+  profile?: { latencyMs?: number; rateLimit?: number; workers?: number };
   variants: VariantResult[];
 }
 
@@ -62,6 +66,7 @@ function row(name: string, p: Phase): string {
     `${p.peakRssMb}${p.startRssMb !== undefined ? ` (${p.startRssMb})` : ''} MB`.padStart(15),
     `  ${c.bench.toFixed(1)} / ${c.api.toFixed(1)} / ${c.postgres.toFixed(1)} / ${c.temporal.toFixed(1)}`,
     p.runsRowsPerSecond ? `  rounds: ${p.runsRowsPerSecond.map(num).join(', ')}` : '',
+    p.api ? `  API: ${p.api.refused} refused, peak ${p.api.peak}/s` : '',
   ].filter(Boolean).join(' ');
 }
 
@@ -70,6 +75,7 @@ export function formatResult(r: BenchResult): string {
   const lines = [
     `rest-sync bench ${r.date} — ${num(r.n)} records of 8 fields, page ${r.pageSize}, ${r.cpus} CPUs, Postgres: ${r.postgres}` +
       (r.options ? `, options ${JSON.stringify(r.options)}` : '') +
+      (r.profile ? `, profile ${JSON.stringify(r.profile)}` : '') +
       (r.repeat > 1 ? `, fastest of ${r.repeat} rounds` : ''),
   ];
   const skipped = r.variants.map((v) => v.dlt).find((d) => d && 'skipped' in d);

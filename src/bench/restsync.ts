@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { createSecretResolver } from '../activities/secrets';
 import { startDevServer } from '../infra/dev-server';
@@ -14,13 +16,37 @@ export interface RestSyncHarness {
   close(): Promise<void>;
 }
 
-/** A dev server (eager activities on) and an in-process worker on a task queue of the bench's own. */
-export async function startRestSync(pgUrl: string): Promise<RestSyncHarness> {
+/**
+ * `count` worker processes (`rest-sync worker`) on the bench's task queue: parallel windows spread
+ * over them as they would over a deployment's workers.
+ */
+function startWorkerProcesses(count: number, address: string, pgUrl: string): ChildProcess[] {
+  const dist = path.join(__dirname, '..');
+  return Array.from({ length: count }, () =>
+    spawn(process.execPath, [path.join(dist, 'cli.js'), 'worker'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: address,
+        TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+        DATABASE_URL: pgUrl,
+        REST_SYNC_WORKFLOW_BUNDLE: path.join(dist, 'workflow-bundle.js'),
+      },
+    }),
+  );
+}
+
+/**
+ * A dev server (eager activities on) and an in-process worker on a task queue of the bench's own;
+ * with `workers` > 0, that many worker processes instead of the in-process worker.
+ */
+export async function startRestSync(pgUrl: string, workers = 0): Promise<RestSyncHarness> {
   const env = await startDevServer();
+  const processes = workers > 0 ? startWorkerProcesses(workers, env.address, pgUrl) : [];
   const { worker, close } = await createSyncWorker({
     connection: env.nativeConnection,
     databaseUrl: pgUrl,
-    taskQueue: TASK_QUEUE,
+    taskQueue: workers > 0 ? `${TASK_QUEUE}-idle` : TASK_QUEUE,
     secrets: createSecretResolver({ env: {}, secretsFile: '/nonexistent' }),
   });
   const running = worker.run();
@@ -40,6 +66,8 @@ export async function startRestSync(pgUrl: string): Promise<RestSyncHarness> {
       return { ...r, seconds, workflowId };
     },
     async close() {
+      for (const p of processes) p.kill('SIGTERM');
+      await Promise.all(processes.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
       worker.shutdown();
       await running.catch(() => undefined);
       await close();
@@ -80,8 +108,9 @@ export async function historyFigures(client: Client, workflowIds: string[]): Pro
 }
 
 /** The options the bench passes to `syncSource`: only those given on the command line. */
-export function syncOptions(o: { windowPages?: string; windowSeconds?: string; windowsPerRun?: string }): SyncOptions | undefined {
+export function syncOptions(o: { windowPages?: string; windowSeconds?: string; windowsPerRun?: string; parallelWindows?: string }): SyncOptions | undefined {
   const out: SyncOptions = {};
+  if (o.parallelWindows) out.parallelWindows = Number(o.parallelWindows);
   if (o.windowPages) out.windowPages = Number(o.windowPages);
   if (o.windowSeconds) out.windowSeconds = Number(o.windowSeconds);
   if (o.windowsPerRun) out.windowsPerRun = Number(o.windowsPerRun);

@@ -19,6 +19,7 @@ export async function measured(
   await db.query(`DROP SCHEMA IF EXISTS "${schema}_staging" CASCADE`);
   await db.query('CHECKPOINT').catch(() => undefined);
   const requests = await api.requests();
+  api.resetStats();
   const cpu = cpuNow(api.pid);
   const rss = trackPeakRss();
   const figures = await run();
@@ -26,7 +27,7 @@ export async function measured(
   const used = cpuSince(cpu, api.pid);
   used.bench = Math.round((used.bench + (figures.extraCpu ?? 0)) * 100) / 100;
   await verifyRows((sql) => db.query(sql), schema, schema, 'items', n);
-  const rest = { requests: (await api.requests()) - requests, cpu: used, peakRssMb: figures.peakRssMb ?? peak.peakMb };
+  const rest = { requests: (await api.requests()) - requests, cpu: used, peakRssMb: figures.peakRssMb ?? peak.peakMb, api: await api.stats() };
   return { ...phase(figures, figures.peakRssMb ? rest : { ...rest, startRssMb: peak.startMb }), history: figures.history };
 }
 
@@ -46,6 +47,8 @@ export interface BenchContext {
   db: pg.Pool;
   rs: RestSyncHarness;
   options?: SyncOptions;
+  /** the API's rate limit, given to rest-sync's config as `rate_limit` */
+  rateLimit?: number;
   /** the venv's python with dlt, the reason dlt is skipped, or undefined without --peers */
   python?: string | { skipped: string };
   log(line: string): void;
@@ -57,7 +60,7 @@ export interface BenchContext {
  */
 export async function benchVariant(v: Variant, ctx: BenchContext): Promise<VariantResult> {
   const { n, repeat, api, pgUrl, db, rs, python, log } = ctx;
-  const config = restApiConfig(api.url, v);
+  const config = restApiConfig(api.url, v, ctx.rateLimit);
   const runs = { plain: [] as Phase[], restSync: [] as (Phase & { history?: HistoryFigures })[], dlt: [] as Phase[] };
   for (let i = 1; i <= repeat; i++) {
     const tag = repeat > 1 ? ` (round ${i}/${repeat})` : '';
