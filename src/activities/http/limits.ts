@@ -75,15 +75,15 @@ class SourceLimiter implements Limiter {
     for (let late = 0; ; ) {
       await this.pauseWrite;
       const { waitMs, slotAt } = await this.shared!.reserve(spec);
-      if (waitMs > 0 || this.pausedUntil > Date.now()) {
-        await sleep(slotAt - PAUSE_CHECK_AHEAD_MS - performance.now());
-        const paused = await this.pausedMs();
-        if (paused > 0) {
-          await sleep(paused);
-          continue;
-        }
-        await sleep(slotAt - performance.now());
+      // a slot already due (within the burst) goes at once: only a sleep can overshoot its slot
+      if (waitMs <= 0 && this.pausedUntil <= Date.now()) return;
+      await sleep(slotAt - PAUSE_CHECK_AHEAD_MS - performance.now());
+      const paused = await this.pausedMs();
+      if (paused > 0) {
+        await sleep(paused);
+        continue;
       }
+      await sleep(slotAt - performance.now());
       if (performance.now() - slotAt <= LATE_MS || ++late > MAX_LATE_RETAKES) return;
     }
   }
