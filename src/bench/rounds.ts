@@ -76,7 +76,8 @@ export async function benchVariant(v: Variant, ctx: BenchContext): Promise<Varia
     if (typeof python !== 'string') continue;
     log(`${v}: dlt rest_api${tag}`);
     const d = await measured(api, db, `dlt_${v}`, n, async () => {
-      const d = await runDlt(python, config, pgUrl, `dlt_${v}`);
+      // dlt has no client-side rate limit: it meets the API's 429s and retries after Retry-After
+      const d = await runDlt(python, restApiConfig(api.url, v), pgUrl, `dlt_${v}`);
       return { rows: n, pages: 0, seconds: d.seconds, extraCpu: d.cpu, peakRssMb: d.peakRssMb };
     });
     runs.dlt.push({ ...d, pages: d.requests });

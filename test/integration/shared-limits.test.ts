@@ -76,7 +76,8 @@ describe('limits shared through Postgres', () => {
     const t0 = performance.now();
     const sentB: number[] = [];
     const queued = Promise.all(Array.from({ length: 12 }, () => b.schedule(async () => sentB.push(performance.now() - t0))));
-    await sleep(150);
+    // B is under way (its first slots went) before A meets the 429
+    for (let i = 0; i < 250 && sentB.length < 2; i++) await sleep(20);
     const pausedAt = performance.now() - t0;
     a.observe(429, { 'retry-after': '1' });
     await queued;

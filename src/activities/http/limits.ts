@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { RateLimitSpec } from '../../plan/types';
 import { FlightSlots, SlotHolder } from './flight-slots';
 import { hintOf } from './limit-hints';
-import { LATE_MS, RateSchedule } from './rate-schedule';
+import { LATE_MS, RateSchedule, gcraOf } from './rate-schedule';
 
 /** What a limiter waits on: the source's schedule and slots, and a pause the server asked for. */
 export interface Limiter {
@@ -75,15 +75,19 @@ class SourceLimiter implements Limiter {
     for (let late = 0; ; ) {
       await this.pauseWrite;
       const { waitMs, slotAt } = await this.shared!.reserve(spec);
-      // a slot already due (within the burst) goes at once: only a sleep can overshoot its slot
-      if (waitMs <= 0 && this.pausedUntil <= Date.now()) return;
-      await sleep(slotAt - PAUSE_CHECK_AHEAD_MS - performance.now());
-      const paused = await this.pausedMs();
-      if (paused > 0) {
-        await sleep(paused);
-        continue;
+      const due = waitMs <= 0 && this.pausedUntil <= Date.now();
+      // within a burst, a slot already due goes at once: lateness inside the burst tolerance is what
+      // the burst allows; with burst 1 (the default) every request keeps to its slot
+      if (due && spec.burst > 1 && performance.now() - slotAt <= LATE_MS + gcraOf(spec).toleranceMs) return;
+      if (!due) {
+        await sleep(slotAt - PAUSE_CHECK_AHEAD_MS - performance.now());
+        const paused = await this.pausedMs();
+        if (paused > 0) {
+          await sleep(paused);
+          continue;
+        }
+        await sleep(slotAt - performance.now());
       }
-      await sleep(slotAt - performance.now());
       if (performance.now() - slotAt <= LATE_MS || ++late > MAX_LATE_RETAKES) return;
     }
   }
