@@ -5,7 +5,7 @@ import { loadSourceFile } from '../config/load';
 import { planSource } from '../plan/plan-source';
 import { connectOrStartPostgres } from '../infra/postgres';
 import { createSyncWorker } from '../worker';
-import { normalizeName } from '../activities/load/names';
+import { normalizeIdentifier } from '../activities/load/names';
 import { createSecretResolver, secretNames } from '../activities/secrets';
 import type { SyncSourceInput, SyncSourceOutput } from '../workflows/types';
 import { connectRunTemporal, runTaskQueue } from './run-server';
@@ -40,7 +40,7 @@ export function parseParams(flags: string[]): Record<string, string> {
 
 /** The dataset a config lands in by default: its file's base name, snake_case. */
 export function defaultDataset(configPath: string): string {
-  return normalizeName(path.basename(configPath).replace(/\.[^.]*$/, ''));
+  return normalizeIdentifier(path.basename(configPath).replace(/\.[^.]*$/, ''));
 }
 
 /**
@@ -80,7 +80,7 @@ export async function runCommand(configPath: string, opts: RunOptions, log: (l: 
       stopped = signal;
       handle.cancel().catch(() => undefined);
     });
-    const progress = opts.progress === false ? undefined : watchProgress(db, normalizeName(dataset), runId, plan.resources.map((r) => r.name), process.stderr);
+    const progress = opts.progress === false ? undefined : watchProgress(db, normalizeIdentifier(dataset), runId, plan.resources.map((r) => r.name), process.stderr);
     try {
       return (await handle.result()) as SyncSourceOutput;
     } finally {

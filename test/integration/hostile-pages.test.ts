@@ -121,8 +121,8 @@ describe('hostile pages through a sync', () => {
     expect(warnings[0]).toContain('resource "names" page 2: key "a_b" goes to column "a_b_1": its name is taken by key "a b"');
     expect(warnings[0]).toContain('resource "names" page 2: key "name" goes to column "name_1": its name is taken by key "Name"');
     expect(warnings[1].filter((w) => w.includes('goes to column'))).toEqual([]);
-    const [odd] = await q(`SELECT q_it_s, col_description('${DATASET}.names'::regclass, 3) AS comment FROM ${DATASET}.names WHERE id = 1`);
-    expect(odd).toEqual({ q_it_s: 'odd', comment: `rest-sync key: ${JSON.stringify(ODD).replace('?', '\\u003f')}` });
+    const [odd] = await q(`SELECT q_it_sx, col_description('${DATASET}.names'::regclass, 3) AS comment FROM ${DATASET}.names WHERE id = 1`);
+    expect(odd).toEqual({ q_it_sx: 'odd', comment: `rest-sync key: ${JSON.stringify(ODD).replace('?', '\\u003f')}` });
   });
 
   test('NUL bytes and lone surrogates become U+FFFD, one warning per page naming the columns; 5 and "5" are one key', async () => {

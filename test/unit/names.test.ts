@@ -10,7 +10,7 @@ describe('normalizeName (dlt snake_case)', () => {
     ['_dlt_id', '_dlt_id'],
     ['trailing__', 'trailing'],
     ['1st', '_1st'],
-    ['naïve-name', 'naïve_name'],
+    ['naïve-name', 'na_ve_name'],
     ['a"b;drop table x', 'a_b_drop_table_x'],
   ])('%s → %s', (raw, want) => expect(normalizeName(raw)).toBe(want));
 

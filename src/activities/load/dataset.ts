@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
 import type { ResourcePlan } from '../../plan/types';
-import { normalizeName, qualified, quoteIdent, shorten } from './names';
+import { normalizeIdentifier, normalizeName, qualified, quoteIdent, shorten } from './names';
 import { readShape } from './tables';
 
 /** The Postgres schema a dataset lands in. */
 export function datasetSchema(dataset: string): string {
-  return normalizeName(dataset);
+  return normalizeIdentifier(dataset);
 }
 
 /** Where a replace resource loads while it runs. */

@@ -1,32 +1,23 @@
-import { createHash } from 'node:crypto';
-
-/** Postgres truncates identifiers longer than this many bytes. */
-const MAX_IDENT_BYTES = 63;
+import { shortenIdentifier, snakeIdentifier, snakePath } from './snake-case';
 
 /**
- * dlt's snake_case naming: `createdAt` → `created_at`, `Response Items` → `response_items`.
- * Names too long for Postgres are cut and given a hash of the full name, so two long names that
- * share a prefix stay distinct and the same name always maps to the same column.
+ * A table or column name, exactly as dlt's snake_case naming (Postgres destination) makes it:
+ * `createdAt` → `created_at`, `e-mail@` → `e_mailax`, `size_` → `sizex`, `a__b` stays a nested
+ * path `a__b`, over 63 characters → head + hash tag + tail. A blank name, for which dlt has no
+ * identifier, becomes `_`, a name dlt never produces.
  */
 export function normalizeName(raw: string): string {
-  let name = raw
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}_]+/gu, '_')
-    .replace(/(?<=[^_])_+$/g, '');
-  if (name === '') name = '_';
-  if (/^\p{N}/u.test(name)) name = `_${name}`;
-  return shorten(name);
+  return snakePath(raw) || '_';
 }
 
-/** Keeps a name under Postgres's 63-byte limit, deterministically and without collisions. */
+/** A single identifier, as dlt names a dataset's schema: `__` is not a path here but one `_`. */
+export function normalizeIdentifier(raw: string): string {
+  return snakeIdentifier(raw) || '_';
+}
+
+/** Keeps a derived name (`<table>_pkey`, `<column>_2`) within 63 bytes, the way dlt shortens. */
 export function shorten(name: string): string {
-  if (Buffer.byteLength(name) <= MAX_IDENT_BYTES) return name;
-  const hash = createHash('sha256').update(name).digest('hex').slice(0, 10);
-  let head = name;
-  while (Buffer.byteLength(head) > MAX_IDENT_BYTES - 11) head = head.slice(0, -1);
-  return `${head}_${hash}`;
+  return shortenIdentifier(name, name);
 }
 
 /** A double-quoted SQL identifier: every name from API data or config goes through here. */
