@@ -7,6 +7,7 @@ import { fetchRaw } from './http/client';
 import { applyAuth, publicToken } from './http/auth';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './http/send';
 import { createPaginator, describeToken, stridedPaginator } from './paginators';
+import { canStride } from '../plan/paginator';
 import type { Paginator, RequestSpec } from './paginators/types';
 import { selectRecords } from './select';
 import { redact, resolveDeep } from './secrets';
@@ -49,10 +50,10 @@ export async function fetchPages(deps: ActivityDeps, given: FetchPagesInput): Pr
   const input = { ...given, resource: forDestination(given.resource) };
   const { resource, syncId } = input;
   const schema = datasetSchema(input.dataset);
-  const strided = input.window ? stridedPaginator(resource.paginator, input.window.index, input.window.count, input.window.from) : undefined;
-  const paginator = strided?.paginator ?? createPaginator(resource.paginator);
+  const spec = resource.paginator;
+  const paginator = input.window && canStride(spec) ? stridedPaginator(spec, input.window.index, input.window.count, input.window.from) : createPaginator(spec);
   const target = resource.writeDisposition === 'replace' ? stagingTable(resource.table) : resource.table;
-  const initial: Json = resource.parent ? ({ p: null, t: null } as unknown as Json) : (strided?.initial ?? paginator.initialToken());
+  const initial: Json = resource.parent ? ({ p: null, t: null } as unknown as Json) : paginator.initialToken();
   const key = keyOf(input);
   // records of the last page this call committed (the workflow decides on parallel windows by it)
   let committedRecords = 0;
