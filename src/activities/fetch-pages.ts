@@ -11,14 +11,14 @@ import { canStride } from '../plan/paginator';
 import type { Paginator, RequestSpec } from './paginators/types';
 import { selectRecords } from './select';
 import { redact, resolveDeep } from './secrets';
-import { claimState, readState, markDone, startIncremental, startedWindows, stateKey, windowKey, type StateRow } from './load/state';
-import { keepLease, leaseLost } from './load/lease';
+import { claimState, readState, markDone, startIncremental, startedWindows, stateKey, windowKey, type StateRow } from './store/state';
+import { keepLease, leaseLost } from './store/lease';
 import { applyIncremental, filterIncremental, type IncrementalWindow } from './incremental';
-import { logStart } from './load/run-log';
-import { commitPage } from './load/commit';
-import { evolveTable, readShape, type TableShape } from './load/tables';
-import { prepareRows } from './load/rows';
-import { datasetSchema, forDestination, stagingTable, resetStaging } from './load/dataset';
+import { logStart } from './store/run-log';
+import { commitPage } from './store/commit';
+import { evolveTable, readShape, type TableShape } from './store/tables';
+import { prepareRows } from './store/rows';
+import { datasetSchema, forDestination, stagingTable, resetStaging } from './store/dataset';
 import { applyParent, exportPartitions, nextPartition, parentColumns, type PartitionKey } from './partitions';
 
 /** A child resource's token: which parent record it is on, and the page token within it. */

@@ -13,14 +13,14 @@ import type {
 } from './types';
 import { planSource } from '../plan/plan-source';
 import type { SourcePlan } from '../plan/types';
-import { claimDataset, releaseDataset } from './load/lease';
-import { ensureRunLog, logCancelled, logEnd } from './load/run-log';
+import { claimDataset, releaseDataset } from './store/lease';
+import { ensureRunLog, logCancelled, logEnd } from './store/run-log';
 import { redact } from './secrets';
 import { atBoundary } from './boundary';
 import { DB_OUTAGE_BUDGET_MS, whileDbDown } from './db-outage';
 import { fetchPages } from './fetch-pages';
-import { datasetSchema, ensureTable, forDestination, swapStaging } from './load/dataset';
-import { ensureStateTables, readState, readTotals, saveLastValue } from './load/state';
+import { datasetSchema, ensureTable, forDestination, swapStaging } from './store/dataset';
+import { ensureStateTables, readState, readTotals, saveLastValue } from './store/state';
 
 export type { ActivityDeps } from './deps';
 

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import type { Json, ParentLink, ResourcePlan } from '../plan/types';
 import type { RequestSpec } from './paginators/types';
-import { normalizeName, qualified } from './load/names';
-import { PARTITIONS_TABLE } from './load/state';
+import { normalizeName, qualified } from './store/names';
+import { PARTITIONS_TABLE } from './store/state';
 import { getPath } from './json-path';
 
 /** One of `count` concurrent fan-outs of a parallelized child over its parent's records. */

@@ -5,7 +5,7 @@ import { loadSourceFile } from '../config/load';
 import { planSource } from '../plan/plan-source';
 import { connectOrStartPostgres } from '../infra/postgres';
 import { createSyncWorker } from '../worker';
-import { normalizeName } from '../activities/load/names';
+import { normalizeName } from '../activities/store/names';
 import { createSecretResolver, secretNames } from '../activities/secrets';
 import type { SyncSourceInput, SyncSourceOutput } from '../workflows/types';
 import { connectRunTemporal, runTaskQueue } from './run-server';

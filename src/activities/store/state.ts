@@ -187,3 +187,9 @@ export async function startedWindows(db: Knex, schema: string, resource: string,
   ]);
   return res.rows.filter((r: { resource: string }) => /^\d+$/.test(r.resource.slice(prefix.length))).length;
 }
+
+/** Committed totals of every state row of a sync (a row per resource, lane or window): what the CLI's live progress shows. */
+export async function syncProgress(db: Knex, schema: string, syncId: string): Promise<{ resource: string; pages: number; rows: number; done: boolean }[]> {
+  const res = await db.raw(`SELECT resource, pages, rows, done FROM ${qualified(schema, STATE_TABLE)} WHERE sync_id = ?`, [syncId]);
+  return res.rows.map((r: Record<string, unknown>) => ({ resource: r.resource as string, pages: Number(r.pages), rows: Number(r.rows), done: r.done as boolean }));
+}
