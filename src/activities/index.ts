@@ -18,7 +18,9 @@ import { ensureRunLog, logCancelled, logEnd } from './store/run-log';
 import { redact } from './secrets';
 import { atBoundary } from './boundary';
 import { DB_OUTAGE_BUDGET_MS, whileDbDown } from './db-outage';
-import { fetchPages } from './fetch-pages';
+import { fetchPages } from './fetch/fetch-pages';
+import { stripeKeys } from './fetch/position';
+import { OAuthTokens } from './http/auth';
 import { datasetSchema, ensureTable, forDestination, swapStaging } from './store/dataset';
 import { ensureStateTables, readState, readTotals, saveLastValue } from './store/state';
 
@@ -29,6 +31,8 @@ export type { ActivityDeps } from './deps';
  * sample). Each takes one input object and returns one output object of plain JSON.
  */
 export function createActivities(deps: ActivityDeps) {
+  // the worker's OAuth2 tokens: state of this set of activities, not of the module
+  const fetchDeps = { ...deps, tokens: new OAuthTokens() };
   // a Postgres outage is waited out inside the attempt; everything else becomes a Temporal failure
   const guard = <T>(body: () => Promise<T>) =>
     atBoundary(() => deps.secrets.known(), () => whileDbDown(body, DB_OUTAGE_BUDGET_MS, (m) => deps.log?.warn(m)));
@@ -65,7 +69,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     fetchPages(input: FetchPagesInput): Promise<FetchPagesOutput> {
-      return guard(() => fetchPages(deps, input));
+      return guard(() => fetchPages(fetchDeps, input));
     },
 
     /** Makes a finished resource visible (replace swap) and reports its committed totals. */
@@ -75,7 +79,7 @@ export function createActivities(deps: ActivityDeps) {
         const resource = forDestination(input.resource);
         if (resource.writeDisposition === 'replace') await swapStaging(deps.db, schema, resource.table);
         await ensureTable(deps.db, schema, resource.table, resource.writeDisposition === 'append' ? [] : resource.primaryKey);
-        const { maxValue, ...totals } = await readTotals(deps.db, schema, resource.name, input.syncId, input.lanes, input.windows);
+        const { maxValue, ...totals } = await readTotals(deps.db, schema, stripeKeys(resource.name, input.lanes, input.windows), input.syncId);
         if (resource.incremental) await saveLastValue(deps.db, schema, resource.name, maxValue);
         await logEnd(deps.db, schema, { syncId: input.syncId, resource: resource.name, ...totals, outcome: 'succeeded' });
         return totals;
