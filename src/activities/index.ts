@@ -21,6 +21,7 @@ import { DB_OUTAGE_BUDGET_MS, whileDbDown } from './db-outage';
 import { fetchPages } from './fetch/fetch-pages';
 import { stripeKeys } from './fetch/position';
 import { OAuthTokens } from './http/auth';
+import { NameCache } from './store/names';
 import { datasetSchema, ensureTable, forDestination, swapStaging } from './store/dataset';
 import { ensureStateTables, readState, readTotals, saveLastValue } from './store/state';
 
@@ -31,8 +32,8 @@ export type { ActivityDeps } from './deps';
  * sample). Each takes one input object and returns one output object of plain JSON.
  */
 export function createActivities(deps: ActivityDeps) {
-  // the worker's OAuth2 tokens: state of this set of activities, not of the module
-  const fetchDeps = { ...deps, tokens: new OAuthTokens() };
+  // the worker's OAuth2 tokens and normalized names: state of this set of activities, not of a module
+  const fetchDeps = { ...deps, tokens: new OAuthTokens(), names: new NameCache() };
   // a Postgres outage is waited out inside the attempt; everything else becomes a Temporal failure
   const guard = <T>(body: () => Promise<T>) =>
     atBoundary(() => deps.secrets.known(), () => whileDbDown(body, DB_OUTAGE_BUDGET_MS, (m) => deps.log?.warn(m)));

@@ -75,7 +75,7 @@ export async function runCommand(configPath: string, opts: RunOptions, log: (l: 
   let unhook = () => undefined as void;
   /** start or attach, then the result; a stop signal cancels the sync and waits for it to end */
   const sync = async (): Promise<SyncSourceOutput> => {
-    const { handle, runId } = await startOrAttach(temporal.client, input, taskQueue, log);
+    const { handle, runId } = await startOrAttach(temporal.client, input, taskQueue, log, plan);
     unhook = onStopSignal((signal) => {
       stopped = signal;
       handle.cancel().catch(() => undefined);

@@ -1,3 +1,4 @@
+import { HttpRetriableError, innermostMessage, placed } from '../../src/errors';
 import { advance, decodeChildToken, encodeToken, pageOrdinal, stripeKey, stripeKeys, stripeOf, windowKeyPrefix, type Stripe } from '../../src/activities/fetch/position';
 import { fillJson, fillText } from '../../src/plan/placeholders';
 
@@ -63,5 +64,16 @@ describe('template', () => {
     const body = { q: { id: '{id}', label: 'n-{id}' }, list: ['{id}'] };
     expect(fillJson(body, { id: 7 }, true)).toEqual({ q: { id: 7, label: 'n-7' }, list: [7] });
     expect(fillJson(body, { id: 7 })).toEqual({ q: { id: '7', label: 'n-7' }, list: ['7'] });
+  });
+});
+
+describe('errors', () => {
+  test('placed: the same class and fields, the place in front, the original as cause', () => {
+    const inner = new HttpRetriableError('GET /x returned HTTP 503', 503, 1000);
+    const err = placed(inner, 'resource "a" page 2');
+    expect(err).toBeInstanceOf(HttpRetriableError);
+    expect(err).toMatchObject({ code: inner.code, status: 503, retryAfterMs: 1000, message: 'resource "a" page 2: GET /x returned HTTP 503', cause: inner });
+    expect(placed(err, 'resource "a" page 2')).toBe(err);
+    expect(innermostMessage(err)).toBe('GET /x returned HTTP 503');
   });
 });

@@ -2,6 +2,7 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import { HttpRetriableError, NON_RETRYABLE_CODES, PaginationLoopError, RestSyncError } from '../../errors';
 import type { ActivityDeps } from '../deps';
 import type { OAuthTokens } from '../http/auth';
+import type { NameCache } from '../store/names';
 import type { FetchPagesInput, FetchPagesOutput } from '../types';
 import { describeToken } from '../paginators';
 import { redact } from '../secrets';
@@ -14,8 +15,8 @@ import { advance, CHILD_START, positionText, stripeKey, stripeOf, windowKeyPrefi
 import { createPageSink } from './sink';
 import { createPageSource, stripePaginator } from './source';
 
-/** What the fetch path closes over: the worker's dependencies and its OAuth2 tokens. */
-export type FetchDeps = ActivityDeps & { tokens: OAuthTokens };
+/** What the fetch path closes over: the worker's dependencies, its OAuth2 tokens and normalized names (see createActivities). */
+export type FetchDeps = ActivityDeps & { tokens: OAuthTokens; names: NameCache };
 
 /**
  * The fetch-page activity: pulls a window of consecutive pages of one resource's stripe,

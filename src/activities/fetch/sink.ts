@@ -3,6 +3,7 @@ import type { FetchPagesInput } from '../types';
 import { commitPage } from '../store/commit';
 import { evolveTable, readShape, type TableShape } from '../store/tables';
 import { prepareRows } from '../store/rows';
+import type { NameCache } from '../store/names';
 import type { StateRow } from '../store/state';
 import { exportPartitions, parentColumns } from '../partitions';
 import { encodeToken, pageOrdinal, stripeKey, type Position, type Stripe } from './position';
@@ -22,7 +23,7 @@ export interface PageSink {
  * resource loads into (a replace's staging table). It keeps the table's shape between pages,
  * so a page whose columns are known costs no catalog read.
  */
-export async function createPageSink(deps: ActivityDeps, input: FetchPagesInput, stripe: Stripe, schema: string, table: string): Promise<PageSink> {
+export async function createPageSink(deps: ActivityDeps & { names: NameCache }, input: FetchPagesInput, stripe: Stripe, schema: string, table: string): Promise<PageSink> {
   const { resource } = input;
   const key = stripeKey(resource.name, stripe);
   const child = !!resource.parent;
@@ -52,6 +53,7 @@ export async function createPageSink(deps: ActivityDeps, input: FetchPagesInput,
         extra: pos.parent ? parentColumns(resource, pos.parent.vals) : undefined,
         owners: shape?.owners,
         warn: (m) => deps.log?.warn(m),
+        names: deps.names,
       });
       if (prepared.rows.length > 0 || !shape) shape = await evolve(prepared, where);
       const known = shape;

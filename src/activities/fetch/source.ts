@@ -1,4 +1,4 @@
-import { RestSyncError } from '../../errors';
+import { placed, RestSyncError } from '../../errors';
 import { canStride } from '../../plan/paginator';
 import type { Json, PaginatorSpec } from '../../plan/types';
 import type { ActivityDeps } from '../deps';
@@ -82,8 +82,7 @@ export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, i
       try {
         return await fetchAt(pos, where);
       } catch (err) {
-        if (err instanceof RestSyncError && !err.message.includes(where)) err.message = `${where}: ${err.message}`;
-        throw err;
+        throw err instanceof RestSyncError ? placed(err, where) : err;
       }
     },
   };
