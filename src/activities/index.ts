@@ -26,6 +26,8 @@ import { datasetSchema, ensureTable, forDestination, swapStaging } from './store
 import { ensureStateTables, readState, readTotals, saveLastValue } from './store/state';
 
 export type { ActivityDeps } from './deps';
+/** What the CLI needs of the worker's secrets: the resolver it hands its worker, and the names a config refers to (checked before a sync starts). */
+export { createSecretResolver, secretNames } from './secrets';
 
 /**
  * The activities, closed over one worker's dependencies (as in Temporal's dependency-injection

@@ -6,7 +6,7 @@ import { planSource } from '../plan/plan-source';
 import { connectOrStartPostgres } from '../infra/postgres';
 import { createSyncWorker } from '../worker';
 import { normalizeName } from '../activities/store/names';
-import { createSecretResolver, secretNames } from '../activities/secrets';
+import { createSecretResolver, secretNames } from '../activities';
 import type { SyncSourceInput, SyncSourceOutput } from '../workflows/types';
 import { connectRunTemporal, runTaskQueue } from './run-server';
 import { startOrAttach } from './attach';

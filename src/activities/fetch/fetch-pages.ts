@@ -64,8 +64,9 @@ export async function fetchPages(deps: FetchDeps, given: FetchPagesInput): Promi
     return pending;
   };
   const fetched = new Set<string>();
+  const walk = { deps, schema, input, stripe };
   try {
-    let pos = state.done ? undefined : await locate(deps, schema, input, stripe, state, source.initialToken);
+    let pos = state.done ? undefined : await locate(walk, state, source.initialToken);
     let pending = pos && fetch(pos);
     while (pos && pending) {
       const page = await pending;
@@ -80,7 +81,7 @@ export async function fetchPages(deps: FetchDeps, given: FetchPagesInput): Promi
       [state, lastRecords, pagesNow] = [committed, page.records.length, pagesNow + 1];
       beat();
       if (state.done || !within() || ctx.cancellationSignal.aborted) break;
-      pos = next ?? (await locate(deps, schema, input, stripe, state, source.initialToken));
+      pos = next ?? (await locate(walk, state, source.initialToken));
       pending ??= pos && fetch(pos);
     }
   } catch (err) {
