@@ -14,7 +14,7 @@ import { sourceJsonSchema } from './config/schema';
 import { planSource } from './plan/plan-source';
 import { describePlan } from './plan/describe';
 import { parseParams } from './cli/run';
-import { createSecretResolver, secretNames } from './activities/secrets';
+import { createSecretResolver, secretNames } from './activities';
 
 const program = new Command();
 let verbose = false;

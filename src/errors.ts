@@ -67,3 +67,29 @@ export class DatasetBusyError extends RestSyncError {
 
 /** Error codes that no retry can fix. */
 export const NON_RETRYABLE_CODES = ['CONFIG_ERROR', 'HTTP_FATAL', 'PAGINATION_LOOP', 'DATA_ERROR', 'DATASET_BUSY'];
+
+/**
+ * The innermost cause's message: a person wants the reason, not the chain of wrappers (workflow
+ * failed → child failed → activity failed → the error). Pure: the workflows use it too.
+ */
+export function innermostMessage(err: unknown): string {
+  let cur = err as { cause?: unknown; message?: string } | undefined;
+  while (cur?.cause) cur = cur.cause as typeof cur;
+  return cur?.message ?? String(err);
+}
+
+/**
+ * The error again, placed: a copy of the same class and fields whose message starts with where
+ * it happened (`resource "users" page 3`), the original as its `cause`. An error placed already
+ * is returned as it is.
+ */
+export function placed<E extends RestSyncError>(err: E, where: string): E {
+  if (err.message.includes(where)) return err;
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(err) as object) as E, err);
+  Object.defineProperties(copy, {
+    message: { value: `${where}: ${err.message}`, writable: true, configurable: true },
+    cause: { value: err, writable: true, configurable: true },
+    stack: { value: `${err.name}: ${where}: ${err.message}`, writable: true, configurable: true },
+  });
+  return copy;
+}

@@ -1,6 +1,7 @@
 import type { IncrementalSpec, Json } from '../plan/types';
 import type { RequestSpec } from './paginators/types';
 import { getPath } from './json-path';
+import { fillJson, fillText, type TemplateValues } from '../plan/placeholders';
 
 /** The values a run's requests and filter use: fixed for the whole run of a resource. */
 export interface IncrementalWindow {
@@ -16,23 +17,14 @@ export function compare(a: unknown, b: unknown): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function fill(s: string, w: IncrementalWindow, spec: IncrementalSpec): string {
-  const values: Record<string, Json | undefined> = {
-    start_value: w.start,
-    last_value: w.start,
-    initial_value: spec.initialValue,
-    end_value: w.end,
+/** The `{incremental.*}` placeholder values of a run. */
+function incrementalValues(w: IncrementalWindow, spec: IncrementalSpec): TemplateValues {
+  return {
+    'incremental.start_value': w.start,
+    'incremental.last_value': w.start,
+    'incremental.initial_value': spec.initialValue,
+    'incremental.end_value': w.end,
   };
-  return s.replace(/\{incremental\.(start_value|last_value|initial_value|end_value)\}/g, (_m, k: string) =>
-    values[k] === null || values[k] === undefined ? '' : String(values[k]),
-  );
-}
-
-function fillJson(v: Json, w: IncrementalWindow, spec: IncrementalSpec): Json {
-  if (typeof v === 'string') return fill(v, w, spec);
-  if (Array.isArray(v)) return v.map((x) => fillJson(x, w, spec));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fillJson(x, w, spec)]));
-  return v;
 }
 
 /**
@@ -40,10 +32,11 @@ function fillJson(v: Json, w: IncrementalWindow, spec: IncrementalSpec): Json {
  * dlt's `{incremental.start_value}` placeholders in the path, params and body.
  */
 export function applyIncremental(req: RequestSpec, spec: IncrementalSpec, w: IncrementalWindow): RequestSpec {
-  const params = fillJson(req.params as Json, w, spec) as Record<string, Json>;
+  const values = incrementalValues(w, spec);
+  const params = fillJson(req.params as Json, values) as Record<string, Json>;
   if (spec.startParam && w.start !== null && w.start !== undefined) params[spec.startParam] = w.start;
   if (spec.endParam && w.end !== null && w.end !== undefined) params[spec.endParam] = w.end;
-  return { ...req, url: fill(req.url, w, spec), params, json: req.json === undefined ? undefined : fillJson(req.json, w, spec) };
+  return { ...req, url: fillText(req.url, values), params, json: req.json === undefined ? undefined : fillJson(req.json, values) };
 }
 
 /**

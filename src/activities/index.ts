@@ -13,22 +13,29 @@ import type {
 } from './types';
 import { planSource } from '../plan/plan-source';
 import type { SourcePlan } from '../plan/types';
-import { claimDataset, releaseDataset } from './load/lease';
-import { ensureRunLog, logCancelled, logEnd } from './load/run-log';
+import { claimDataset, releaseDataset } from './store/lease';
+import { ensureRunLog, logCancelled, logEnd } from './store/run-log';
 import { redact } from './secrets';
 import { atBoundary } from './boundary';
 import { DB_OUTAGE_BUDGET_MS, whileDbDown } from './db-outage';
-import { fetchPages } from './fetch-pages';
-import { datasetSchema, ensureTable, forDestination, swapStaging } from './load/dataset';
-import { ensureStateTables, readState, readTotals, saveLastValue } from './load/state';
+import { fetchPages } from './fetch/fetch-pages';
+import { stripeKeys } from './fetch/position';
+import { OAuthTokens } from './http/auth';
+import { NameCache } from './store/names';
+import { datasetSchema, ensureTable, forDestination, swapStaging } from './store/dataset';
+import { ensureStateTables, readState, readTotals, saveLastValue } from './store/state';
 
 export type { ActivityDeps } from './deps';
+/** What the CLI needs of the worker's secrets: the resolver it hands its worker, and the names a config refers to (checked before a sync starts). */
+export { createSecretResolver, secretNames } from './secrets';
 
 /**
  * The activities, closed over one worker's dependencies (as in Temporal's dependency-injection
  * sample). Each takes one input object and returns one output object of plain JSON.
  */
 export function createActivities(deps: ActivityDeps) {
+  // the worker's OAuth2 tokens and normalized names: state of this set of activities, not of a module
+  const fetchDeps = { ...deps, tokens: new OAuthTokens(), names: new NameCache() };
   // a Postgres outage is waited out inside the attempt; everything else becomes a Temporal failure
   const guard = <T>(body: () => Promise<T>) =>
     atBoundary(() => deps.secrets.known(), () => whileDbDown(body, DB_OUTAGE_BUDGET_MS, (m) => deps.log?.warn(m)));
@@ -65,7 +72,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     fetchPages(input: FetchPagesInput): Promise<FetchPagesOutput> {
-      return guard(() => fetchPages(deps, input));
+      return guard(() => fetchPages(fetchDeps, input));
     },
 
     /** Makes a finished resource visible (replace swap) and reports its committed totals. */
@@ -75,7 +82,7 @@ export function createActivities(deps: ActivityDeps) {
         const resource = forDestination(input.resource);
         if (resource.writeDisposition === 'replace') await swapStaging(deps.db, schema, resource.table);
         await ensureTable(deps.db, schema, resource.table, resource.writeDisposition === 'append' ? [] : resource.primaryKey);
-        const { maxValue, ...totals } = await readTotals(deps.db, schema, resource.name, input.syncId, input.lanes, input.windows);
+        const { maxValue, ...totals } = await readTotals(deps.db, schema, stripeKeys(resource.name, input.lanes, input.windows), input.syncId);
         if (resource.incremental) await saveLastValue(deps.db, schema, resource.name, maxValue);
         await logEnd(deps.db, schema, { syncId: input.syncId, resource: resource.name, ...totals, outcome: 'succeeded' });
         return totals;

@@ -1,4 +1,5 @@
 import type { Json } from '../plan/types';
+import { mapJson } from '../plan/json-walk';
 import type { SecretResolver } from './secret-lookup';
 
 export { createSecretResolver, DEFAULT_SOURCE_SECTION, lookupPaths, type SecretResolver } from './secret-lookup';
@@ -9,12 +10,7 @@ export function isSecretRef(v: unknown): v is { $secret: string } {
 
 /** Replaces every secret reference in a value by the secret. */
 export function resolveDeep(v: Json | { $secret: string }, secrets: SecretResolver): Json {
-  if (isSecretRef(v)) return secrets.resolve(v.$secret);
-  if (Array.isArray(v)) return v.map((x) => resolveDeep(x, secrets));
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveDeep(x as Json, secrets)]));
-  }
-  return v;
+  return mapJson(v as Json, (node) => (isSecretRef(node) ? secrets.resolve(node.$secret) : undefined));
 }
 
 /** Secrets shorter than this are not scrubbed (dlt's MIN_SECRET_MASKING_LENGTH): they would blank out ordinary text. */

@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { RestSyncError } from '../errors';
+import type { SourcePlan } from '../plan/types';
 import type { SyncSourceInput } from '../workflows/types';
 import { syncStartOptions } from './start-options';
 
@@ -20,8 +21,9 @@ export async function startOrAttach(
   input: SyncSourceInput,
   taskQueue: string,
   log: (l: string) => void,
+  plan?: SourcePlan,
 ): Promise<{ handle: WorkflowHandle; runId: string }> {
-  const options = syncStartOptions(input, taskQueue);
+  const options = syncStartOptions(input, taskQueue, plan);
   try {
     const handle = await client.workflow.start('syncSource', options);
     log(`started ${options.workflowId} (run ${handle.firstExecutionRunId})`);

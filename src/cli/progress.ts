@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
-import { qualified } from '../activities/load/names';
-import { STATE_TABLE } from '../activities/load/state';
+import { syncProgress } from '../activities/store/state';
 
 export interface ProgressRow {
   resource: string;
@@ -34,8 +33,7 @@ export function watchProgress(db: Knex, schema: string, syncId: string, order: s
   const printed = new Map<string, string>();
   let lastPlain = 0;
   const tick = async (final = false) => {
-    const res = await db.raw(`SELECT resource, pages, rows, done FROM ${qualified(schema, STATE_TABLE)} WHERE sync_id = ?`, [syncId]).catch(() => ({ rows: [] }));
-    const rows: ProgressRow[] = res.rows.map((r: ProgressRow) => ({ ...r, pages: Number(r.pages), rows: Number(r.rows) }));
+    const rows: ProgressRow[] = await syncProgress(db, schema, syncId).catch(() => []);
     const now = Date.now();
     const next = new Map<string, { rows: number; at: number }>();
     for (const r of rows) {

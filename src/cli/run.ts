@@ -5,8 +5,8 @@ import { loadSourceFile } from '../config/load';
 import { planSource } from '../plan/plan-source';
 import { connectOrStartPostgres } from '../infra/postgres';
 import { createSyncWorker } from '../worker';
-import { normalizeIdentifier } from '../activities/load/names';
-import { createSecretResolver, secretNames } from '../activities/secrets';
+import { normalizeIdentifier } from '../activities/store/names';
+import { createSecretResolver, secretNames } from '../activities';
 import type { SyncSourceInput, SyncSourceOutput } from '../workflows/types';
 import { connectRunTemporal, runTaskQueue } from './run-server';
 import { startOrAttach } from './attach';
@@ -75,7 +75,7 @@ export async function runCommand(configPath: string, opts: RunOptions, log: (l: 
   let unhook = () => undefined as void;
   /** start or attach, then the result; a stop signal cancels the sync and waits for it to end */
   const sync = async (): Promise<SyncSourceOutput> => {
-    const { handle, runId } = await startOrAttach(temporal.client, input, taskQueue, log);
+    const { handle, runId } = await startOrAttach(temporal.client, input, taskQueue, log, plan);
     unhook = onStopSignal((signal) => {
       stopped = signal;
       handle.cancel().catch(() => undefined);

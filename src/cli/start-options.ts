@@ -1,14 +1,15 @@
 import { describePlan } from '../plan/describe';
 import { planSource } from '../plan/plan-source';
+import type { SourcePlan } from '../plan/types';
 import type { SyncSourceInput } from '../workflows/types';
 
 /**
  * How every client of rest-sync (run, schedules, the demo) starts a sync, so the Web UI shows
  * the same thing whoever started it: id `sync:<dataset>`, a one-line summary and the plan as
- * details. Plan text holds config references only, never secret values.
+ * details. Plan text holds config references only, never secret values. A command that planned
+ * the config already passes its plan: a config is planned once per command.
  */
-export function syncStartOptions(input: SyncSourceInput, taskQueue: string) {
-  const plan = planSource(input.source, input.params ?? {});
+export function syncStartOptions(input: SyncSourceInput, taskQueue: string, plan: SourcePlan = planSource(input.source, input.params ?? {})) {
   const names = plan.resources.map((r) => r.name);
   return {
     workflowId: `sync:${input.dataset}`,

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { withClient } from './client';
-import { lastRuns } from '../activities/load/run-log';
+import { lastRuns } from '../activities/store/run-log';
 import { createDb } from '../infra/db';
 import { connectOrStartPostgres } from '../infra/postgres';
 import type { ResourceProgress } from '../workflows/types';

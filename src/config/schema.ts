@@ -65,7 +65,7 @@ const offsetPaginator = strict({
   offset_param: optStr,
   limit_param: optStr,
   total_path: jsonPath.nullable().optional(),
-  maximum_offset: count.optional(),
+  maximum_offset: bounded(1, Number.MAX_SAFE_INTEGER, 'maximum_offset', { int: true }).optional(),
   stop_after_empty_page: z.boolean().optional(),
   has_more_path: optPath,
   offset_body_path: optPath,
@@ -78,17 +78,25 @@ const pageNumberPaginator = strict({
   page: count.optional(),
   page_param: optStr,
   total_path: jsonPath.nullable().optional(),
-  maximum_page: count.optional(),
+  maximum_page: bounded(1, Number.MAX_SAFE_INTEGER, 'maximum_page', { int: true }).optional(),
   stop_after_empty_page: z.boolean().optional(),
   has_more_path: optPath,
   page_body_path: optPath,
-}).superRefine(requireStop('maximum_page'));
+})
+  .superRefine(requireStop('maximum_page'))
+  .superRefine((p, ctx) => {
+    if (p.page !== undefined && p.page < (p.base_page ?? 0)) ctx.addIssue({ code: 'custom', path: ['page'], message: `must be at least base_page (${p.base_page ?? 0})` });
+  });
 
-/** dlt refuses an offset/page paginator that could never stop: no total, no maximum, no empty-page stop. */
+/**
+ * The one stop rule of offset and page-number paginators (the runtime's `nextInRange` stops on
+ * each of these): an empty page, the total, the maximum or the has-more flag. dlt refuses a
+ * paginator with none of them.
+ */
 function requireStop(maximumKey: string) {
   return (p: Record<string, unknown>, ctx: z.RefinementCtx) => {
-    if (p.total_path === null && p[maximumKey] === undefined && p.stop_after_empty_page === false) {
-      ctx.addIssue({ code: 'custom', path: ['total_path'], message: `no way to stop: set total_path, ${maximumKey} or stop_after_empty_page` });
+    if (p.total_path === null && p[maximumKey] === undefined && p.stop_after_empty_page === false && p.has_more_path === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['total_path'], message: `no way to stop: set total_path, ${maximumKey}, has_more_path or stop_after_empty_page` });
     }
   };
 }
@@ -100,7 +108,7 @@ const cursorPaginator = strict({
   cursor_body_path: optPath,
   limit: pageSize.optional(),
   limit_param: optStr,
-});
+}).refine((p) => p.cursor_param === undefined || p.cursor_body_path === undefined, { message: 'set cursor_param or cursor_body_path, not both', path: ['cursor_body_path'] });
 
 const paginatorObject = z.discriminatedUnion('type', [
   strict({ type: z.literal('auto') }),

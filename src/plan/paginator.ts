@@ -90,3 +90,8 @@ export function inheritPaginator(
   if (client != null) return { paginator: toPaginatorSpec(client), paginatorSource: 'client' };
   return { paginator: { type: 'auto' }, paginatorSource: 'auto' };
 }
+
+/** Paginators whose page positions are known in advance, so windows can fetch them in parallel. */
+export function canStride(spec: PaginatorSpec): spec is Extract<PaginatorSpec, { type: 'offset' | 'page_number' }> {
+  return spec.type === 'offset' || spec.type === 'page_number';
+}

@@ -4,7 +4,10 @@
  * `{{ stream_slice.parent_id }}` and `{{ config['name'] }}` that converted configs carry.
  * Braces around anything else stay literal text. Pure.
  */
+import { mapJsonStrings } from './json-walk';
 import type { Json } from './types';
+
+export { mapJson, mapJsonStrings } from './json-walk';
 
 export interface Placeholder {
   /** the text as written, braces included */
@@ -72,12 +75,36 @@ export function segmentBefore(path: string, p: Placeholder): string | undefined 
   return segments.length >= 2 ? segments[segments.length - 2] : undefined;
 }
 
-/** Applies `fn` to every string inside a JSON value (keys untouched), keeping the shape. */
-export function mapJsonStrings(value: Json, fn: (s: string) => Json): Json {
-  if (typeof value === 'string') return fn(value);
-  if (Array.isArray(value)) return value.map((v) => mapJsonStrings(v, fn));
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapJsonStrings(v, fn)]));
-  }
-  return value;
+/** Values for `{name}` placeholders; a name without a value is left as written. */
+export type TemplateValues = Record<string, Json | undefined>;
+
+/** A value as placeholder text: null and missing become the empty string. */
+function asText(v: Json | undefined): string {
+  return v === null || v === undefined ? '' : String(v);
+}
+
+/** Fills the `{name}` placeholders of `s` that `values` has (percent-encoded when `encode`, for URL paths). */
+export function fillText(s: string, values: TemplateValues, encode = false): string {
+  return replacePlaceholders(s, (p) => {
+    if (p.kind !== 'format' || !Object.hasOwn(values, p.name)) return p.raw;
+    const text = asText(values[p.name]);
+    return encode ? encodeURIComponent(text) : text;
+  });
+}
+
+/** The name of the placeholder that is the whole of `s` (`"{id}"`), if it is one. */
+function wholePlaceholder(s: string): string | undefined {
+  const found = findPlaceholders(s);
+  return found.length === 1 && found[0].kind === 'format' && found[0].raw === s ? found[0].name : undefined;
+}
+
+/**
+ * Fills the placeholders of every string in a JSON value. With `typed`, a string that is one
+ * placeholder and nothing else becomes the value itself (a number stays a number).
+ */
+export function fillJson(value: Json, values: TemplateValues, typed = false): Json {
+  return mapJsonStrings(value, (s) => {
+    const whole = typed ? wholePlaceholder(s) : undefined;
+    return whole !== undefined && Object.hasOwn(values, whole) ? (values[whole] ?? null) : fillText(s, values);
+  });
 }

@@ -12,6 +12,7 @@ import {
 import type { Activities } from '../activities';
 import type { FetchPagesInput, FetchPagesOutput } from '../activities/types';
 import { NON_RETRYABLE_CODES } from '../errors';
+import { canStride } from '../plan/paginator';
 import type { RetrySpec } from '../plan/types';
 import { DEFAULT_OPTIONS, type ResourceProgress, type ResourceResult, type SyncOptions, type SyncResourceInput } from './types';
 
@@ -52,7 +53,7 @@ function laneCount(input: SyncResourceInput): number {
  */
 function windowCount(input: SyncResourceInput, options: Required<SyncOptions>): number {
   const r = input.resource;
-  if (r.parent || (r.paginator.type !== 'offset' && r.paginator.type !== 'page_number')) return 1;
+  if (r.parent || !canStride(r.paginator)) return 1;
   return Math.max(1, Math.min(options.parallelWindows, r.maxConcurrency ?? input.client.maxConcurrency ?? 16));
 }
 

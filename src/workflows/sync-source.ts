@@ -12,6 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { innermostMessage } from '../errors';
 import type { SourceConfig } from '../config/schema';
 import { buildPlan } from '../plan/build';
 import type { ResourcePlan, SourcePlan } from '../plan/types';
@@ -24,13 +25,6 @@ const { prepareSync, finishSync, releaseDataset } = proxyActivities<Activities>(
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 3, backoffCoefficient: 2 },
 });
-
-/** The root of the innermost failure: what a person needs to read. */
-function rootMessage(err: unknown): string {
-  let cur = err as { cause?: unknown; message?: string } | undefined;
-  while (cur?.cause) cur = cur.cause as typeof cur;
-  return cur?.message ?? String(err);
-}
 
 const { planSync } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -47,7 +41,7 @@ async function plan(input: SyncSourceInput): Promise<SourcePlan> {
     if (patched('plan-outside-sandbox')) return await planSync({ source: input.source, params: input.params ?? {} });
     return buildPlan(input.source as SourceConfig, input.params ?? {});
   } catch (err) {
-    throw ApplicationFailure.nonRetryable(rootMessage(err), 'CONFIG_ERROR');
+    throw ApplicationFailure.nonRetryable(innermostMessage(err), 'CONFIG_ERROR');
   }
 }
 
@@ -67,7 +61,7 @@ export async function syncSource(input: SyncSourceInput): Promise<SyncSourceOutp
   const prepared = await prepareSync({ dataset: input.dataset, syncId: runId, ...(leased ? { lease: { owner: runId, workflowId } } : {}) }).catch(
     (err) => {
       // a dataset held by another live sync: the sync fails with the message that names it
-      if ((err as { cause?: { type?: string } }).cause?.type === 'DATASET_BUSY') throw ApplicationFailure.nonRetryable(rootMessage(err), 'DATASET_BUSY');
+      if ((err as { cause?: { type?: string } }).cause?.type === 'DATASET_BUSY') throw ApplicationFailure.nonRetryable(innermostMessage(err), 'DATASET_BUSY');
       throw err;
     },
   );
@@ -103,7 +97,7 @@ async function runResources(
       });
       progress[r.name] = { resource: r.name, ...results[r.name], done: true, workflowId };
     } catch (err) {
-      failures[r.name] = rootMessage(err);
+      failures[r.name] = innermostMessage(err);
       return; // its children have nothing to fan out over
     }
     await Promise.all(childrenOf(r).filter(wanted).map(run));

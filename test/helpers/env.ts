@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { findTemporalCli } from '../../src/infra/temporal-cli';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import knex, { type Knex } from 'knex';
 import { createSyncWorker } from '../../src/worker';
 import type { SecretResolver } from '../../src/activities/secrets';
@@ -54,6 +54,8 @@ export interface TestTemporal {
   taskQueue: string;
   /** a worker on this file's task queue; run workflows with `worker.runUntil(...)` */
   startWorker(opts: { databaseUrl: string; secrets?: SecretResolver; log?: Logger }): Promise<Awaited<ReturnType<typeof createSyncWorker>>>;
+  /** a worker running the real workflow bundle against the given (mocked) activities */
+  mockedWorker(activities: object): Promise<Worker>;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function connectTestTemporal(): Promise<TestTemporal> {
     taskQueue,
     startWorker: (opts) =>
       createSyncWorker({ connection: native, taskQueue, databaseUrl: opts.databaseUrl, workflowBundle: { code }, secrets: opts.secrets, log: opts.log }),
+    mockedWorker: (activities) => Worker.create({ connection: native, taskQueue, workflowBundle: { code }, activities }),
     close: async () => {
       await native.close();
       await connection.close();

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WorkflowFailedError } from '@temporalio/client';
-import { claimDataset, renewDataset, releaseDataset, LEASE_SCHEMA, LEASE_TABLE } from '../../src/activities/load/lease';
+import { claimDataset, renewDataset, releaseDataset, LEASE_SCHEMA, LEASE_TABLE } from '../../src/activities/store/lease';
 import { createSecretResolver } from '../../src/activities/secrets';
 import type { SyncSourceOutput } from '../../src/workflows/types';
 import { connectTestTemporal, createTestDatabase, uniqueId, type TestTemporal } from '../helpers/env';

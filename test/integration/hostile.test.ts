@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createSecretResolver } from '../../src/activities/secrets';
-import { normalizeName } from '../../src/activities/load/names';
+import { normalizeName } from '../../src/activities/store/names';
 import { startMockServer, type MockServer } from '../../src/demo/mocks/server';
 import type { SyncSourceOutput } from '../../src/workflows/types';
 import { deep } from '../helpers/fuzz';

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import { commitPage, type PageCommit } from '../../src/activities/load/commit';
-import { claimState, ensureStateTables, readState } from '../../src/activities/load/state';
-import { evolveTable, readShape } from '../../src/activities/load/tables';
-import { prepareRows } from '../../src/activities/load/rows';
-import { resetStaging, stagingTable, swapStaging } from '../../src/activities/load/dataset';
+import { commitPage, type PageCommit } from '../../src/activities/store/commit';
+import { claimState, ensureStateTables, readState } from '../../src/activities/store/state';
+import { evolveTable, readShape } from '../../src/activities/store/tables';
+import { prepareRows } from '../../src/activities/store/rows';
+import { resetStaging, stagingTable, swapStaging } from '../../src/activities/store/dataset';
 import type { WriteDisposition } from '../../src/plan/types';
 import { createTestDatabase } from '../helpers/env';
 

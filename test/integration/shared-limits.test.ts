@@ -1,6 +1,6 @@
 import knex, { type Knex } from 'knex';
 import { Limits, sourceKey, type LimitSpec } from '../../src/activities/http/limits';
-import { SLOTS } from '../../src/activities/http/limit-tables';
+import { SLOTS } from '../../src/activities/store/limit-tables';
 import { createTestDatabase } from '../helpers/env';
 
 const API = 'http://127.0.0.1:9/v1';

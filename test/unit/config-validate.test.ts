@@ -55,6 +55,7 @@ describe('parseSourceConfig accepts', () => {
     ['client timeout', (c: any) => Object.assign(c.client, { timeout: 30 })],
     ['$schema for editors', (c: any) => (c.$schema = './rest-sync.schema.json')],
     ['dlt.config params', (c: any) => (c.client.base_url = { $param: 'base_url' })],
+    ['a paginator that stops on has_more_path only', (c: any) => Object.assign(c.resources[2].endpoint.paginator, { total_path: null, stop_after_empty_page: false, has_more_path: 'more' })],
   ])('%s', (_name, edit) => {
     expect(() => parseSourceConfig(config(edit))).not.toThrow();
   });
@@ -89,6 +90,11 @@ describe('parseSourceConfig rejects, naming the config path and what is allowed'
     ['header key with dashes', (c: any) => (c.client.headers = { 'X-Api-Key': 5 }), 'client.headers["X-Api-Key"]: expected string'],
     ['incomplete resolve param', (c: any) => (c.resources[2].endpoint.params = { org: { type: 'resolve', resource: 'orgs' } }), 'resources[2].endpoint.params.org.field: required'],
     ['paginator that cannot stop', (c: any) => Object.assign(c.resources[2].endpoint.paginator, { total_path: null, stop_after_empty_page: false }), 'resources[2].endpoint.paginator.total_path: no way to stop'],
+    ['page below base_page', (c: any) => (c.resources[1].endpoint.paginator = { type: 'page_number', base_page: 1, page: 0 }), 'resources[1].endpoint.paginator.page: must be at least base_page (1)'],
+    ['maximum_page 0', (c: any) => (c.resources[1].endpoint.paginator = { type: 'page_number', maximum_page: 0 }), 'resources[1].endpoint.paginator.maximum_page: maximum_page must be at least 1'],
+    ['maximum_offset 0', (c: any) => (c.resources[2].endpoint.paginator.maximum_offset = 0), 'resources[2].endpoint.paginator.maximum_offset: maximum_offset must be at least 1'],
+    ['cursor param and body path', (c: any) => (c.resources[1].endpoint.paginator = { type: 'cursor', cursor_param: 'c', cursor_body_path: 'c' }), 'resources[1].endpoint.paginator.cursor_body_path: set cursor_param or cursor_body_path, not both'],
+    ['empty page_param', (c: any) => (c.resources[1].endpoint.paginator = { type: 'page_number', page_param: '' }), 'resources[1].endpoint.paginator.page_param'],
     ['response action with no condition', (c: any) => (c.resources[1].endpoint.response_actions = [{ action: 'ignore' }]), 'resources[1].endpoint.response_actions[0]: set status_code, content or both'],
   ])('%s', (_name, edit, expected) => {
     const error = errorOf(config(edit));

@@ -1,6 +1,6 @@
 import { ExactNumber, MAX_DEPTH, parseJsonBody, refuseTooDeep, scanJson } from '../../src/activities/http/json';
-import { cleanNested, cleanText } from '../../src/activities/load/clean';
-import { ColumnNames, ownerComment, ownerFromComment } from '../../src/activities/load/names';
+import { cleanNested, cleanText } from '../../src/activities/store/clean';
+import { ColumnNames, ownerComment, ownerFromComment } from '../../src/activities/store/names';
 
 const exact = (v: unknown) => (v instanceof ExactNumber ? `exact ${v.text}` : v);
 

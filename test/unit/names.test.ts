@@ -1,5 +1,5 @@
-import { normalizeName, quoteIdent, shorten } from '../../src/activities/load/names';
-import { fits, typeOfValue, widen } from '../../src/activities/load/types';
+import { normalizeName, quoteIdent, shorten } from '../../src/activities/store/names';
+import { fits, typeOfValue, widen } from '../../src/activities/store/types';
 
 describe('normalizeName (dlt snake_case)', () => {
   test.each([

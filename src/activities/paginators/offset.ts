@@ -1,7 +1,7 @@
 import { DataError } from '../../errors';
 import { getPath } from '../json-path';
 import { applyRequestOption, queryOrBody } from './request-option';
-import type { PageResponse, Paginator, RequestSpec } from './types';
+import type { PageResponse, RangePaginator, RequestSpec } from './types';
 
 export type OffsetToken = { offset: number };
 
@@ -69,8 +69,6 @@ function readHasMore(body: unknown, path: string, kind: string): boolean {
 }
 
 export interface OffsetOptions extends RangeRules {
-  /** parallel windows: this window fetches every `stride`-th page */
-  stride?: number;
   limit: number;
   offset: number;
   offsetParam: string;
@@ -89,8 +87,17 @@ export interface OffsetOptions extends RangeRules {
  * Handles e.g. `GET /items?offset=200&limit=100` → `{ "items": [...], "total": 1000 }`
  * (stops once the next offset reaches the total, or at an empty page when there is no total).
  */
-export class OffsetPaginator implements Paginator<OffsetToken> {
+export class OffsetPaginator implements RangePaginator<OffsetToken> {
   constructor(readonly opts: OffsetOptions) {}
+
+  /** a full page: `limit` records */
+  get fullStep(): number {
+    return this.opts.limit;
+  }
+
+  shift(token: OffsetToken, by: number): OffsetToken {
+    return { offset: token.offset + by };
+  }
 
   initialToken(): OffsetToken {
     return { offset: this.opts.offset };
@@ -104,10 +111,11 @@ export class OffsetPaginator implements Paginator<OffsetToken> {
   }
 
   nextToken(page: PageResponse, token: OffsetToken): OffsetToken | null {
-    const o = this.opts;
-    // in parallel windows every window steps over the others' pages (the server serves full pages)
-    const step = o.stride ? o.stride * o.limit : page.records.length > 0 ? page.records.length : o.limit;
-    const next = nextInRange(page, token.offset, step, 0, o.maximumOffset, o, 'offset');
+    return this.nextBy(page, token, page.records.length > 0 ? page.records.length : this.opts.limit);
+  }
+
+  nextBy(page: PageResponse, token: OffsetToken, step: number): OffsetToken | null {
+    const next = nextInRange(page, token.offset, step, 0, this.opts.maximumOffset, this.opts, 'offset');
     return next === null ? null : { offset: next };
   }
 }

@@ -1,13 +1,11 @@
 import { DataError } from '../../errors';
 import { nextInRange, type RangeRules } from './offset';
 import { applyRequestOption, queryOrBody } from './request-option';
-import type { PageResponse, Paginator, RequestSpec } from './types';
+import type { PageResponse, RangePaginator, RequestSpec } from './types';
 
 export type PageNumberToken = { page: number };
 
 export interface PageNumberOptions extends RangeRules {
-  /** parallel windows: this window fetches every `stride`-th page */
-  stride?: number;
   /** number of the API's first page (0 or 1 usually) */
   basePage: number;
   /** page of the first request; default basePage */
@@ -26,8 +24,15 @@ export interface PageNumberOptions extends RangeRules {
  * Handles e.g. `GET /items?page=2` → `{ "items": [...], "total_pages": 10 }` with
  * `basePage: 1, totalPath: "total_pages"` (pages 1 to 10).
  */
-export class PageNumberPaginator implements Paginator<PageNumberToken> {
+export class PageNumberPaginator implements RangePaginator<PageNumberToken> {
   constructor(readonly opts: PageNumberOptions) {}
+
+  /** a full page: the next page number */
+  readonly fullStep = 1;
+
+  shift(token: PageNumberToken, by: number): PageNumberToken {
+    return { page: token.page + by };
+  }
 
   initialToken(): PageNumberToken {
     return { page: this.opts.page ?? this.opts.basePage };
@@ -39,8 +44,12 @@ export class PageNumberPaginator implements Paginator<PageNumberToken> {
   }
 
   nextToken(page: PageResponse, token: PageNumberToken): PageNumberToken | null {
+    return this.nextBy(page, token, 1);
+  }
+
+  nextBy(page: PageResponse, token: PageNumberToken, step: number): PageNumberToken | null {
     const o = this.opts;
-    const next = nextInRange(page, token.page, o.stride ?? 1, o.basePage, o.maximumPage, o, 'page_number');
+    const next = nextInRange(page, token.page, step, o.basePage, o.maximumPage, o, 'page_number');
     return next === null ? null : { page: next };
   }
 }

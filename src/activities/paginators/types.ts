@@ -34,3 +34,16 @@ export interface Paginator<T extends Json = Json> {
   /** the token of the next page, or null when `page` was the last one */
   nextToken(page: PageResponse, token: T): T | null;
 }
+
+/**
+ * A paginator whose page positions are known in advance (offset, page number): the position of
+ * any page can be computed, so parallel windows can fetch every n-th page (see `Strided`).
+ */
+export interface RangePaginator<T extends Json = Json> extends Paginator<T> {
+  /** how far a full page moves the position: `limit` records, or one page number */
+  readonly fullStep: number;
+  /** the token `by` positions after `token` */
+  shift(token: T, by: number): T;
+  /** the token `step` positions after `token`, or null when `page` was the last one (the same stop rule as nextToken) */
+  nextBy(page: PageResponse, token: T, step: number): T | null;
+}

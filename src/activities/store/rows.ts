@@ -1,7 +1,7 @@
 import { DataError } from '../../errors';
 import { ExactNumber, isVetted } from '../http/json';
 import { cleanValue, Replacements, type CleanContext } from './clean';
-import { ColumnNames } from './names';
+import { ColumnNames, type NameCache } from './names';
 import { typeOfValue, widen, type PgType } from './types';
 
 /**
@@ -29,6 +29,8 @@ export interface PrepareOptions {
   owners?: ReadonlyMap<string, string | null>;
   /** one message per page for what was kept in another form (renamed keys, replaced characters) */
   warn?: (message: string) => void;
+  /** the worker's normalized names (a page alone when absent) */
+  names?: NameCache;
 }
 
 /**
@@ -87,7 +89,7 @@ export function prepareRows(records: unknown[], opts: PrepareOptions): PreparedR
   const types = new Map<string, PgType | undefined>();
   const byKey = new Map<string, Record<string, unknown>>();
   const rows: Record<string, unknown>[] = [];
-  const names = new ColumnNames(opts.owners);
+  const names = new ColumnNames(opts.owners, opts.names);
   const replaced = new Replacements();
   const ctx: CleanContext = { names, replaced, where: opts.where };
   const pk = opts.primaryKey;

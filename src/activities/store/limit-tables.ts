@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { LEASE_SCHEMA } from '../load/lease';
-import { qualified, quoteIdent } from '../load/names';
+import { LEASE_SCHEMA } from './lease';
+import { qualified, quoteIdent } from './names';
 
 /** One row per limited source: its request schedule (GCRA's theoretical arrival time) and the server's pause. */
 export const RATES = qualified(LEASE_SCHEMA, 'source_rates');

@@ -129,27 +129,8 @@ export async function startIncremental(
   );
 }
 
-/** The state row of a resource, or of one lane of a parallelized child (`name#index`). */
-export function stateKey(resource: string, lane?: { index: number }): string {
-  return lane ? `${resource}#${lane.index}` : resource;
-}
-
-/** The state row of one of a resource's parallel windows (`name#wN`). */
-export function windowKey(resource: string, index: number): string {
-  return `${resource}#w${index}`;
-}
-
-/** A resource's committed totals in a sync, over its lanes or parallel windows when it ran in several. */
-export async function readTotals(
-  db: Knex,
-  schema: string,
-  resource: string,
-  syncId: string,
-  lanes = 1,
-  windows = 0,
-): Promise<{ pages: number; rows: number; maxValue: Json }> {
-  const keys = lanes > 1 ? Array.from({ length: lanes }, (_, i) => stateKey(resource, { index: i })) : [resource];
-  for (let i = 0; i < windows; i++) keys.push(windowKey(resource, i));
+/** Committed totals in a sync over state rows `keys` (a resource's own, its lanes' or its parallel windows'). */
+export async function readTotals(db: Knex, schema: string, keys: string[], syncId: string): Promise<{ pages: number; rows: number; maxValue: Json }> {
   const res = await db.raw(
     `SELECT coalesce(sum(pages), 0) AS pages, coalesce(sum(rows), 0) AS rows,
             (array_agg(max_value ORDER BY max_value DESC NULLS LAST))[1] AS max_value
@@ -175,15 +156,21 @@ export async function saveLastValue(db: Knex, schema: string, resource: string, 
 }
 
 /**
- * The parallel windows of a resource already started in this sync (0 when none): a sync taken
+ * The parallel windows of a resource already started in this sync (0 when none), their state
+ * keys being `prefix` and an index: a sync taken
  * over resumes them from their committed pages instead of probing again.
  */
-export async function startedWindows(db: Knex, schema: string, resource: string, syncId: string): Promise<number> {
-  const prefix = windowKey(resource, 0).slice(0, -1);
+export async function startedWindows(db: Knex, schema: string, prefix: string, syncId: string): Promise<number> {
   const res = await db.raw(`SELECT resource FROM ${qualified(schema, STATE_TABLE)} WHERE sync_id = ? AND left(resource, ?) = ?`, [
     syncId,
     prefix.length,
     prefix,
   ]);
   return res.rows.filter((r: { resource: string }) => /^\d+$/.test(r.resource.slice(prefix.length))).length;
+}
+
+/** Committed totals of every state row of a sync (a row per resource, lane or window): what the CLI's live progress shows. */
+export async function syncProgress(db: Knex, schema: string, syncId: string): Promise<{ resource: string; pages: number; rows: number; done: boolean }[]> {
+  const res = await db.raw(`SELECT resource, pages, rows, done FROM ${qualified(schema, STATE_TABLE)} WHERE sync_id = ?`, [syncId]);
+  return res.rows.map((r: Record<string, unknown>) => ({ resource: r.resource as string, pages: Number(r.pages), rows: Number(r.rows), done: r.done as boolean }));
 }

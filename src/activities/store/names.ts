@@ -30,15 +30,21 @@ export function qualified(schema: string, table: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(table)}`;
 }
 
-/** Caches normalized names: the same keys repeat on every record of every page. */
-const normalized = new Map<string, string>();
-function cachedName(key: string): string {
-  let n = normalized.get(key);
-  if (n === undefined) {
-    n = normalizeName(key);
-    if (normalized.size < 100_000) normalized.set(key, n);
+/**
+ * Normalized names, cached: the same keys repeat on every record of every page. One per set of
+ * activities (createActivities), bounded to 100 000 names.
+ */
+export class NameCache {
+  private readonly normalized = new Map<string, string>();
+
+  name(key: string): string {
+    let n = this.normalized.get(key);
+    if (n === undefined) {
+      n = normalizeName(key);
+      if (this.normalized.size < 100_000) this.normalized.set(key, n);
+    }
+    return n;
   }
-  return n;
 }
 
 /** Two record keys that normalize to one name: the later one got a suffixed column. */
@@ -64,7 +70,10 @@ export class ColumnNames {
   readonly collisions: NameCollision[] = [];
 
   /** `owners`: the table's columns and the key each was created for (null: not recorded). */
-  constructor(owners?: ReadonlyMap<string, string | null>) {
+  constructor(
+    owners?: ReadonlyMap<string, string | null>,
+    private readonly cache = new NameCache(),
+  ) {
     for (const [column, key] of owners ?? []) {
       this.keyOf.set(column, key);
       if (key !== null && !this.columnOf.has(key)) this.columnOf.set(key, column);
@@ -74,7 +83,7 @@ export class ColumnNames {
   column(key: string): string {
     const known = this.columnOf.get(key);
     if (known !== undefined) return known;
-    const base = cachedName(key);
+    const base = this.cache.name(key);
     let column = base;
     for (let i = 1; !this.free(column, key); i++) column = shorten(`${base}_${i}`);
     if (column !== base) this.collisions.push({ key, holder: this.keyOf.get(base) ?? null, column });

@@ -1,0 +1,89 @@
+import { placed, RestSyncError } from '../../errors';
+import { canStride } from '../../plan/paginator';
+import type { Json, PaginatorSpec } from '../../plan/types';
+import type { ActivityDeps } from '../deps';
+import type { FetchPagesInput } from '../types';
+import { fetchRaw, type FetchOptions } from '../http/client';
+import { applyAuth, publicToken, type OAuthTokens } from '../http/auth';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../http/send';
+import { createPaginator, stridedPaginator, type Paginator, type RequestSpec } from '../paginators';
+import { selectRecords } from '../select';
+import { resolveDeep } from '../secrets';
+import { applyIncremental, filterIncremental, type IncrementalWindow } from '../incremental';
+import { applyParent } from '../partitions';
+import type { Position, Stripe } from './position';
+
+/** One page as fetched: its records (incremental: those inside the window) and the paginator's next token. */
+export interface Fetched {
+  records: unknown[];
+  next: Json | null;
+  /** incremental: the largest cursor value among the records kept */
+  max?: Json;
+}
+
+/** Where pages come from: the resource's request, auth, limiter, HTTP client, selector and paginator, for one activity call. */
+export interface PageSource {
+  /** the first token of the stripe (a child's first token within each parent record) */
+  initialToken(): Json;
+  /** the page at `pos`; `where` names it in errors */
+  fetch(pos: Position, where: string): Promise<Fetched>;
+}
+
+/** The paginator of a stripe: a parallel window steps over the other windows' pages. */
+export function stripePaginator(spec: PaginatorSpec, stripe: Stripe): Paginator {
+  return stripe.kind === 'window' && canStride(spec) ? stridedPaginator(spec, stripe.index, stripe.count, stripe.from) : createPaginator(spec);
+}
+
+/**
+ * Builds the page source of one activity call: everything that does not change from page to page
+ * (the paginator, the base request with its headers resolved, the limiter, the HTTP options) is
+ * set up once; auth is applied to each request and never stored.
+ */
+export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, input: FetchPagesInput, stripe: Stripe, signal: AbortSignal, incr?: IncrementalWindow): PageSource {
+  const { resource, client } = input;
+  const paginator = stripePaginator(resource.paginator, stripe);
+  const resolved = (h: unknown) => resolveDeep(h as Json, deps.secrets) as Record<string, string>;
+  const headers = { ...resolved(client.headers), ...resolved(resource.headers) };
+  const base: RequestSpec = { method: resource.method, url: resource.path, params: { ...resource.params }, headers, json: resource.json };
+  const limiter = deps.limits?.get(input.dataset, client, resource);
+  const options: Omit<FetchOptions, 'where' | 'secrets'> = {
+    baseUrl: client.baseUrl,
+    timeoutMs: client.timeoutMs,
+    maxResponseBytes: client.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    log: (m) => deps.log?.warn(m),
+    signal,
+    retryOnStatusCodes: resource.retry.retryOnStatusCodes,
+    responseActions: resource.responseActions,
+    onResponse: limiter ? (status, h) => limiter.observe(status, h) : undefined,
+  };
+
+  /** The request for the page at `pos`, without auth. */
+  const requestAt = (pos: Position): RequestSpec => {
+    let req = pos.parent ? applyParent(base, resource.parent!, pos.parent.vals) : base;
+    if (resource.incremental && incr) req = applyIncremental(req, resource.incremental, incr);
+    return paginator.applyToken(req, pos.token);
+  };
+
+  const fetchAt = async (pos: Position, where: string): Promise<Fetched> => {
+    const req = await applyAuth(requestAt(pos), client.auth, { ...deps, limiter, signal, timeoutMs: client.timeoutMs });
+    const call = () => fetchRaw(deps.http, req, { ...options, secrets: deps.secrets.known(), where });
+    const raw = limiter ? await limiter.schedule(call) : await call();
+    if (raw === 'ignored') return { records: [], next: null };
+    const records = selectRecords(raw.body, resource.dataSelector, where);
+    // the token is committed and returned: the auth is applied to each request, never stored
+    const next = publicToken(paginator.nextToken({ ...raw, records }, pos.token), client.auth, deps.secrets.known());
+    if (!resource.incremental || !incr) return { records, next };
+    return { ...filterIncremental(records, resource.incremental, incr), next };
+  };
+
+  return {
+    initialToken: () => paginator.initialToken(),
+    async fetch(pos, where) {
+      try {
+        return await fetchAt(pos, where);
+      } catch (err) {
+        throw err instanceof RestSyncError ? placed(err, where) : err;
+      }
+    },
+  };
+}
