@@ -2,6 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle 
 import { RestSyncError } from '../errors';
 import type { SyncSourceInput } from '../workflows/types';
 import { syncStartOptions } from './start-options';
+import { datasetSearchAttributes } from './search-attribute';
 
 /** A sync of the dataset runs already, served by workers this `run` is not (another folder or tenant). */
 export class SyncElsewhere extends RestSyncError {
@@ -20,8 +21,9 @@ export async function startOrAttach(
   input: SyncSourceInput,
   taskQueue: string,
   log: (l: string) => void,
+  namespace = 'default',
 ): Promise<{ handle: WorkflowHandle; runId: string }> {
-  const options = syncStartOptions(input, taskQueue);
+  const options = syncStartOptions(input, taskQueue, await datasetSearchAttributes(client, namespace, input.dataset));
   try {
     const handle = await client.workflow.start('syncSource', options);
     log(`started ${options.workflowId} (run ${handle.firstExecutionRunId})`);
@@ -38,6 +40,9 @@ export async function startOrAttach(
         `(temporal workflow cancel -w ${options.workflowId}), or use another --dataset or Temporal namespace.`,
     );
   }
-  log(`attaching to running sync ${options.workflowId} (started ${desc.startTime.toISOString()})`);
+  log(
+    `attaching to running sync ${options.workflowId} (started ${desc.startTime.toISOString()}); this run waits for its result. ` +
+      `Follow it elsewhere with \`rest-sync status ${options.workflowId}\``,
+  );
   return { handle: client.workflow.getHandle(options.workflowId, desc.runId), runId: desc.runId };
 }

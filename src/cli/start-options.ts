@@ -1,5 +1,6 @@
 import { describePlan } from '../plan/describe';
 import { planSource } from '../plan/plan-source';
+import type { SearchAttributePair } from '@temporalio/common';
 import type { SyncSourceInput } from '../workflows/types';
 
 /**
@@ -7,14 +8,15 @@ import type { SyncSourceInput } from '../workflows/types';
  * the same thing whoever started it: id `sync:<dataset>`, a one-line summary and the plan as
  * details. Plan text holds config references only, never secret values.
  */
-export function syncStartOptions(input: SyncSourceInput, taskQueue: string) {
+export function syncStartOptions(input: SyncSourceInput, taskQueue: string, searchAttributes: SearchAttributePair[] = []) {
   const plan = planSource(input.source, input.params ?? {});
   const names = plan.resources.map((r) => r.name);
   return {
     workflowId: `sync:${input.dataset}`,
     taskQueue,
+    ...(searchAttributes.length ? { typedSearchAttributes: searchAttributes } : {}),
     args: [input] as [SyncSourceInput],
-    staticSummary: `sync ${input.dataset}: ${names.length} resources (${names.slice(0, 6).join(', ')}${names.length > 6 ? ', …' : ''})`,
+    staticSummary: `sync ${input.dataset}${input.resources ? ` (only ${input.resources.join(', ')})` : ''}: ${names.length} resources (${names.slice(0, 6).join(', ')}${names.length > 6 ? ', …' : ''})`,
     staticDetails: `dataset \`${input.dataset}\` from ${plan.client.baseUrl}\n\n\`\`\`\n${describePlan(plan)}\n\`\`\``,
   };
 }
