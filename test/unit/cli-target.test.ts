@@ -31,12 +31,12 @@ describe('the Temporal target of run, status and schedule', () => {
 
 describe('exit codes and messages', () => {
   test.each([
-    ['a config error', new ConfigError('bad', 'resources[0]'), 2],
-    ['a usage error', new UsageError('bad flag'), 2],
-    ['Ctrl-C', new RunInterrupted('SIGINT', 'interrupted'), 130],
-    ['SIGTERM', new RunInterrupted('SIGTERM', 'terminated'), 143],
-    ['a failed sync', new Error('sync of x failed'), 1],
-  ])('%s exits %p', (_name, err, code) => {
+    ['a config error', 2, new ConfigError('bad', 'resources[0]')],
+    ['a usage error', 2, new UsageError('bad flag')],
+    ['Ctrl-C', 130, new RunInterrupted('SIGINT', 'interrupted')],
+    ['SIGTERM', 143, new RunInterrupted('SIGTERM', 'terminated')],
+    ['a failed sync', 1, new Error('sync of x failed')],
+  ])('%s exits %i', (_name, code, err) => {
     expect(exitCodeOf(err)).toBe(code);
   });
 
