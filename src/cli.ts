@@ -17,7 +17,7 @@ import { formatState, stateReset, stateShow } from './cli/state';
 import { completionScript, SHELLS } from './cli/completion';
 import { validateCommand } from './cli/validate';
 import { loadSourceFile } from './config/load';
-import { sourceJsonSchema } from './config/schema';
+import { configKeyDocs, sourceJsonSchema } from './config/schema';
 
 reserveStdout(); // stdout is the result only: every log line, the SDK's and knex's too, goes to stderr
 
@@ -148,8 +148,9 @@ program
 
 program
   .command('schema')
-  .description("print the config's JSON Schema, for editors")
-  .action(action(() => printJson(sourceJsonSchema())));
+  .description("print the config's JSON Schema, for editors (every key described)")
+  .option('--keys', 'list every config key with its description instead')
+  .action(action((opts) => (opts.keys ? print(configKeyDocs().map(([k, d]) => `${k}\t${d}`).join('\n')) : printJson(sourceJsonSchema()))));
 
 program
   .command('completion')
