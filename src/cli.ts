@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { action, fail } from './cli/action';
 import { cliLog, installLogger, LOG_FORMATS } from './cli/logging';
-import { print, printJson, reserveStdout } from './cli/output';
+import { jsonOnExit, print, printJson, reserveStdout } from './cli/output';
 import { runCommand, type RunResult } from './cli/run';
 import { formatResults } from './cli/results';
 import { runAction } from './cli/run-action';
@@ -20,6 +20,7 @@ import { loadSourceFile } from './config/load';
 import { configKeyDocs, sourceJsonSchema } from './config/schema';
 
 reserveStdout(); // stdout is the result only: every log line, the SDK's and knex's too, goes to stderr
+if (process.argv.includes('--json')) jsonOnExit();
 
 const program = new Command();
 const version = (JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;

@@ -34,5 +34,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
     } catch (err) {
       fail(err, { json: !!cmd.opts().json, verbose: !!cmd.optsWithGlobals().verbose });
     }
+    // done: the SDK runtime's log forwarding would keep the process alive (writes to stdout are already out)
+    process.exit(process.exitCode ?? 0);
   };
 }

@@ -41,7 +41,12 @@ export function installLogger(opts: { verbose?: boolean; format?: LogFormat; shu
   const write = (entry: LogEntry) =>
     logLine(entry.level, entry.message, summarize(entry.meta as Record<string, unknown> | undefined), new Date(Number(entry.timestampNanos / 1_000_000n)));
   try {
-    Runtime.install({ logger: new DefaultLogger(opts.verbose ? 'INFO' : 'WARN', write), shutdownSignals: opts.shutdownSignals });
+    Runtime.install({
+      logger: new DefaultLogger(opts.verbose ? 'INFO' : 'WARN', write),
+      // the SDK core's own lines (Rust) would go to stdout in their own format: forwarded here instead
+      telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+      shutdownSignals: opts.shutdownSignals,
+    });
   } catch {
     // a runtime exists already (the logger is set once per process)
   }

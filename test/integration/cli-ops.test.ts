@@ -1,10 +1,11 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startMockServer, type MockServer } from '../../src/demo/mocks/server';
 import { createTestDatabase, uniqueId } from '../helpers/env';
-import { runCli } from '../helpers/cli';
+import { CLI, runCli } from '../helpers/cli';
 
 const EVENTS = [
   { id: 1, updated_at: '2024-02-01T00:00:00Z' },
@@ -183,5 +184,46 @@ describe('rest-sync operations commands', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).resources.orgs).toEqual({ rows: 2, pages: 1 });
     expect(r.stderr).toContain('Temporal: a dev server of this run');
+  });
+
+  test('Postgres down: run --json keeps every log line (knex, the SDK core) off stdout; Ctrl-C ends it with exit 130 and one JSON document', async () => {
+    const child = spawn(process.execPath, [CLI, 'run', ops, '--dataset', `${dataset}_down`, '--json'], {
+      cwd: dir,
+      env: { ...process.env, ...env, DATABASE_URL: 'postgres://nobody:x@127.0.0.1:1/none' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    while (!/Postgres unavailable.*trying again in 2 s/.test(stderr)) await new Promise((r) => setTimeout(r, 200));
+    child.kill('SIGINT');
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(JSON.parse(stdout).error.code).toBe('INTERRUPTED');
+    expect(stderr).toContain('[warn] knex: Acquire connection error');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test.each([
+    ['--version', ['--version'], 0, (out: string) => expect(out.trim()).toBe(JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version)],
+    ['an enum flag with a value it does not allow', ['--log-format', 'yaml', 'validate', 'x.json'], 2, (out: string) => expect(out).toBe('')],
+    ['an unknown flag, as JSON', ['run', 'x.json', '--jsno', '--json'], 2, (out: string) => expect(JSON.parse(out).error.code).toBe('USAGE')],
+    ['completion bash', ['completion', 'bash'], 0, (out: string) => expect(out).toMatch(/complete -o default -F _rest_sync rest-sync/)],
+    ['completion fish', ['completion', 'fish'], 0, (out: string) => expect(out).toMatch(/complete -c rest-sync -n '__fish_seen_subcommand_from state' -a show/)],
+    ['completion of an unknown shell', ['completion', 'tcsh'], 2, (out: string) => expect(out).toBe('')],
+  ])('%s', async (_name, args, code, check) => {
+    const r = await cli(args);
+    expect(r.code).toBe(code);
+    check(r.stdout);
+  });
+
+  test('validate --json: the plan as JSON; a missing secret exits 2 with a JSON error', async () => {
+    const v = await cli(['validate', ops, '--json']);
+    expect(v.code).toBe(0);
+    expect(JSON.parse(v.stdout).resources.map((r: { name: string; parent: string | null }) => `${r.name}<${r.parent ?? ''}`)).toEqual(['orgs<', 'repos<orgs', 'events<']);
+    const file = cfg('secret', { client: { base_url: api.url, auth: { token: { $secret: 'ops_missing' } } }, resources: ['orgs'] });
+    const m = await cli(['validate', file, '--json']);
+    expect(m.code).toBe(2);
+    expect(JSON.parse(m.stdout).error).toMatchObject({ code: 'CONFIG_ERROR', message: expect.stringContaining('secret "ops_missing" is not set') });
   });
 });
