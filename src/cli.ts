@@ -42,7 +42,8 @@ program
   .showSuggestionAfterError();
 program.hook('preAction', (cmd, sub) => {
   // `run` handles Ctrl-C / SIGTERM itself (cancels its sync first): the SDK must not stop its worker
-  installLogger({ verbose: !!cmd.opts().verbose, format: cmd.opts().logFormat, shutdownSignals: sub.name() === 'run' ? [] : undefined });
+  const run = sub.name() === 'run';
+  installLogger({ verbose: !!cmd.opts().verbose, format: cmd.opts().logFormat, shutdownSignals: run ? [] : undefined, reportsOutcome: run });
 });
 
 program

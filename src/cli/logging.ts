@@ -1,4 +1,5 @@
 import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
+import { withoutHtml } from './errors';
 
 export const LOG_FORMATS = ['text', 'json'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
@@ -9,11 +10,14 @@ function summarize(meta: Record<string, unknown> | undefined): Record<string, un
   const out: Record<string, unknown> = {};
   for (const key of ['workflowId', 'activityType', 'attempt', 'taskQueue']) if (meta[key] !== undefined) out[key] = meta[key];
   const err = meta.error ?? meta.failure;
-  if (err) out.error = err instanceof Error ? err.message : String((err as { message?: string }).message ?? err);
+  if (err) out.error = withoutHtml(err instanceof Error ? err.message : String((err as { message?: string }).message ?? err));
   return out;
 }
 
 let format: LogFormat = 'text';
+
+/** The SDK's entries that repeat a failure the command itself reports (with `--verbose` they are kept). */
+const OUTCOME_MESSAGES = new Set(['Activity failed', 'Workflow failed', 'Workflow completed as failed']);
 
 /** One log line on stderr, in the chosen format: `[level] message (k=v)` or a JSON line. */
 export function logLine(level: string, message: string, meta: Record<string, unknown> = {}, time = new Date()): void {
@@ -36,9 +40,11 @@ export function cliLog(message: string): void {
  * never a stack trace (failures carry their cause as a one-line message). `json` prints JSON lines,
  * as the CLI's own messages then are.
  */
-export function installLogger(opts: { verbose?: boolean; format?: LogFormat; shutdownSignals?: NodeJS.Signals[] }): void {
+export function installLogger(opts: { verbose?: boolean; format?: LogFormat; shutdownSignals?: NodeJS.Signals[]; reportsOutcome?: boolean }): void {
   format = opts.format ?? 'text';
   const write = (entry: LogEntry) =>
+    // a command that reports the sync's outcome itself (`run`) prints each failure once: there, not here too
+    (opts.reportsOutcome && !opts.verbose && OUTCOME_MESSAGES.has(entry.message)) ||
     logLine(entry.level, entry.message, summarize(entry.meta as Record<string, unknown> | undefined), new Date(Number(entry.timestampNanos / 1_000_000n)));
   try {
     Runtime.install({

@@ -154,6 +154,7 @@ describe('rest-sync operations commands', () => {
     const { error } = JSON.parse(r.stdout);
     expect(error.message).toMatch(message);
     expect(error.message).not.toContain('<html');
+    expect(r.stderr).not.toContain('page 1: GET'); // reported once: in the JSON document, not in the log too
     if (hint) expect(error.hint).toMatch(hint);
     expect(r.stdout + r.stderr).not.toContain('wrong');
   });
