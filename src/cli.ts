@@ -12,8 +12,7 @@ import { workerCommand } from './cli/worker';
 import { statusCommand } from './cli/status';
 import { dbCommand } from './cli/db';
 import { devCommand } from './cli/dev';
-import { formatSchedules, scheduleCreate, scheduleDelete, scheduleList, scheduleTrigger } from './cli/schedule';
-import { formatState, stateReset, stateShow } from './cli/state';
+import { addScheduleCommands, addStateCommands } from './cli/commands';
 import { completionScript, SHELLS } from './cli/completion';
 import { validateCommand } from './cli/validate';
 import { loadSourceFile } from './config/load';
@@ -76,22 +75,7 @@ program
     }),
   );
 
-const state = program.command('state').description("a dataset's incremental values and unfinished syncs");
-state
-  .command('show <dataset>')
-  .description('incremental values (where the next sync starts) and unfinished syncs (resumed by the next run)')
-  .option('--resource <name>', 'only this resource')
-  .option('--json', 'print it as JSON')
-  .action(action(async (dataset: string, opts) => {
-      const s = await stateShow(dataset, opts.resource);
-      emit(opts.json, s, () => formatState(s));
-    }),
-  );
-state
-  .command('reset <dataset>')
-  .description('forget them, so the next sync loads from the start (refused while a sync runs)')
-  .option('--resource <name>', 'only this resource')
-  .action(action(async (dataset: string, opts) => print(await stateReset(dataset, opts.resource))));
+addStateCommands(program, emit);
 
 program
   .command('db')
@@ -104,29 +88,7 @@ program
     }),
   );
 
-const schedule = program.command('schedule').description('Temporal Schedules that run syncs');
-schedule
-  .command('create <config>')
-  .description('a schedule that syncs the config into the dataset --every interval or by --cron')
-  .requiredOption('--id <id>', 'schedule id')
-  .requiredOption('--dataset <name>', 'dataset (Postgres schema)')
-  .option('--every <interval>', 'e.g. 30m, 1h, 1d')
-  .option('--cron <expr>', 'cron expression, e.g. "0 3 * * *"')
-  .option('--param <key=value>', 'a source parameter', collect, [])
-  .option('--catchup-window <duration>', 'how late a missed run may still start', '1h')
-  .option('--paused', 'create it paused')
-  .action(action(async (config: string, opts) => print(await scheduleCreate(config, opts))));
-schedule
-  .command('list')
-  .description('the schedules: id, workflow, paused or active, next run')
-  .option('--json', 'print them as JSON')
-  .action(action(async (opts) => {
-      const list = await scheduleList();
-      emit(opts.json, list, () => formatSchedules(list));
-    }),
-  );
-schedule.command('delete <id>').description('delete a schedule (running syncs go on)').action(action(async (id: string) => print(await scheduleDelete(id))));
-schedule.command('trigger <id>').description("run a schedule's sync now (skipped if one runs)").action(action(async (id: string) => print(await scheduleTrigger(id))));
+addScheduleCommands(program, collect, emit);
 
 program
   .command('dev')
