@@ -1,49 +1,48 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { describeError } from './cli/errors';
-import { installLogger } from './cli/logging';
-import { formatResults, runCommand } from './cli/run';
-import { RunInterrupted } from './cli/interrupt';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { action, fail } from './cli/action';
+import { cliLog, installLogger, LOG_FORMATS } from './cli/logging';
+import { jsonOnExit, print, printJson, reserveStdout } from './cli/output';
+import { runCommand, type RunResult } from './cli/run';
+import { formatResults } from './cli/results';
+import { runAction } from './cli/run-action';
 import { workerCommand } from './cli/worker';
 import { statusCommand } from './cli/status';
 import { dbCommand } from './cli/db';
 import { devCommand } from './cli/dev';
-import { scheduleCreate, scheduleDelete, scheduleList, scheduleTrigger } from './cli/schedule';
+import { addScheduleCommands, addStateCommands } from './cli/commands';
+import { completionScript, SHELLS } from './cli/completion';
+import { validateCommand } from './cli/validate';
 import { loadSourceFile } from './config/load';
-import { sourceJsonSchema } from './config/schema';
-import { planSource } from './plan/plan-source';
-import { describePlan } from './plan/describe';
-import { parseParams } from './cli/run';
-import { createSecretResolver, secretNames } from './activities';
+import { configKeyDocs, sourceJsonSchema } from './config/schema';
+
+reserveStdout(); // stdout is the result only: every log line, the SDK's and knex's too, goes to stderr
+if (process.argv.includes('--json')) jsonOnExit();
 
 const program = new Command();
-let verbose = false;
-
-/** Runs a command; a failure prints one paragraph (the stack only with --verbose) and exits 1. */
-function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void) {
-  return async (...args: A) => {
-    try {
-      await fn(...args);
-    } catch (err) {
-      console.error(`rest-sync: ${describeError(err)}`);
-      if (err instanceof RunInterrupted) process.exit(err.exitCode); // the one line above; no stack
-      if (verbose && err instanceof Error) console.error(err.stack);
-      process.exit(1);
-    }
-  };
-}
-
+const version = (JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
 const collect = (v: string, acc: string[]) => [...acc, v];
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new CommanderError(2, 'rest-sync.invalidNumber', `not a positive integer: ${v}`);
+  return n;
+};
+const emit = (json: boolean | undefined, value: unknown, text: () => string) => (json ? printJson(value) : print(text()));
 
 program
   .name('rest-sync')
   .description('dlt rest_api configs synced into Postgres by durable Temporal workflows')
+  .version(version, '-V, --version', 'print the version')
   .option('--verbose', 'print stack traces and info logs')
-  .option('--log-format <format>', 'text or json', 'text');
+  .addOption(new Option('--log-format <format>', 'log lines on stderr').choices(LOG_FORMATS).default('text'))
+  .exitOverride()
+  .showSuggestionAfterError();
 program.hook('preAction', (cmd, sub) => {
-  verbose = !!cmd.opts().verbose;
   // `run` handles Ctrl-C / SIGTERM itself (cancels its sync first): the SDK must not stop its worker
-  installLogger({ verbose, format: cmd.opts().logFormat, shutdownSignals: sub.name() === 'run' ? [] : undefined });
+  const run = sub.name() === 'run';
+  installLogger({ verbose: !!cmd.opts().verbose, format: cmd.opts().logFormat, shutdownSignals: run ? [] : undefined, reportsOutcome: run });
 });
 
 program
@@ -51,29 +50,32 @@ program
   .description('sync a source config (JSON, JSON with comments, or a dlt Python config)')
   .option('--dataset <name>', 'Postgres schema to load into (default: the config file name)')
   .option('--param <key=value>', 'a source parameter for {placeholders}', collect, [])
-  .option('--json', 'print the result as JSON')
-  .option('--no-worker', 'do not run an in-process worker (use with TEMPORAL_ADDRESS)')
+  .option('--resources <a,b>', 'load only these resources (their parents are fetched as needed)')
+  .option('--full-refresh', "drop the loaded resources' tables and state first (dlt's drop_resources)")
+  .option('--json', 'print the result (or the error) as one JSON document on stdout')
+  .option('--no-worker', 'do not run an in-process worker (a `rest-sync worker` serves the sync)')
   .option('--no-progress', 'no live progress display')
-  .action(
-    action(async (config: string, opts) => {
-      const log = (l: string) => console.error(l);
-      const out = await runCommand(config, opts, log);
-      if (opts.json) console.log(JSON.stringify({ workflowId: out.workflowId, resources: out.resources }));
-      else console.log(formatResults(out));
-    }),
-  );
+  .action(action(runAction(runCommand, cliLog, (json, out) => emit(json, out, () => formatResults(out as RunResult)))));
 
 program
   .command('worker')
   .description('run a worker on the task queue (TEMPORAL_ADDRESS, DATABASE_URL)')
-  .option('--max-concurrent-activities <n>', 'activities at once', (v) => Number(v), 8)
+  .option('--max-concurrent-activities <n>', 'activities at once', int, 8)
   .action(action((opts) => workerCommand(opts)));
 
 program
   .command('status [workflowId]')
   .description('progress of a running sync (its workflow id), or the last syncs from the run log')
   .option('--dataset <name>', 'only this dataset')
-  .action(action(async (workflowId: string | undefined, opts) => console.log(await statusCommand(workflowId, opts))));
+  .option('--json', 'print it as JSON')
+  .action(
+    action(async (workflowId: string | undefined, opts) => {
+      const out = await statusCommand(workflowId, opts);
+      emit(opts.json, out, () => out as string);
+    }),
+  );
+
+addStateCommands(program, emit);
 
 program
   .command('db')
@@ -86,26 +88,13 @@ program
     }),
   );
 
-const schedule = program.command('schedule').description('Temporal Schedules that run syncs');
-schedule
-  .command('create <config>')
-  .requiredOption('--id <id>', 'schedule id')
-  .requiredOption('--dataset <name>', 'dataset (Postgres schema)')
-  .option('--every <interval>', 'e.g. 30m, 1h, 1d')
-  .option('--cron <expr>', 'cron expression, e.g. "0 3 * * *"')
-  .option('--param <key=value>', 'a source parameter', collect, [])
-  .option('--catchup-window <duration>', 'how late a missed run may still start', '1h')
-  .option('--paused', 'create it paused')
-  .action(action(async (config: string, opts) => console.log(await scheduleCreate(config, opts))));
-schedule.command('list').action(action(async () => console.log(await scheduleList())));
-schedule.command('delete <id>').action(action(async (id: string) => console.log(await scheduleDelete(id))));
-schedule.command('trigger <id>').action(action(async (id: string) => console.log(await scheduleTrigger(id))));
+addScheduleCommands(program, collect, emit);
 
 program
   .command('dev')
   .description('a local dev server (Web UI on 8233, workflows kept in a file), a worker and Postgres, until Ctrl-C')
-  .option('--port <n>', 'Temporal gRPC port', (v) => Number(v), 7233)
-  .option('--ui-port <n>', 'Web UI port', (v) => Number(v), 8233)
+  .option('--port <n>', 'Temporal gRPC port', int, 7233)
+  .option('--ui-port <n>', 'Web UI port', int, 8233)
   .option('--db-file <path>', 'where the dev server keeps workflows', '.rest-sync/temporal.db')
   .action(action((opts) => devCommand(opts)));
 
@@ -113,39 +102,32 @@ program
   .command('validate <config>')
   .description('check a config and print its plan: resources in order, parents, paginators')
   .option('--param <key=value>', 'a source parameter', collect, [])
-  .action(async (config: string, opts) => {
-    // exit 2 for a config that cannot run (every problem named by its config path), as linters do
-    try {
-      const source = loadSourceFile(config);
-      console.log(describePlan(planSource(source, parseParams(opts.param))));
-      const secrets = createSecretResolver();
-      const missing = [...secretNames(source)].flatMap((name) => {
-        try {
-          secrets.resolve(name);
-          return [];
-        } catch (err) {
-          return [describeError(err)];
-        }
-      });
-      if (missing.length) {
-        console.error(`rest-sync: ${missing.join('\n')}`);
-        process.exit(2);
-      }
-    } catch (err) {
-      console.error(`rest-sync: ${describeError(err)}`);
-      if (err instanceof RunInterrupted) process.exit(err.exitCode); // the one line above; no stack
-      process.exit(2);
-    }
-  });
+  .option('--json', 'print the plan (or the problems) as JSON')
+  .action(action(async (config: string, opts) => print(validateCommand(config, opts))));
 
 program
   .command('import <document>')
   .description('convert a dlt config (Python, markdown, JSON with comments) into plain JSON')
-  .action(action((doc: string) => console.log(JSON.stringify(loadSourceFile(doc), null, 2))));
+  .action(action((doc: string) => printJson(loadSourceFile(doc))));
 
 program
   .command('schema')
-  .description("print the config's JSON Schema, for editors")
-  .action(action(() => console.log(JSON.stringify(sourceJsonSchema(), null, 2))));
+  .description("print the config's JSON Schema, for editors (every key described)")
+  .option('--keys', 'list every config key with its description instead')
+  .action(action((opts) => (opts.keys ? print(configKeyDocs().map(([k, d]) => `${k}\t${d}`).join('\n')) : printJson(sourceJsonSchema()))));
 
-void program.parseAsync(process.argv);
+program
+  .command('completion')
+  .description('print a shell completion script (bash: source <(rest-sync completion bash))')
+  .addArgument(program.createArgument('<shell>', 'the shell').choices(SHELLS))
+  .action(action((shell: string) => print(completionScript(program, shell))));
+
+program.parseAsync(process.argv).catch((err) => {
+  if (err instanceof CommanderError && (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version')) process.exit(0);
+  // commander printed the usage error already; the exit code says "usage" (2)
+  if (err instanceof CommanderError) {
+    if (process.argv.includes('--json')) printJson({ error: { code: 'USAGE', message: err.message.replace(/^error: /, '') } });
+    process.exit(2);
+  }
+  fail(err, { json: process.argv.includes('--json') });
+});

@@ -3,6 +3,7 @@ import { RestSyncError } from '../errors';
 import type { SourcePlan } from '../plan/types';
 import type { SyncSourceInput } from '../workflows/types';
 import { syncStartOptions } from './start-options';
+import { datasetSearchAttributes } from './search-attribute';
 
 /** A sync of the dataset runs already, served by workers this `run` is not (another folder or tenant). */
 export class SyncElsewhere extends RestSyncError {
@@ -21,9 +22,10 @@ export async function startOrAttach(
   input: SyncSourceInput,
   taskQueue: string,
   log: (l: string) => void,
+  namespace = 'default',
   plan?: SourcePlan,
 ): Promise<{ handle: WorkflowHandle; runId: string }> {
-  const options = syncStartOptions(input, taskQueue, plan);
+  const options = syncStartOptions(input, taskQueue, await datasetSearchAttributes(client, namespace, input.dataset), plan);
   try {
     const handle = await client.workflow.start('syncSource', options);
     log(`started ${options.workflowId} (run ${handle.firstExecutionRunId})`);
@@ -40,6 +42,9 @@ export async function startOrAttach(
         `(temporal workflow cancel -w ${options.workflowId}), or use another --dataset or Temporal namespace.`,
     );
   }
-  log(`attaching to running sync ${options.workflowId} (started ${desc.startTime.toISOString()})`);
+  log(
+    `attaching to running sync ${options.workflowId} (started ${desc.startTime.toISOString()}); this run waits for its result. ` +
+      `Follow it elsewhere with \`rest-sync status ${options.workflowId}\``,
+  );
   return { handle: client.workflow.getHandle(options.workflowId, desc.runId), runId: desc.runId };
 }

@@ -1,14 +1,17 @@
-import { Client, Connection } from '@temporalio/client';
-import { temporalConnectionOptions } from '../infra/tls';
+import { Client } from '@temporalio/client';
+import { cliLog } from './logging';
+import { connectTarget, describeTarget, requireTarget } from './target';
 
-/** A client of the Temporal server named by TEMPORAL_ADDRESS (default localhost:7233, TLS/API key from env), closed after `fn`. */
-export async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const { address, namespace, tls, apiKey } = temporalConnectionOptions();
-  const connection = await Connection.connect({ address, tls, apiKey }).catch((e: Error) => {
-    throw new Error(`cannot reach the Temporal server at ${address} (TEMPORAL_ADDRESS): ${e.message}`);
-  });
+/**
+ * A client of the Temporal server `requireTarget` names (TEMPORAL_ADDRESS, else this folder's
+ * `rest-sync dev`), closed after `fn`. Says on stderr which server it uses.
+ */
+export async function withClient<T>(command: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const target = requireTarget(command);
+  cliLog(describeTarget(target));
+  const connection = await connectTarget(target);
   try {
-    return await fn(new Client({ connection, namespace }));
+    return await fn(new Client({ connection, namespace: target.options.namespace }));
   } finally {
     await connection.close();
   }

@@ -4,6 +4,7 @@ import { connectOrStartPostgres } from '../infra/postgres';
 import { startDevServer } from '../infra/dev-server';
 import { createSyncWorker, DEFAULT_TASK_QUEUE } from '../worker';
 import { EMBEDDED_PG_DIR } from './run';
+import { recordDev } from './target';
 
 export interface DevOptions {
   port: number;
@@ -24,6 +25,8 @@ export async function devCommand(o: DevOptions): Promise<void> {
     throw e;
   });
   const taskQueue = process.env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE;
+  // `run`, `status` and `schedule` started in this folder find this server through the record
+  const unrecord = recordDev(env.address, `http://localhost:${o.uiPort}`);
   const { worker, close } = await createSyncWorker({ connection: env.nativeConnection, databaseUrl: pg.url, taskQueue });
   console.error(
     `rest-sync dev: Temporal at localhost:${o.port}, Web UI http://localhost:${o.uiPort}, worker on task queue ${taskQueue}, ` +
@@ -32,6 +35,7 @@ export async function devCommand(o: DevOptions): Promise<void> {
   try {
     await worker.run(); // returns after SIGINT/SIGTERM, once running activities have drained
   } finally {
+    unrecord();
     await close();
     await env.teardown();
     await pg.stop();

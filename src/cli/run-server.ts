@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { DEFAULT_TASK_QUEUE } from '../worker';
 import { connectTemporal, type TemporalHandle } from './temporal';
+import { alive, describeTarget, resolveTarget } from './target';
 
 /** Where `run` keeps its dev servers' workflows (one sqlite file per dataset) when TEMPORAL_ADDRESS is unset. */
 export const RUN_SERVER_DIR = path.join('.rest-sync', 'run');
@@ -25,15 +26,6 @@ export function runTaskQueue(dataset: string, folder = process.cwd()): string {
 interface ServerLock {
   pid: number;
   address: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readLock(file: string): ServerLock | undefined {
@@ -66,16 +58,24 @@ async function joinServer(address: string): Promise<TemporalHandle> {
  * resumes it. Only one server opens that file: while another `run` of the dataset is alive, this
  * one joins that run's server (and attaches to its sync).
  */
-export async function connectRunTemporal(dataset: string): Promise<TemporalHandle> {
-  if (process.env.TEMPORAL_ADDRESS) return connectTemporal();
+export async function connectRunTemporal(dataset: string, log: (l: string) => void): Promise<TemporalHandle> {
+  const target = resolveTarget();
+  if (target) {
+    log(describeTarget(target));
+    return connectTemporal({ target });
+  }
   mkdirSync(RUN_SERVER_DIR, { recursive: true });
   const lockFile = path.resolve(RUN_SERVER_DIR, `${dataset}.json`);
   const owner = readLock(lockFile);
   if (owner) {
     const joined = await joinServer(owner.address).catch(() => undefined);
-    if (joined) return joined;
+    if (joined) {
+      log(`Temporal: the dev server of the running \`run\` of ${dataset} (pid ${owner.pid}) at ${owner.address}`);
+      return joined;
+    }
   }
   const temporal = await connectTemporal({ dbFilename: path.resolve(RUN_SERVER_DIR, `${dataset}.db`) });
+  log(`Temporal: a dev server of this run at ${temporal.address} (TEMPORAL_ADDRESS unset, no \`rest-sync dev\` here); workflows kept in ${RUN_SERVER_DIR}/${dataset}.db`);
   writeFileSync(lockFile, JSON.stringify({ pid: process.pid, address: temporal.address! } satisfies ServerLock));
   return {
     ...temporal,

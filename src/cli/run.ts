@@ -14,6 +14,10 @@ import { onStopSignal, RunInterrupted } from './interrupt';
 import { describeError } from './errors';
 import { watchProgress } from './progress';
 import { createDb } from '../infra/db';
+import { datasetSchema, forDestination } from '../activities/store/dataset';
+import { UsageError } from './exit';
+import { fullRefresh, loadedResources, parseResources, runResources } from './run-select';
+import { lastRowCounts } from '../activities/store/admin';
 
 export interface RunOptions {
   dataset?: string;
@@ -22,6 +26,20 @@ export interface RunOptions {
   worker: boolean;
   /** the live progress display on stderr (on unless --no-progress) */
   progress?: boolean;
+  /** `--resources a,b`: only these are loaded */
+  resources?: string;
+  /** `--full-refresh`: drop the loaded resources' tables and state first */
+  fullRefresh?: boolean;
+}
+
+/** What `run` returns (and `--json` prints). */
+export interface RunResult extends SyncSourceOutput {
+  workflowId: string;
+  /** the Postgres schema loaded into */
+  dataset: string;
+  elapsedMs: number;
+  /** resource → table, in plan order */
+  tables: Record<string, string>;
 }
 
 /** The folder where `run` keeps its embedded Postgres cluster, kept across runs. */
@@ -32,7 +50,7 @@ export function parseParams(flags: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of flags) {
     const eq = f.indexOf('=');
-    if (eq <= 0) throw new Error(`--param ${JSON.stringify(f)}: expected key=value`);
+    if (eq <= 0) throw new UsageError(`--param ${JSON.stringify(f)}: expected key=value`);
     out[f.slice(0, eq)] = f.slice(eq + 1);
   }
   return out;
@@ -49,10 +67,12 @@ export function defaultDataset(configPath: string): string {
  * task queue of its own, into DATABASE_URL or the embedded server. A running sync of the dataset is
  * attached to and resumed. Ctrl-C / SIGTERM cancel the sync, drain the worker, then stop the servers.
  */
-export async function runCommand(configPath: string, opts: RunOptions, log: (l: string) => void): Promise<SyncSourceOutput & { workflowId: string }> {
+export async function runCommand(configPath: string, opts: RunOptions, log: (l: string) => void): Promise<RunResult> {
+  const started = Date.now();
   const source = loadSourceFile(configPath);
   const params = parseParams(opts.param);
   const plan = planSource(source, params); // fail fast on a bad config, before any server starts
+  const resources = parseResources(opts.resources, plan);
   if (opts.worker) {
     // the in-process worker resolves secrets here: a missing one fails now, not at the first page
     const secrets = createSecretResolver();
@@ -62,25 +82,29 @@ export async function runCommand(configPath: string, opts: RunOptions, log: (l: 
   const pg = await connectOrStartPostgres(EMBEDDED_PG_DIR);
   const db = createDb(pg.url, 1);
   if (!process.env.DATABASE_URL) log(`embedded Postgres: data in ${pg.dataDir}`);
-  const temporal = await connectRunTemporal(dataset).catch(async (e) => {
-    await db.destroy();
-    await pg.stop();
-    throw e;
-  });
+  const schema = datasetSchema(dataset);
+  const temporal = await (opts.fullRefresh ? fullRefresh(db, schema, plan, resources, log) : Promise.resolve())
+    .then(() => connectRunTemporal(dataset, log))
+    .catch(async (e) => {
+      await db.destroy();
+      await pg.stop();
+      throw e;
+    });
   const taskQueue = runTaskQueue(dataset);
   const workflowId = `sync:${dataset}`;
-  const input: SyncSourceInput = { source, dataset, params };
+  const input: SyncSourceInput = { source, dataset, params, ...(resources ? { resources } : {}) };
   let worker: Awaited<ReturnType<typeof createSyncWorker>> | undefined;
   let stopped: NodeJS.Signals | undefined;
   let unhook = () => undefined as void;
   /** start or attach, then the result; a stop signal cancels the sync and waits for it to end */
   const sync = async (): Promise<SyncSourceOutput> => {
-    const { handle, runId } = await startOrAttach(temporal.client, input, taskQueue, log, plan);
+    const { handle, runId } = await startOrAttach(temporal.client, input, taskQueue, log, temporal.namespace, plan);
     unhook = onStopSignal((signal) => {
       stopped = signal;
       handle.cancel().catch(() => undefined);
     });
-    const progress = opts.progress === false ? undefined : watchProgress(db, normalizeIdentifier(dataset), runId, plan.resources.map((r) => r.name), process.stderr);
+    const expected = opts.progress === false ? undefined : await lastRowCounts(db, schema).catch(() => undefined);
+    const progress = opts.progress === false ? undefined : watchProgress(db, schema, runId, runResources(plan, resources), process.stderr, expected);
     try {
       return (await handle.result()) as SyncSourceOutput;
     } finally {
@@ -94,7 +118,8 @@ export async function runCommand(configPath: string, opts: RunOptions, log: (l: 
       const what = err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure ? 'cancelled' : `ended: ${describeError(err)}`;
       throw new RunInterrupted(stopped, `${stopped === 'SIGINT' ? 'interrupted' : 'terminated'} (${stopped}): ${workflowId} ${what}; its committed pages stay`);
     });
-    return { workflowId, ...result };
+    const tables = Object.fromEntries(loadedResources(plan, resources).map((r) => [r.name, forDestination(r).table]));
+    return { workflowId, dataset: schema, elapsedMs: Date.now() - started, tables, ...result };
   } finally {
     await db.destroy();
     await worker?.close();
@@ -104,11 +129,4 @@ export async function runCommand(configPath: string, opts: RunOptions, log: (l: 
   }
 }
 
-/** The final table: rows and pages per resource. */
-export function formatResults(out: SyncSourceOutput): string {
-  const rows = Object.entries(out.resources);
-  const w = Math.max(8, ...rows.map(([n]) => n.length));
-  const lines = [`${'resource'.padEnd(w)}  ${'rows'.padStart(10)}  ${'pages'.padStart(7)}`];
-  for (const [name, r] of rows) lines.push(`${name.padEnd(w)}  ${String(r.rows).padStart(10)}  ${String(r.pages).padStart(7)}`);
-  return lines.join('\n');
-}
+export { formatResults } from './results';

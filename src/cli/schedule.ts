@@ -1,9 +1,10 @@
-import { ScheduleOverlapPolicy, type ScheduleSpec } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
 import { loadSourceFile } from '../config/load';
 import { DEFAULT_TASK_QUEUE } from '../worker';
 import { withClient } from './client';
 import { parseParams } from './run';
 import { syncStartOptions } from './start-options';
+import { UsageError } from './exit';
 
 export interface ScheduleCreateOptions {
   id: string;
@@ -16,7 +17,7 @@ export interface ScheduleCreateOptions {
 }
 
 function specOf(o: ScheduleCreateOptions): ScheduleSpec {
-  if (!!o.every === !!o.cron) throw new Error('schedule create needs exactly one of --every (e.g. 1h) or --cron (e.g. "0 3 * * *")');
+  if (!!o.every === !!o.cron) throw new UsageError('schedule create needs exactly one of --every (e.g. 1h) or --cron (e.g. "0 3 * * *")');
   return o.every ? { intervals: [{ every: o.every as `${number}h` }] } : { cronExpressions: [o.cron!] };
 }
 
@@ -30,7 +31,7 @@ export async function scheduleCreate(configPath: string, o: ScheduleCreateOption
   const source = loadSourceFile(configPath);
   const taskQueue = process.env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE;
   const start = syncStartOptions({ source, dataset: o.dataset, params: parseParams(o.param) }, taskQueue);
-  await withClient((client) =>
+  await withClient('schedule create', (client) =>
     client.schedule.create({
       scheduleId: o.id,
       spec: specOf(o),
@@ -42,29 +43,53 @@ export async function scheduleCreate(configPath: string, o: ScheduleCreateOption
   return `schedule ${o.id} created: ${o.every ? `every ${o.every}` : `cron "${o.cron}"`}, dataset ${o.dataset}`;
 }
 
-export function scheduleList(): Promise<string> {
-  return withClient(async (client) => {
-    const lines: string[] = [];
+/** One schedule as `schedule list --json` prints it. */
+export interface ScheduleSummary {
+  id: string;
+  workflowType: string;
+  state: 'paused' | 'active';
+  nextRun: string | null;
+  note: string | null;
+}
+
+export function scheduleList(): Promise<ScheduleSummary[]> {
+  return withClient('schedule list', async (client) => {
+    const out: ScheduleSummary[] = [];
     for await (const s of client.schedule.list()) {
-      const next = s.info.nextActionTimes[0]?.toISOString() ?? '-';
-      const wf = s.action?.type === 'startWorkflow' ? s.action.workflowType : '';
-      lines.push(`${s.scheduleId}\t${wf}\t${s.state.paused ? 'paused' : 'active'}\tnext ${next}`);
+      out.push({
+        id: s.scheduleId,
+        workflowType: s.action?.type === 'startWorkflow' ? s.action.workflowType : '',
+        state: s.state.paused ? 'paused' : 'active',
+        nextRun: s.info.nextActionTimes[0]?.toISOString() ?? null,
+        note: s.state.note ?? null,
+      });
     }
-    return lines.length ? lines.join('\n') : 'no schedules';
+    return out;
   });
 }
 
-export function scheduleDelete(id: string): Promise<string> {
-  return withClient(async (client) => {
-    await client.schedule.getHandle(id).delete();
-    return `schedule ${id} deleted`;
-  });
+/** `schedule list` for people: a line per schedule. */
+export function formatSchedules(list: ScheduleSummary[]): string {
+  return list.length ? list.map((s) => `${s.id}\t${s.workflowType}\t${s.state}\tnext ${s.nextRun ?? '-'}`).join('\n') : 'no schedules';
+}
+
+/** Runs `fn` on the schedule, saying plainly when there is no schedule of that id. */
+function onSchedule(command: string, id: string, fn: (client: Client) => Promise<void>): Promise<void> {
+  return withClient(command, (client) =>
+    fn(client).catch((err) => {
+      if (err instanceof ScheduleNotFoundError) throw new UsageError(`schedule "${id}" does not exist (\`rest-sync schedule list\` shows the schedules)`);
+      throw err;
+    }),
+  );
+}
+
+export async function scheduleDelete(id: string): Promise<string> {
+  await onSchedule('schedule delete', id, (client) => client.schedule.getHandle(id).delete());
+  return `schedule ${id} deleted`;
 }
 
 /** Runs a schedule's sync now (skipped, like a due run, if one is still running). */
-export function scheduleTrigger(id: string): Promise<string> {
-  return withClient(async (client) => {
-    await client.schedule.getHandle(id).trigger(ScheduleOverlapPolicy.SKIP);
-    return `schedule ${id} triggered`;
-  });
+export async function scheduleTrigger(id: string): Promise<string> {
+  await onSchedule('schedule trigger', id, (client) => client.schedule.getHandle(id).trigger(ScheduleOverlapPolicy.SKIP));
+  return `schedule ${id} triggered`;
 }

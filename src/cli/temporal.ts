@@ -1,7 +1,7 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { startDevServer } from '../infra/dev-server';
-import { temporalConnectionOptions } from '../infra/tls';
+import { connectTarget, type TemporalTarget } from './target';
 
 /** A Temporal server to talk to: TEMPORAL_ADDRESS, or a dev server this process starts. */
 export interface TemporalHandle {
@@ -16,13 +16,13 @@ export interface TemporalHandle {
 }
 
 /**
- * With TEMPORAL_ADDRESS set: that server, with the TLS / mTLS / API key the environment names
- * (infra/tls.ts). Else a dev server of this process's own.
+ * With a target (TEMPORAL_ADDRESS or this folder's `rest-sync dev`, see target.ts): that server, with
+ * the TLS / mTLS / API key the environment names (infra/tls.ts). Else a dev server of this process's own.
  */
-export async function connectTemporal(opts: { uiPort?: number; dbFilename?: string } = {}): Promise<TemporalHandle> {
-  if (process.env.TEMPORAL_ADDRESS) {
-    const { address, namespace, tls, apiKey } = temporalConnectionOptions();
-    const connection = await Connection.connect({ address, tls, apiKey });
+export async function connectTemporal(opts: { uiPort?: number; dbFilename?: string; target?: TemporalTarget } = {}): Promise<TemporalHandle> {
+  if (opts.target) {
+    const { address, namespace, tls, apiKey } = opts.target.options;
+    const connection = await connectTarget(opts.target);
     const nativeConnection = await NativeConnection.connect({ address, tls, apiKey });
     return {
       client: new Client({ connection, namespace }),

@@ -11,16 +11,40 @@
 import { z } from 'zod';
 import { jsonPathProblem, quoteBrief } from './json-path-syntax';
 
-/** A strict object whose unknown-key error names every allowed key. */
-function strict<T extends z.ZodRawShape>(shape: T) {
+/**
+ * A strict object whose unknown-key error names every allowed key. Every key has a description
+ * (the type demands one): `rest-sync schema` prints them for editors, and `configKeyDocs` lists them.
+ */
+function strict<T extends z.ZodRawShape>(shape: T, docs: { [K in keyof T]: string }) {
   const allowed = Object.keys(shape).join(', ');
-  return z.strictObject(shape, {
+  const described = Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, (v as z.ZodType).describe(docs[k as keyof T])])) as unknown as T;
+  return z.strictObject(described, {
     error: (iss) => (iss.code === 'unrecognized_keys' ? `allowed keys: ${allowed}` : undefined),
   });
 }
 
-export const secretRefSchema = strict({ $secret: z.string().min(1) });
-export const paramRefSchema = strict({ $param: z.string().min(1) });
+/** Descriptions shared by several objects' keys. */
+const D = {
+  type: 'the paginator (or auth) kind',
+  total_path: 'JSONPath to the total count in the response; null: there is none (stop on an empty page or the maximum)',
+  stop_after_empty_page: 'stop at the first page with no records (default true)',
+  has_more_path: 'JSONPath to a boolean in the response that says whether more pages follow',
+  limit: 'records per page the API is asked for',
+  limit_param: 'query param that carries the page size',
+  secret: 'a string, {"$secret": "name"} (resolved by the worker) or {"$param": "name"}',
+  rate_limit: 'requests per second the API may see from all workers together: a number, or {requests_per_second, burst}',
+  max_concurrency: 'requests in flight at once across all workers',
+  cursor_path: 'JSONPath to the cursor field in each record (incremental loading)',
+  initial_value: 'cursor value the first sync starts from',
+  end_value: 'cursor value the sync stops at (a backfill window)',
+  convert: 'not supported: a Python function',
+  headers: 'HTTP headers sent with each request; values may be secret references',
+  paginator: 'how the next page is requested: a name (auto, single_page, json_link, header_link, cursor, page_number) or an object',
+  endpoint: 'the endpoint: a path, or {path, params, paginator, data_selector, ...}',
+};
+
+export const secretRefSchema = strict({ $secret: z.string().min(1) }, { $secret: 'the name of a secret: env var or .dlt/secrets.toml key, looked up as dlt does' });
+export const paramRefSchema = strict({ $param: z.string().min(1) }, { $param: 'the name of a source param, given with --param name=value' });
 /** A plain config string, or a `$param` filled in from `--param` when planning. */
 const text = z.union([z.string(), paramRefSchema]);
 /** A value that may be a secret reference (auth values, headers). */
@@ -70,6 +94,18 @@ const offsetPaginator = strict({
   has_more_path: optPath,
   offset_body_path: optPath,
   limit_body_path: optPath,
+}, {
+  type: D.type,
+  limit: D.limit,
+  offset: 'the first offset (default 0)',
+  offset_param: 'query param that carries the offset (default offset)',
+  limit_param: D.limit_param,
+  total_path: D.total_path,
+  maximum_offset: 'stop before this offset',
+  stop_after_empty_page: D.stop_after_empty_page,
+  has_more_path: D.has_more_path,
+  offset_body_path: 'JSONPath in the request body (POST) that carries the offset',
+  limit_body_path: 'JSONPath in the request body (POST) that carries the page size',
 }).superRefine(requireStop('maximum_offset'));
 
 const pageNumberPaginator = strict({
@@ -82,6 +118,16 @@ const pageNumberPaginator = strict({
   stop_after_empty_page: z.boolean().optional(),
   has_more_path: optPath,
   page_body_path: optPath,
+}, {
+  type: D.type,
+  base_page: 'the number of the first page (default 0)',
+  page: 'the page to start from (default base_page)',
+  page_param: 'query param that carries the page number (default page)',
+  total_path: 'JSONPath to the total number of pages in the response; null: there is none',
+  maximum_page: 'stop before this page',
+  stop_after_empty_page: D.stop_after_empty_page,
+  has_more_path: D.has_more_path,
+  page_body_path: 'JSONPath in the request body (POST) that carries the page number',
 })
   .superRefine(requireStop('maximum_page'))
   .superRefine((p, ctx) => {
@@ -108,13 +154,20 @@ const cursorPaginator = strict({
   cursor_body_path: optPath,
   limit: pageSize.optional(),
   limit_param: optStr,
+}, {
+  type: D.type,
+  cursor_path: 'JSONPath to the next cursor in the response (default cursors.next)',
+  cursor_param: 'query param that carries the cursor (default cursor)',
+  cursor_body_path: 'JSONPath in the request body (POST) that carries the cursor',
+  limit: D.limit,
+  limit_param: D.limit_param,
 }).refine((p) => p.cursor_param === undefined || p.cursor_body_path === undefined, { message: 'set cursor_param or cursor_body_path, not both', path: ['cursor_body_path'] });
 
 const paginatorObject = z.discriminatedUnion('type', [
-  strict({ type: z.literal('auto') }),
-  strict({ type: z.literal('single_page') }),
-  strict({ type: z.literal(['json_link', 'json_response']), next_url_path: optPath }),
-  strict({ type: z.literal('header_link'), links_next_key: optStr }),
+  strict({ type: z.literal('auto') }, { type: 'detect the paginator from the first response' }),
+  strict({ type: z.literal('single_page') }, { type: 'one request, no pages' }),
+  strict({ type: z.literal(['json_link', 'json_response']), next_url_path: optPath }, { type: D.type, next_url_path: 'JSONPath to the next page URL in the response' }),
+  strict({ type: z.literal('header_link'), links_next_key: optStr }, { type: D.type, links_next_key: 'rel of the next link in the Link header (default next)' }),
   cursorPaginator,
   offsetPaginator,
   pageNumberPaginator,
@@ -125,14 +178,19 @@ export const PAGINATOR_SHORTHANDS = ['auto', 'single_page', 'json_link', 'json_r
 export const paginatorSchema = z.union([z.enum(PAGINATOR_SHORTHANDS), paginatorObject]);
 
 export const authSchema = z.discriminatedUnion('type', [
-  strict({ type: z.literal('bearer').optional(), token: secretText }),
+  strict({ type: z.literal('bearer').optional(), token: secretText }, { type: D.type, token: `the bearer token: ${D.secret}` }),
   strict({
     type: z.literal('api_key'),
     name: text.optional(),
     api_key: secretText,
     location: z.enum(['header', 'query', 'param', 'cookie']).optional(),
+  }, {
+    type: D.type,
+    name: 'header, query param or cookie name (default Authorization)',
+    api_key: `the key: ${D.secret}`,
+    location: 'where the key goes (default header)',
   }),
-  strict({ type: z.literal(['http_basic', 'basic']), username: secretText, password: secretText }),
+  strict({ type: z.literal(['http_basic', 'basic']), username: secretText, password: secretText }, { type: D.type, username: `user name: ${D.secret}`, password: `password: ${D.secret}` }),
   strict({
     type: z.literal('oauth2_client_credentials'),
     access_token_url: text,
@@ -140,6 +198,13 @@ export const authSchema = z.discriminatedUnion('type', [
     client_secret: secretText,
     access_token_request_data: z.record(z.string(), z.json()).optional(),
     default_token_expiration: bounded(0, 31_536_000, 'a token lifetime (seconds)', { exclusiveMin: true }).optional(),
+  }, {
+    type: D.type,
+    access_token_url: 'URL the access token is requested from',
+    client_id: `client id: ${D.secret}`,
+    client_secret: `client secret: ${D.secret}`,
+    access_token_request_data: 'extra form fields of the token request',
+    default_token_expiration: 'seconds a token lives when the answer does not say',
   }),
 ]);
 
@@ -147,7 +212,13 @@ const headersSchema = z.record(z.string(), secretText);
 
 /** `rate_limit: 5` (requests per second) or `{ requests_per_second: 5, burst: 10 }`. */
 const perSecond = bounded(0.01, 100_000, 'a rate (requests per second)');
-const rateLimitSchema = z.union([perSecond, strict({ requests_per_second: perSecond, burst: bounded(1, 100_000, 'a burst', { int: true }).optional() })]);
+const rateLimitSchema = z.union([
+  perSecond,
+  strict(
+    { requests_per_second: perSecond, burst: bounded(1, 100_000, 'a burst', { int: true }).optional() },
+    { requests_per_second: 'requests in any one second', burst: 'requests that may go at once after a quiet spell (default 1)' },
+  ),
+]);
 const limitKeys = { rate_limit: rateLimitSchema.optional(), max_concurrency: bounded(1, 1024, 'max_concurrency', { int: true }).optional() };
 
 export const clientSchema = strict({
@@ -160,16 +231,30 @@ export const clientSchema = strict({
   max_response_bytes: bounded(1024, 2 ** 40, 'max_response_bytes', { int: true }).optional(),
   session: refused('a Python requests.Session cannot be given in a config; set headers, auth and timeout instead').optional(),
   ...limitKeys,
+}, {
+  base_url: 'the API root every endpoint path is relative to',
+  headers: D.headers,
+  auth: 'authentication: bearer, api_key, http_basic or oauth2_client_credentials',
+  paginator: `${D.paginator}; inherited by resources that set none`,
+  timeout: 'seconds one page may take in all (default 60)',
+  max_response_bytes: 'bytes a response may have once decompressed (default 256 MB)',
+  session: 'not supported: a Python requests.Session',
+  rate_limit: D.rate_limit,
+  max_concurrency: D.max_concurrency,
 });
 
-const resolveParam = strict({ type: z.literal('resolve'), resource: z.string().min(1), field: z.string().min(1) });
+const resolveParam = strict(
+  { type: z.literal('resolve'), resource: z.string().min(1), field: z.string().min(1) },
+  { type: 'a value taken from each record of a parent resource', resource: 'the parent resource', field: "the parent record's field" },
+);
+const incrementalDocs = { cursor_path: D.cursor_path, initial_value: D.initial_value, end_value: D.end_value, convert: D.convert };
 const incrementalFields = {
   cursor_path: jsonPath,
   initial_value: z.json().optional(),
   end_value: z.json().optional(),
   convert: refused('rest-sync compares cursor values as the API gives them; drop convert').optional(),
 };
-const incrementalParam = strict({ type: z.literal('incremental'), ...incrementalFields });
+const incrementalParam = strict({ type: z.literal('incremental'), ...incrementalFields }, { type: 'the incremental cursor, sent as this param', ...incrementalDocs });
 const isBinding = (v: unknown) => typeof v === 'object' && v !== null && ['resolve', 'incremental'].includes((v as { type?: unknown }).type as string);
 /** A query param: a plain JSON value, or dlt's `resolve` / `incremental` binding. */
 const paramValue = z.union([
@@ -177,12 +262,19 @@ const paramValue = z.union([
   z.json().refine((v) => !isBinding(v), { message: 'not a valid resolve/incremental binding', abort: true }),
 ]);
 
-export const incrementalSchema = strict({ ...incrementalFields, start_param: optStr, end_param: optStr });
+export const incrementalSchema = strict(
+  { ...incrementalFields, start_param: optStr, end_param: optStr },
+  { ...incrementalDocs, start_param: 'query param that carries the start value', end_param: 'query param that carries the end value' },
+);
 
 const responseActionSchema = strict({
   status_code: z.union([z.number().int(), z.string().regex(/^\d{3}$/)]).optional(),
   content: optStr,
   action: z.enum(['ignore', 'retry']),
+}, {
+  status_code: 'the HTTP status the action applies to',
+  content: 'text in the response body the action applies to',
+  action: 'ignore the response (no records) or retry it',
 }).refine((a) => a.status_code !== undefined || a.content !== undefined, 'set status_code, content or both');
 
 const errorHandlerSchema = strict({
@@ -191,6 +283,11 @@ const errorHandlerSchema = strict({
   backoff_factor: bounded(0, 100, 'backoff_factor', { exclusiveMin: true }).optional(),
   /** seconds before the first retry (accepted beyond the seeds' dialect; Temporal's initialInterval) */
   initial_interval: seconds('initial_interval').optional(),
+}, {
+  retry_on_status_codes: 'HTTP statuses that are retried',
+  max_retries: 'retries after the first attempt',
+  backoff_factor: 'each retry waits this many times longer than the one before',
+  initial_interval: 'seconds before the first retry',
 });
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -205,17 +302,28 @@ export const endpointSchema = strict({
   response_actions: z.array(responseActionSchema).optional(),
   incremental: incrementalSchema.optional(),
   error_handler: errorHandlerSchema.optional(),
+}, {
+  path: 'path relative to base_url (or an absolute URL); {placeholders} are params or parent fields',
+  method: 'HTTP method (default GET)',
+  params: 'query params: values, or resolve / incremental bindings',
+  json: 'the request body (POST)',
+  headers: D.headers,
+  paginator: D.paginator,
+  data_selector: 'where the records are in the response: a JSONPath, a key list, or [] for the whole body',
+  response_actions: 'responses to ignore or retry, by status or content',
+  incremental: 'load only records past the last cursor value',
+  error_handler: 'retries of this endpoint: statuses, attempts, backoff',
 });
 
 const columnNames = z.union([z.string().min(1), z.array(z.string().min(1))]);
 const DATA_TYPES = ['text', 'double', 'bool', 'timestamp', 'bigint', 'binary', 'json', 'complex', 'decimal', 'wei', 'date', 'time'] as const;
 const columnHint = z.looseObject({
-  data_type: z.enum(DATA_TYPES).optional(),
-  precision: z.number().int().positive().optional(),
-  scale: count.optional(),
-  timezone: z.boolean().optional(),
+  data_type: z.enum(DATA_TYPES).optional().describe("dlt's data type of the column"),
+  precision: z.number().int().positive().optional().describe('digits (decimal) or bits (bigint)'),
+  scale: count.optional().describe('digits after the point (decimal)'),
+  timezone: z.boolean().optional().describe('false: timestamp without time zone'),
 });
-const columnsSchema = z.union([z.record(z.string(), columnHint), z.array(columnHint.extend({ name: z.string().min(1) }))]);
+const columnsSchema = z.union([z.record(z.string(), columnHint), z.array(columnHint.extend({ name: z.string().min(1).describe('the column') }))]);
 const writeDisposition = z.enum(['append', 'replace', 'merge']);
 
 /** Keys a resource and `resource_defaults` share (dlt's EndpointResourceBase). */
@@ -228,7 +336,13 @@ const resourceBase = {
     })
     .optional(),
   write_disposition: z
-    .union([writeDisposition, strict({ disposition: writeDisposition, strategy: z.enum(['delete-insert', 'upsert']).optional() })])
+    .union([
+      writeDisposition,
+      strict(
+        { disposition: writeDisposition, strategy: z.enum(['delete-insert', 'upsert']).optional() },
+        { disposition: 'append, replace or merge', strategy: 'how merge writes: delete-insert or upsert' },
+      ),
+    ])
     .optional(),
   columns: columnsSchema.optional(),
   primary_key: columnNames.optional(),
@@ -239,19 +353,45 @@ const resourceBase = {
   ...limitKeys,
 };
 
-export const resourceDefaultsSchema = strict({ ...resourceBase, endpoint: endpointSchema.optional() });
-export const resourceObjectSchema = strict({
-  name: z.string().min(1),
-  ...resourceBase,
-  endpoint: z.union([z.string(), endpointSchema]).optional(),
-});
+const resourceBaseDocs: { [K in keyof typeof resourceBase]: string } = {
+  include_from_parent: "parent record fields copied into each record (as _<parent>_<field>)",
+  table_name: 'the table the records land in (default: the resource name)',
+  max_table_nesting: 'only 0: nested objects and lists are stored as jsonb columns',
+  write_disposition: 'append, replace (swapped in when the sync finishes) or merge (by primary key)',
+  columns: 'column type hints: {name: {data_type, precision, scale, timezone}}',
+  primary_key: 'column or columns that identify a record (merge updates by it)',
+  merge_key: 'column or columns merge replaces by, besides the primary key',
+  selected: 'false: fetched only for the resources that depend on it, not loaded',
+  parallelized: "a child resource's parent records are walked in parallel lanes",
+  processing_steps: 'not supported: filter or map with SQL on the loaded table',
+  rate_limit: D.rate_limit,
+  max_concurrency: D.max_concurrency,
+};
 
-export const sourceConfigSchema = strict({
-  $schema: z.string().optional(),
-  client: clientSchema,
-  resource_defaults: resourceDefaultsSchema.optional(),
-  resources: z.array(z.union([z.string().min(1), resourceObjectSchema])).min(1),
-});
+export const resourceDefaultsSchema = strict({ ...resourceBase, endpoint: endpointSchema.optional() }, { ...resourceBaseDocs, endpoint: 'endpoint keys every resource inherits' });
+export const resourceObjectSchema = strict(
+  {
+    name: z.string().min(1),
+    ...resourceBase,
+    endpoint: z.union([z.string(), endpointSchema]).optional(),
+  },
+  { name: 'the resource name (the table name unless table_name is set)', ...resourceBaseDocs, endpoint: D.endpoint },
+);
+
+export const sourceConfigSchema = strict(
+  {
+    $schema: z.string().optional(),
+    client: clientSchema,
+    resource_defaults: resourceDefaultsSchema.optional(),
+    resources: z.array(z.union([z.string().min(1), resourceObjectSchema])).min(1),
+  },
+  {
+    $schema: 'the JSON Schema of this file, for editors (`rest-sync schema`)',
+    client: 'how to reach the API: base_url, auth, headers, paginator, limits',
+    resource_defaults: 'keys every resource inherits unless it sets them',
+    resources: 'the resources to load: names or objects, parents before or after their children',
+  },
+);
 
 export type SourceConfig = z.infer<typeof sourceConfigSchema>;
 export type ClientConfig = z.infer<typeof clientSchema>;
@@ -264,6 +404,25 @@ export type IncrementalConfig = z.infer<typeof incrementalSchema>;
 export type ColumnsConfig = z.infer<typeof columnsSchema>;
 export type ParamRef = z.infer<typeof paramRefSchema>;
 export type SecretRefConfig = z.infer<typeof secretRefSchema>;
+
+/** Every key of the config with its description, by JSON path (`client.auth.token`), for docs and help. */
+export function configKeyDocs(): [string, string][] {
+  const out = new Map<string, string>();
+  const walk = (node: unknown, at: string) => {
+    if (!node || typeof node !== 'object') return;
+    const n = node as Record<string, unknown>;
+    for (const [k, v] of Object.entries((n.properties as Record<string, { description?: string }>) ?? {})) {
+      const path = at ? `${at}.${k}` : k;
+      if (v.description && !out.has(path)) out.set(path, v.description);
+      walk(v, path);
+    }
+    for (const key of ['anyOf', 'oneOf', 'allOf']) for (const alt of (n[key] as unknown[]) ?? []) walk(alt, at);
+    if (n.items) walk(n.items, `${at}[]`);
+    if (n.additionalProperties && typeof n.additionalProperties === 'object') walk(n.additionalProperties, `${at}.*`);
+  };
+  walk(sourceJsonSchema(), '');
+  return [...out];
+}
 
 /** JSON Schema of the config for editors (`$schema` in a JSON config file). */
 export function sourceJsonSchema(): Record<string, unknown> {

@@ -8,6 +8,8 @@ pg.types.setTypeParser(20, (v: string) => {
   return Number.isSafeInteger(n) ? n : v;
 });
 
+const oneLine = (message: unknown) => console.error(`[warn] knex: ${String(message).split('\n')[0]}`);
+
 /**
  * A knex pool sized to the worker's activity concurrency (plus one for bookkeeping). SSL follows
  * libpq's rules (`?sslmode=` in the URL, else PGSSLMODE; see infra/tls.ts).
@@ -17,5 +19,7 @@ export function createDb(url: string, poolSize = 8): Knex {
     client: 'pg',
     connection: postgresConnection(url),
     pool: { min: 0, max: poolSize + 1 },
+    // knex would print warnings (a failed connection, each with its stack) with console.log: one line on stderr instead
+    log: { warn: oneLine, error: oneLine, deprecate: oneLine, debug: () => undefined },
   });
 }

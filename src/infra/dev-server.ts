@@ -45,6 +45,9 @@ export function devServerArgs(port: number, opts: DevServerOptions): string[] {
     // eager activities save one task-queue round trip per activity (~30 ms instead of ~90 ms measured here)
     '--dynamic-config-value',
     'system.enableActivityEagerExecution=true',
+    // `Dataset` filters syncs in the Web UI (cli/search-attribute.ts)
+    '--search-attribute',
+    'Dataset=Keyword',
     // no call home for a version check
     '--dynamic-config-value',
     'frontend.enableServerVersionCheck=false',

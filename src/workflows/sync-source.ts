@@ -7,6 +7,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   upsertMemo,
   workflowInfo,
@@ -38,11 +39,28 @@ const { planSync } = proxyLocalActivities<Activities>({
  */
 async function plan(input: SyncSourceInput): Promise<SourcePlan> {
   try {
-    if (patched('plan-outside-sandbox')) return await planSync({ source: input.source, params: input.params ?? {} });
+    if (patched('plan-outside-sandbox')) return select(await planSync({ source: input.source, params: input.params ?? {} }), input.resources);
     return buildPlan(input.source as SourceConfig, input.params ?? {});
   } catch (err) {
     throw ApplicationFailure.nonRetryable(innermostMessage(err), 'CONFIG_ERROR');
   }
+}
+
+/**
+ * `run --resources a,b`: only the named resources are selected; their parents still run (to fan
+ * out over) as dlt's `selected: false` ones do. Syncs started without the list plan as before.
+ */
+function select(source: SourcePlan, names: string[] | undefined): SourcePlan {
+  if (!names) return source;
+  const unknown = names.filter((n) => !source.resources.some((r) => r.name === n));
+  if (unknown.length) throw new Error(`resources ${JSON.stringify(unknown)} are not in the config`);
+  return { ...source, resources: source.resources.map((r) => ({ ...r, selected: names.includes(r.name) })) };
+}
+
+/** The Web UI's "Current Details" of a running sync: a line per resource (in-memory, no history event). */
+function showDetails(dataset: string, progress: Record<string, ResourceProgress>): void {
+  const lines = Object.values(progress).map((p) => `| ${p.resource} | ${p.done ? 'done' : 'running'} | ${p.rows} | ${p.pages} |`);
+  setCurrentDetails(`**sync ${dataset}**\n\n| resource | state | rows | pages |\n|---|---|---|---|\n${lines.join('\n')}`);
 }
 
 /**
@@ -89,6 +107,7 @@ async function runResources(
   const run = async (r: ResourcePlan): Promise<void> => {
     const workflowId = `sync:${input.dataset}:${r.name}`;
     progress[r.name] = { resource: r.name, pages: 0, rows: 0, done: false, workflowId };
+    showDetails(input.dataset, progress);
     try {
       results[r.name] = await executeChild(syncResource, {
         workflowId,
@@ -96,6 +115,7 @@ async function runResources(
         staticSummary: `${r.name} → ${input.dataset}.${r.table} (${r.writeDisposition})`,
       });
       progress[r.name] = { resource: r.name, ...results[r.name], done: true, workflowId };
+      showDetails(input.dataset, progress);
     } catch (err) {
       failures[r.name] = innermostMessage(err);
       return; // its children have nothing to fan out over
@@ -110,7 +130,9 @@ async function runResources(
   }
   const failed = Object.entries(failures);
   if (patched('run-log')) {
-    upsertMemo({ rows: Object.values(results).reduce((a, r) => a + r.rows, 0), resources: Object.keys(results).length, failed: failed.length });
+    const memo = { rows: Object.values(results).reduce((a, r) => a + r.rows, 0), resources: Object.keys(results).length, failed: failed.length };
+    // per-resource counts in the memo, for the Web UI and `temporal workflow describe`
+    upsertMemo(patched('memo-resource-counts') ? { ...memo, counts: results } : memo);
     if (failed.length) await finishSync({ dataset: input.dataset, syncId, failures });
   }
   if (failed.length) {

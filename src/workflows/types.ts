@@ -23,6 +23,8 @@ export interface SyncSourceInput {
   dataset: string;
   params?: Record<string, string>;
   options?: SyncOptions;
+  /** only these resources are loaded (`run --resources`); their parents run as needed. Absent: the config's `selected` */
+  resources?: string[];
 }
 
 export interface ResourceResult {

@@ -70,6 +70,9 @@ describe('a running sync: live status, and cancelling it', () => {
       expect(Number(rows)).toBeGreaterThanOrEqual(30);
       expect(Number(pages)).toBeGreaterThanOrEqual(10);
       expect(state).toBe('running');
+      // the Web UI's "Current Details" of the running sync: a line per resource
+      const meta = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+      expect(meta.currentDetails).toMatch(/\| slow \| running \|/);
 
       await handle.cancel();
       const err = await handle.result().catch((e) => e);

@@ -79,23 +79,26 @@ describe('rest-sync CLI', () => {
   test.each([
     ['a missing source param', ['--param', 'wrong=1'], {}, /account_id/],
     ['a missing secret', ['--param', `account_id=${SEED_000.accountId}`], { API_KEY: '' }, /secret "api_key" is not set.*API_KEY/],
-  ])('%s fails with exit 1 and one clear paragraph', async (_name, extra, envOver, message) => {
+  ])('%s is a config error: exit 2 and one clear paragraph', async (_name, extra, envOver, message) => {
     const r = await runCli(['run', configPath, '--dataset', uniqueId('bad').replace('-', '_'), ...(extra as string[])], { ...env, ...(envOver as object) }, dir);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message as RegExp);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stderr).not.toContain(SEED_000.token);
   });
 
-  test('a malformed config names the config path and the allowed values', async () => {
+  test('a malformed config names the config path and the allowed values; run and validate both exit 2', async () => {
     const bad = path.join(dir, 'bad.json');
     const src = JSON.parse(readFileSync(configPath, 'utf8'));
     src.resources[1].endpoint.paginator.type = 'offest';
     writeFileSync(bad, JSON.stringify(src));
     const r = await runCli(['run', bad], env, dir);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/resources\[1\]\.endpoint\.paginator/);
     expect(r.stderr).toMatch(/offset/);
+    const v = await runCli(['validate', bad], env, dir);
+    expect(v.code).toBe(2);
+    expect(v.stderr.split('\n')[0]).toBe(r.stderr.split('\n').find((l) => l.startsWith('rest-sync:')));
   });
 
   test('a value that no longer fits its column widens the column and says so in the log', async () => {

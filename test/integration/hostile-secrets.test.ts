@@ -68,7 +68,7 @@ describe('secrets against a hostile API', () => {
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout).resources).toEqual({ items: { rows: 4, pages: 2 }, linked: { rows: LINKED_PAGES, pages: LINKED_PAGES }, moved: { rows: 2, pages: 1 } });
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/stuck: resource "stuck" page 5: GET \S+ returned HTTP 403: \{"error":"credential [^"]*\*\*\*[^"]* may not read page 5"\}/);
+    expect(JSON.parse(bad.stdout).error.message).toMatch(/stuck: resource "stuck" page 5: GET \S+ returned HTTP 403: \{"error":"credential [^"]*\*\*\*[^"]* may not read page 5"\}/);
     expect(leaks(ok.stdout + ok.stderr + bad.stdout + bad.stderr)).toEqual([]);
   });
 

@@ -104,7 +104,7 @@ describe('operations: the temporal CLI, schedules, the worker process', () => {
         ['schedule', 'create', configPath, '--id', 'ops-hourly', '--dataset', 'scheduled', '--every', '1h', '--param', `account_id=${SEED_000.accountId}`, '--paused'],
         env,
       );
-      expect(made.stderr).toBe('');
+      expect(made.stderr).toBe(`Temporal at ${env.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS)\n`); // which server, and nothing else
       expect(made.stdout).toContain('schedule ops-hourly created: every 1h, dataset scheduled');
       const list = await runCli(['schedule', 'list'], env);
       expect(list.stdout).toMatch(/ops-hourly\s+syncSource\s+paused/);

@@ -50,7 +50,8 @@ describe('rest-sync run: tenants on one Temporal server', () => {
     expect(ra2.stderr).toMatch(/attaching to running sync sync:tenant_a/);
     expect(JSON.parse(ra2.stdout).resources.items.rows).toBe(N);
     expect(clash.code).toBe(1);
-    expect(clash.stderr).toMatch(/sync:tenant_a is already running on task queue rest-sync-run-\w+ .*another project folder or tenant/);
+    // with --json the failure is the JSON document on stdout
+    expect(JSON.parse(clash.stdout).error.message).toMatch(/sync:tenant_a is already running on task queue rest-sync-run-\w+ .*another project folder or tenant/);
     expect(await schemas(0)).toEqual(['tenant_a']);
     expect(await schemas(1)).toEqual(['tenant_b']);
     for (const [t, ds] of [[0, 'tenant_a'], [1, 'tenant_b']] as const) {

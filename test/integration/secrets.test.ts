@@ -66,13 +66,13 @@ describe('secrets stay secret', () => {
   test.each(AUTH_KINDS)('%s: a refused request fails with the cause, the echoed credential scrubbed', (kind) => {
     const { bad } = runs[kind];
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(new RegExp(`denied: resource "denied" page 1: GET http://127\\.0\\.0\\.1:\\d+/${kind}/denied\\S* returned HTTP 403`));
-    expect(bad.stderr).toMatch(/"error":"credential [^"]*\*\*\*[^"]* may not read this"/);
+    expect(JSON.parse(bad.stdout).error.message).toMatch(new RegExp(`denied: resource "denied" page 1: GET http://127\\.0\\.0\\.1:\\d+/${kind}/denied\\S* returned HTTP 403`));
+    expect(JSON.parse(bad.stdout).error.message).toMatch(/"error":"credential [^"]*\*\*\*[^"]* may not read this"/);
     expect(leaks(bad.stdout + bad.stderr)).toEqual([]);
   });
 
   test('the api_key in the query string is scrubbed from the URL in the message', () => {
-    expect(runs.api_key_query.bad.stderr).toMatch(/\/api_key_query\/denied\?api_key=\*\*\* returned HTTP 403/);
+    expect(JSON.parse(runs.api_key_query.bad.stdout).error.message).toMatch(/\/api_key_query\/denied\?api_key=\*\*\* returned HTTP 403/);
   });
 
   test.each(AUTH_KINDS)('%s: no workflow history holds a secret', async (kind) => {

@@ -1,0 +1,37 @@
+/**
+ * stdout carries a command's result and nothing else (`run --json | jq` must always parse): every
+ * log line — this CLI's, the Temporal SDK's, knex's pool warnings during a Postgres outage, which
+ * use `console.log` — goes to stderr. `print` is the only writer of stdout.
+ */
+export function reserveStdout(): void {
+  const toStderr = (...args: unknown[]) => console.error(...args);
+  console.log = toStderr;
+  console.info = toStderr;
+  console.debug = toStderr;
+}
+
+let printed = false;
+
+/** Writes a command's result to stdout (a line). */
+export function print(text: string): void {
+  printed = true;
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/**
+ * With `--json`, stdout holds one JSON document whatever happens: a process that exits before its
+ * command reported (a second Ctrl-C stops at once) prints its error on the way out. Writes to a
+ * pipe or file are synchronous, so the line is out before the process is.
+ */
+export function jsonOnExit(): void {
+  process.once('exit', (code) => {
+    if (printed || code === 0) return;
+    const what = code === 130 ? 'INTERRUPTED' : code === 143 ? 'TERMINATED' : 'FAILED';
+    printJson({ error: { code: what, message: `rest-sync stopped at once (exit ${code})` } });
+  });
+}
+
+/** Writes a command's result as one JSON document. */
+export function printJson(value: unknown): void {
+  print(JSON.stringify(value, null, 2));
+}
