@@ -108,6 +108,8 @@ const cursorPaginator = strict({
   cursor_body_path: optPath,
   limit: pageSize.optional(),
   limit_param: optStr,
+  stop_after_empty_page: z.boolean().optional(),
+  has_more_path: optPath,
 }).refine((p) => p.cursor_param === undefined || p.cursor_body_path === undefined, { message: 'set cursor_param or cursor_body_path, not both', path: ['cursor_body_path'] });
 
 const paginatorObject = z.discriminatedUnion('type', [
@@ -116,12 +118,13 @@ const paginatorObject = z.discriminatedUnion('type', [
   strict({ type: z.literal(['json_link', 'json_response']), next_url_path: optPath }),
   strict({ type: z.literal('header_link'), links_next_key: optStr }),
   cursorPaginator,
+  strict({ type: z.literal('header_cursor'), cursor_key: optStr, cursor_param: optStr }),
   offsetPaginator,
   pageNumberPaginator,
 ]);
 
 /** Paginators usable by name alone (no required options); `offset` needs `limit`. */
-export const PAGINATOR_SHORTHANDS = ['auto', 'single_page', 'json_link', 'json_response', 'header_link', 'cursor', 'page_number'] as const;
+export const PAGINATOR_SHORTHANDS = ['auto', 'single_page', 'json_link', 'json_response', 'header_link', 'header_cursor', 'cursor', 'page_number'] as const;
 export const paginatorSchema = z.union([z.enum(PAGINATOR_SHORTHANDS), paginatorObject]);
 
 export const authSchema = z.discriminatedUnion('type', [
