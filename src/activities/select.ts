@@ -1,6 +1,6 @@
 import { DataError } from '../errors';
 import { refuseTooDeep, shareVetted } from './http/json';
-import { isComplexJsonPath, isPlainObject, queryAll, splitPath, walkKeys } from './json-path';
+import { getPath, isComplexJsonPath, isPlainObject, queryAll, walkKeys } from './json-path';
 
 /** Keys that usually hold the records of a wrapped response, in order of preference. */
 export const RECORD_KEYS = [
@@ -14,9 +14,9 @@ export const RECORD_KEYS = [
  * `selector` (the resource's `data_selector`):
  * - `[]` or `'$'`: the whole body;
  * - a list of keys (`['Response', 'Items']`): walk those keys literally;
- * - a string starting with `$`: a JSONPath; several matches are all records (a match that is an
- *   array gives its elements);
- * - another string: a dot path (`data`, `Response.Items`, `data.0.rows`);
+ * - a string: a JSONPath as dlt reads it (`data`, `Response.Items`, `$.data[*].rows`,
+ *   `['@odata.value']`, see json-path.ts); a path that can match several values gives them all as
+ *   records (a match that is an array gives its elements);
  * - undefined: auto-detect, see {@link findRecords}.
  *
  * The selected value becomes records: an array gives its elements, an object is one record.
@@ -44,7 +44,7 @@ function select(body: unknown, selector: string | string[] | undefined, where: s
     if (matches.length > 1) return matches.flatMap((m) => (Array.isArray(m) ? m : [m]));
     if (matches.length === 0 && queryMatchedNothing(body, selector)) return [];
     value = matches[0];
-  } else value = walkKeys(body, splitPath(selector));
+  } else value = getPath(body, selector);
   return asRecords(value, body, selector, where);
 }
 

@@ -62,7 +62,7 @@ export function jsonPathProblem(path: string): string | undefined {
     } else if (c === '.' || expectKey) {
       const descent = p.startsWith('..', i);
       const from = expectKey && c !== '.' ? i : i + (descent ? 2 : 1);
-      if (descent && p[from] === '[') {
+      if (c === '.' && p[from] === '[') {
         i = from;
         continue;
       }

@@ -154,6 +154,8 @@ const cursorPaginator = strict({
   cursor_body_path: optPath,
   limit: pageSize.optional(),
   limit_param: optStr,
+  stop_after_empty_page: z.boolean().optional(),
+  has_more_path: optPath,
 }, {
   type: D.type,
   cursor_path: 'JSONPath to the next cursor in the response (default cursors.next)',
@@ -161,6 +163,8 @@ const cursorPaginator = strict({
   cursor_body_path: 'JSONPath in the request body (POST) that carries the cursor',
   limit: D.limit,
   limit_param: D.limit_param,
+  stop_after_empty_page: D.stop_after_empty_page,
+  has_more_path: D.has_more_path,
 }).refine((p) => p.cursor_param === undefined || p.cursor_body_path === undefined, { message: 'set cursor_param or cursor_body_path, not both', path: ['cursor_body_path'] });
 
 const paginatorObject = z.discriminatedUnion('type', [
@@ -169,12 +173,16 @@ const paginatorObject = z.discriminatedUnion('type', [
   strict({ type: z.literal(['json_link', 'json_response']), next_url_path: optPath }, { type: D.type, next_url_path: 'JSONPath to the next page URL in the response' }),
   strict({ type: z.literal('header_link'), links_next_key: optStr }, { type: D.type, links_next_key: 'rel of the next link in the Link header (default next)' }),
   cursorPaginator,
+  strict(
+    { type: z.literal('header_cursor'), cursor_key: optStr, cursor_param: optStr },
+    { type: D.type, cursor_key: 'response header that carries the next cursor (default next)', cursor_param: 'query param that carries the cursor (default cursor)' },
+  ),
   offsetPaginator,
   pageNumberPaginator,
 ]);
 
 /** Paginators usable by name alone (no required options); `offset` needs `limit`. */
-export const PAGINATOR_SHORTHANDS = ['auto', 'single_page', 'json_link', 'json_response', 'header_link', 'cursor', 'page_number'] as const;
+export const PAGINATOR_SHORTHANDS = ['auto', 'single_page', 'json_link', 'json_response', 'header_link', 'header_cursor', 'cursor', 'page_number'] as const;
 export const paginatorSchema = z.union([z.enum(PAGINATOR_SHORTHANDS), paginatorObject]);
 
 export const authSchema = z.discriminatedUnion('type', [

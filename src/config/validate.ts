@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { ConfigError } from '../errors';
 import { sourceConfigSchema, type SourceConfig } from './schema';
+import { quoteBrief } from './json-path-syntax';
 
 type Issue = z.core.$ZodIssue & { input?: unknown };
 type Key = PropertyKey;
@@ -80,6 +81,13 @@ function didYouMean(input: unknown, options: readonly unknown[]): string {
   return best && best.d > 0 && best.d <= near(best.o) ? ` (did you mean "${best.o}"?)` : '';
 }
 
+/** `, got "pages"`: the value given (an object's `type`, for a discriminated union), quoted briefly. */
+function givenText(input: unknown): string {
+  const given = input && typeof input === 'object' && 'type' in input ? (input as { type: unknown }).type : input;
+  if (given === undefined) return '';
+  return `, got ${typeof given === 'string' ? quoteBrief(given) : kindOf(given)}`;
+}
+
 /** Expands one zod issue into problems with absolute paths; unions report their closest branch. */
 function problemsOf(issue: Issue, base: Key[]): Problem[] {
   const path = [...base, ...issue.path];
@@ -87,7 +95,7 @@ function problemsOf(issue: Issue, base: Key[]): Problem[] {
     case 'invalid_union': {
       if (issue.errors.length === 0) {
         const options = (issue as { options?: unknown[] }).options ?? [];
-        return [{ path, text: `expected one of ${quoteAll(options)}${didYouMean(issue.input, options)}` }];
+        return [{ path, text: `expected one of ${quoteAll(options)}${givenText(issue.input)}${didYouMean(issue.input, options)}` }];
       }
       const branches = issue.errors as Issue[][];
       if (issue.input === undefined) return [{ path, text: 'required' }];

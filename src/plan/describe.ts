@@ -17,6 +17,8 @@ function paginatorText(p: PaginatorSpec): string {
       return `json_link (${p.nextUrlPath ?? 'next link found in the body'})`;
     case 'header_link':
       return `header_link (rel="${p.linksNextKey}")`;
+    case 'header_cursor':
+      return `header_cursor (header ${p.cursorKey} -> ${p.cursorParam})`;
     default:
       return p.type;
   }

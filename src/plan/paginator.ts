@@ -56,6 +56,8 @@ function cursor(p: Of<'cursor'>): PaginatorSpec {
     cursorBodyPath: p.cursor_body_path,
     limit: p.limit,
     limitParam: p.limit_param ?? 'limit',
+    stopAfterEmptyPage: p.stop_after_empty_page ?? false,
+    hasMorePath: p.has_more_path,
   });
 }
 
@@ -73,6 +75,8 @@ export function toPaginatorSpec(config: PaginatorConfig): PaginatorSpec {
       return { type: 'header_link', linksNextKey: p.links_next_key ?? 'next' };
     case 'cursor':
       return cursor(p);
+    case 'header_cursor':
+      return { type: 'header_cursor', cursorKey: p.cursor_key ?? 'next', cursorParam: p.cursor_param ?? 'cursor' };
     case 'offset':
       return offset(p);
     case 'page_number':

@@ -61,7 +61,10 @@ export type PaginatorSpec =
       /** seeds' dialect: a page size sent with every request */
       limit?: number;
       limitParam: string;
-    };
+      stopAfterEmptyPage: boolean;
+      hasMorePath?: string;
+    }
+  | { type: 'header_cursor'; cursorKey: string; cursorParam: string };
 
 export type AuthSpec =
   | { type: 'none' }

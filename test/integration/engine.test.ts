@@ -42,6 +42,13 @@ function engineSource(baseUrl: string) {
       },
       { name: 'flaky', endpoint: ep('/flaky', { paginator: 'single_page' }) },
       { name: 'many', endpoint: ep('/many', { data_selector: 'data', paginator: { type: 'offset', limit: 5 } }) },
+      {
+        name: 'link_page_only',
+        endpoint: ep('/link-page-only', { params: { per_page: 4 }, data_selector: 'value', paginator: { type: 'json_link', next_url_path: "['@odata.nextLink']" } }),
+      },
+      { name: 'auto_cursor', endpoint: ep('/auto-cursor') },
+      { name: 'auto_pages', endpoint: ep('/auto-pages') },
+      { name: 'header_cursor', endpoint: ep('/header-cursor', { paginator: { type: 'header_cursor', cursor_key: 'NextPageToken', cursor_param: 'page_token' } }) },
     ],
   };
 }
@@ -107,9 +114,17 @@ describe('the sync engine: paginators, selectors, parents, incremental, response
     ['events', 10],
     ['flaky', 2],
     ['many', 45],
+    ['auto_cursor', 25],
+    ['auto_pages', 25],
+    ['header_cursor', 13],
   ])('%s loads exactly %i rows', async (table, n) => {
     expect(await count(table)).toBe(n);
     expect(first.resources[table].rows).toBe(n);
+  });
+
+  test('a next link is followed as the API gives it: the first page size is not sent again (as dlt)', async () => {
+    const ids = (await rows('SELECT id FROM engine.link_page_only ORDER BY id')).map((r: { id: number }) => Number(r.id));
+    expect(ids).toEqual([1, 2, 3, 4, ...Array.from({ length: 10 }, (_, i) => 11 + i)]);
   });
 
   test('include_from_parent adds _<parent>_<field> columns', async () => {

@@ -66,12 +66,12 @@ describe('parseSourceConfig rejects, naming the config path and what is allowed'
     [
       'bad paginator type',
       (c: any) => (c.resources[2].endpoint.paginator = { type: 'pages', limit: 1 }),
-      'resources[2].endpoint.paginator.type: expected one of "auto" | "single_page" | "json_link" | "json_response" | "header_link" | "cursor" | "offset" | "page_number"',
+      'resources[2].endpoint.paginator.type: expected one of "auto" | "single_page" | "json_link" | "json_response" | "header_link" | "cursor" | "header_cursor" | "offset" | "page_number", got "pages"',
     ],
     [
       'bad paginator shorthand',
       (c: any) => (c.resources[1].endpoint.paginator = 'offset'),
-      'resources[1].endpoint.paginator: expected one of "auto" | "single_page" | "json_link" | "json_response" | "header_link" | "cursor" | "page_number", got "offset"',
+      'resources[1].endpoint.paginator: expected one of "auto" | "single_page" | "json_link" | "json_response" | "header_link" | "header_cursor" | "cursor" | "page_number", got "offset"',
     ],
     ['offset without limit', (c: any) => delete c.resources[2].endpoint.paginator.limit, 'resources[2].endpoint.paginator.limit: required, expected number'],
     ['missing base_url', (c: any) => delete c.client.base_url, 'client.base_url: required'],

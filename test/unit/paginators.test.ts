@@ -55,7 +55,7 @@ const pageSpec = (over: Partial<Extract<PaginatorSpec, { type: 'page_number' }>>
   type: 'page_number', basePage: 0, pageParam: 'page', totalPathExplicit: false, stopAfterEmptyPage: true, ...over,
 });
 const cursorSpec = (over: Partial<Extract<PaginatorSpec, { type: 'cursor' }>> = {}): PaginatorSpec => ({
-  type: 'cursor', cursorPath: 'next_cursor', limitParam: 'limit', ...over,
+  type: 'cursor', cursorPath: 'next_cursor', limitParam: 'limit', stopAfterEmptyPage: false, ...over,
 });
 
 describe('single_page', () => {
@@ -100,7 +100,7 @@ describe('json_link', () => {
     expect(() => p.nextToken(page({ body: { next: 2 } }), { url: null })).toThrow(DataError);
   });
 
-  test('walks pages; params carried by the next URL are not duplicated', () => {
+  test('walks pages; the next URL replaces the query, as dlt follows it', () => {
     const p = createPaginator({ type: 'json_link' });
     const run = drive(
       p,
@@ -118,7 +118,7 @@ describe('json_link', () => {
       { url: 'https://api.example.com/v1/items?per_page=5&page=3' },
     ]);
     expect(run.requests[0].params).toEqual({ per_page: 5, q: 'x' });
-    expect(run.requests[1].params).toEqual({ q: 'x' });
+    expect(run.requests[1].params).toEqual({});
     expect(run.requests[2].url).toBe('https://api.example.com/v1/items?per_page=5&page=3');
     expect(run.last).toBeNull();
   });
@@ -330,34 +330,71 @@ describe('cursor', () => {
   });
 });
 
-describe('auto', () => {
+describe('auto (dlt detector: rest_client/detector.py)', () => {
   test.each([
     ['next URL in body', { body: { results: [], next: 'https://x.test/p2' } }, 'json_link'],
     ['relative next path', { body: { next: '/items?page=2' } }, 'json_link'],
     ['_links.next.href', { body: { _links: { next: { href: 'https://x.test/p2' } } } }, 'json_link'],
+    ['paging.next.url', { body: { paging: { next: { url: 'https://x.test/p2' } } } }, 'json_link'],
     ['link header', { body: [{ id: 1 }], headers: { link: '<https://x.test/p2>; rel="next"' } }, 'header_link'],
     ['link header without next', { body: [], headers: { link: '<https://x.test/p1>; rel="prev"' } }, 'single_page'],
-    ['cursor-like next is not a link', { body: { data: [], next: 'eyJpZCI6MTB9' } }, 'single_page'],
-    ['numeric next page', { body: { data: [], next_page: 2 } }, 'single_page'],
-    ['offset-like body', { body: { items: [], total: 100, offset: 0 } }, 'single_page'],
+    ['opaque next is a cursor', { body: { data: [], next: 'eyJpZCI6MTB9' } }, 'cursor'],
+    ['next_cursor', { body: { data: [], next_cursor: 'c2' } }, 'cursor'],
+    ['numeric next page is a cursor', { body: { data: [], next_page: 2 } }, 'cursor'],
+    ['total_pages', { body: { data: [], total_pages: 5 } }, 'page_number'],
+    ['nested pages as a string', { body: { data: [], meta: { pages: '3' } } }, 'page_number'],
+    ['total_pages beats a null next', { body: { data: [], next: null, total_pages: 2 } }, 'page_number'],
+    ['total_pages not an integer', { body: { data: [], total_pages: 'many' } }, 'single_page'],
+    ['offset-like body (dlt does not guess offsets)', { body: { items: [], total: 100, offset: 0 } }, 'single_page'],
     ['plain array', { body: [{ id: 1 }] }, 'single_page'],
   ])('detects %s', (_name, fake, mode) => {
     expect(detectMode(page(fake))).toBe(mode);
   });
 
-  test('json_link mode is recorded in the token and used on later pages', () => {
-    const run = drive(createPaginator({ type: 'auto' }), [
+  const logged = () => {
+    const lines: string[] = [];
+    return { lines, log: (level: 'info' | 'warn', m: string) => lines.push(`${level}: ${m}`) };
+  };
+
+  test('json_link: mode and path are recorded in the token and used on later pages', () => {
+    const { lines, log } = logged();
+    const run = drive(createPaginator({ type: 'auto' }, log), [
       { body: { data: [], links: { next: 'https://api.example.com/v1/items?page=2' } } },
       { body: { data: [], links: { next: 'https://api.example.com/v1/items?page=3' } } },
       { body: { data: [], links: { next: null } } },
     ]);
+    const path = "$['links']['next']";
     expect(run.tokens).toEqual([
       { mode: 'detect' },
-      { mode: 'json_link', url: 'https://api.example.com/v1/items?page=2' },
-      { mode: 'json_link', url: 'https://api.example.com/v1/items?page=3' },
+      { mode: 'json_link', url: 'https://api.example.com/v1/items?page=2', path },
+      { mode: 'json_link', url: 'https://api.example.com/v1/items?page=3', path },
     ]);
     expect(run.requests.map((r) => r.url)).toEqual([ENDPOINT, ...run.tokens.slice(1).map((t) => (t as { url: string }).url)]);
     expect(run.last).toBeNull();
+    expect(lines).toEqual([`info: auto paginator: detected json_link at ${path}`]);
+  });
+
+  test('cursor: sent as ?cursor= until the cursor is null, with a warning that it is a guess', () => {
+    const { lines, log } = logged();
+    const run = drive(createPaginator({ type: 'auto' }, log), [
+      { body: { items: rows(5), next_cursor: 'c2' }, records: rows(5) },
+      { body: { items: rows(5), next_cursor: 'c3' }, records: rows(5) },
+      { body: { items: rows(5), next_cursor: null }, records: rows(5) },
+      { body: { items: rows(5) }, records: rows(5) },
+    ]);
+    expect(run.requests.map((r) => r.params)).toEqual([{}, { cursor: 'c2' }, { cursor: 'c3' }]);
+    expect(run.tokens[1]).toEqual({ mode: 'cursor', cursor: 'c2', path: "$['next_cursor']" });
+    expect(run.last).toBeNull();
+    expect(lines).toEqual([expect.stringMatching(/^warn: auto paginator: guessed cursor at \$\['next_cursor'\]/)]);
+  });
+
+  test('page_number: as dlt, the unnumbered first request is page 0, then ?page=1.. below total_pages', () => {
+    const { lines, log } = logged();
+    const pages = Array.from({ length: 6 }, () => ({ body: { items: rows(5), total_pages: 5 }, records: rows(5) }));
+    const run = drive(createPaginator({ type: 'auto' }, log), pages);
+    expect(run.requests.map((r) => r.params)).toEqual([{}, { page: 1 }, { page: 2 }, { page: 3 }, { page: 4 }]);
+    expect(run.last).toBeNull();
+    expect(lines).toEqual([expect.stringMatching(/^warn: auto paginator: guessed page_number at \$\['total_pages'\]/)]);
   });
 
   test('header_link mode', () => {
@@ -369,8 +406,20 @@ describe('auto', () => {
     expect(run.last).toBeNull();
   });
 
-  test('single page when nothing is detected', () => {
-    expect(drive(createPaginator({ type: 'auto' }), [{ body: { items: [] } }, {}]).requests).toHaveLength(1);
+  test.each([
+    ['a list of records: one page, with a warning', { body: { items: rows(3) }, records: rows(3) }, /^warn: auto paginator: no pagination detected/],
+    ['a single object: one page, noted', { body: { id: 1 } }, /^info: auto paginator: one page/],
+  ])('single page when nothing is detected: %s', (_name, fake, line) => {
+    const { lines, log } = logged();
+    const p = page(fake);
+    if (!('records' in fake)) p.records = [p.body];
+    expect(createPaginator({ type: 'auto' }, log).nextToken(p, { mode: 'detect' })).toBeNull();
+    expect(lines).toEqual([expect.stringMatching(line)]);
+  });
+
+  test('a json_link token stored before paths were recorded still finds the next link', () => {
+    const p = createPaginator({ type: 'auto' });
+    expect(p.nextToken(page({ body: { next: 'https://x.test/3' } }), { mode: 'json_link', url: 'https://x.test/2' })).toEqual({ mode: 'json_link', url: 'https://x.test/3' });
   });
 
   test('a repeated link in auto mode is a loop', () => {
@@ -384,10 +433,44 @@ describe('auto', () => {
   });
 });
 
+describe('header_cursor (dlt HeaderCursorPaginator)', () => {
+  test.each<[string, Record<string, string>, { cursorKey: string; cursorParam: string }, Json | null, Record<string, Json>]>([
+    ['default header next -> ?cursor=', { next: 'abc' }, { cursorKey: 'next', cursorParam: 'cursor' }, { cursor: 'abc' }, { cursor: 'abc' }],
+    ['named header, any case', { nextpagetoken: '123456' }, { cursorKey: 'NextPageToken', cursorParam: 'page_token' }, { cursor: '123456' }, { page_token: '123456' }],
+    ['no header: last page', {}, { cursorKey: 'next', cursorParam: 'cursor' }, null, {}],
+    ['empty header: last page', { next: '' }, { cursorKey: 'next', cursorParam: 'cursor' }, null, {}],
+  ])('%s', (_name, headers, opts, next, params) => {
+    const p = createPaginator({ type: 'header_cursor', ...opts });
+    const token = p.nextToken(page({ body: [{ id: 1 }], headers }), p.initialToken());
+    expect(token).toEqual(next);
+    expect(p.applyToken(baseRequest({ params: { q: 1 } }), token ?? p.initialToken()).params).toEqual({ q: 1, ...params });
+  });
+});
+
+describe('cursor: has_more_path and stop_after_empty_page (dlt semantics)', () => {
+  test.each<[string, Partial<Extract<PaginatorSpec, { type: 'cursor' }>>, unknown, unknown[], Json | null]>([
+    ['has_more false stops despite a cursor', { hasMorePath: 'has_more' }, { next_cursor: 'a', has_more: false }, rows(1), null],
+    ['has_more true goes on', { hasMorePath: 'has_more' }, { next_cursor: 'a', has_more: true }, rows(1), { cursor: 'a' }],
+    ['has_more "True" goes on', { hasMorePath: '$.meta.has_more' }, { next_cursor: 'a', meta: { has_more: 'True' } }, rows(1), { cursor: 'a' }],
+    ['has_more true without a cursor stops', { hasMorePath: 'has_more' }, { has_more: true }, rows(1), null],
+    ['empty page stops when asked', { stopAfterEmptyPage: true }, { next_cursor: 'a' }, [], null],
+    ['empty page goes on by default', {}, { next_cursor: 'a' }, [], { cursor: 'a' }],
+  ])('%s', (_name, over, body, records, next) => {
+    expect(createPaginator(cursorSpec(over)).nextToken(page({ body, records }), { cursor: null })).toEqual(next);
+  });
+
+  test.each([
+    ['missing', { next_cursor: 'a' }],
+    ['not a boolean', { next_cursor: 'a', has_more: 1 }],
+  ])('has_more %s is a DataError naming the path', (_name, body) => {
+    expect(() => createPaginator(cursorSpec({ hasMorePath: 'has_more' })).nextToken(page({ body, records: rows(1) }), { cursor: null })).toThrow(/has_more_path "has_more"/);
+  });
+});
+
 describe('createPaginator', () => {
   test.each<PaginatorSpec>([
     { type: 'auto' }, { type: 'single_page' }, { type: 'json_link' }, { type: 'header_link', linksNextKey: 'next' },
-    offsetSpec(), pageSpec(), cursorSpec(),
+    offsetSpec(), pageSpec(), cursorSpec(), { type: 'header_cursor', cursorKey: 'next', cursorParam: 'cursor' },
   ])('wraps $type with loop detection', (spec) => {
     expect(createPaginator(spec)).toBeInstanceOf(LoopGuard);
   });

@@ -101,11 +101,11 @@ describe('seed documents: parent links', () => {
 describe('seed documents: paginators, selectors, defaults', () => {
   test.each([
     ['000_8f3139a47463b4a5.txt', 'runs', { type: 'offset', limit: 100, offset: 0, offsetParam: 'offset', limitParam: 'limit', totalPath: undefined, totalPathExplicit: false, stopAfterEmptyPage: true }, 'endpoint', 'data'],
-    ['001_d0b37981d1fe8b98.txt', 'projects', { type: 'cursor', cursorPath: 'pagination.next', cursorParam: 'until', limit: 100, limitParam: 'limit' }, 'endpoint', 'projects'],
-    ['001_d0b37981d1fe8b98.txt', 'environments', { type: 'cursor', cursorPath: 'pagination.next', cursorParam: 'until', limitParam: 'limit' }, 'endpoint', 'envs'],
-    ['001_d0b37981d1fe8b98.txt', 'deployment_events', { type: 'cursor', cursorPath: 'pagination.next', cursorParam: 'until', limit: 100, limitParam: 'limit' }, 'endpoint', []],
+    ['001_d0b37981d1fe8b98.txt', 'projects', { type: 'cursor', cursorPath: 'pagination.next', cursorParam: 'until', limit: 100, limitParam: 'limit', stopAfterEmptyPage: false }, 'endpoint', 'projects'],
+    ['001_d0b37981d1fe8b98.txt', 'environments', { type: 'cursor', cursorPath: 'pagination.next', cursorParam: 'until', limitParam: 'limit', stopAfterEmptyPage: false }, 'endpoint', 'envs'],
+    ['001_d0b37981d1fe8b98.txt', 'deployment_events', { type: 'cursor', cursorPath: 'pagination.next', cursorParam: 'until', limit: 100, limitParam: 'limit', stopAfterEmptyPage: false }, 'endpoint', []],
     ['002_a8b8a2912291472b.txt', 'plans', { type: 'offset', limit: 50, offset: 0, offsetParam: 'offset', limitParam: 'limit', totalPathExplicit: false, stopAfterEmptyPage: true }, 'endpoint', 'plans'],
-    ['003_11ef0caf55a031d4.txt', 'self_ids', { type: 'cursor', cursorPath: 'next_page_token', cursorParam: 'page-token', limitParam: 'limit' }, 'endpoint', []],
+    ['003_11ef0caf55a031d4.txt', 'self_ids', { type: 'cursor', cursorPath: 'next_page_token', cursorParam: 'page-token', limitParam: 'limit', stopAfterEmptyPage: false }, 'endpoint', []],
     ['004_61bb2673330c0b02.txt', 'samples', { type: 'offset', limit: 1024, offset: 0, offsetParam: 'Offset', limitParam: 'limit', totalPathExplicit: false, stopAfterEmptyPage: true }, 'endpoint', ['Response', 'Items']],
     ['004_61bb2673330c0b02.txt', 'appresults_files', { type: 'auto' }, 'auto', ['Response', 'Items']],
   ])('%s %s', (file, name, paginator, from, selector) => {
@@ -186,7 +186,7 @@ describe('resource_defaults merge and paginator inheritance', () => {
   test.each([
     ['endpoint', { endpoint: { paginator: 'header_link' } }, undefined, undefined, { type: 'header_link', linksNextKey: 'next' }],
     ['resource_defaults', {}, { endpoint: { paginator: { type: 'json_link', next_url_path: 'links.next' } } }, 'single_page', { type: 'json_link', nextUrlPath: 'links.next' }],
-    ['client', {}, {}, { type: 'cursor', cursor_body_path: 'page.cursor' }, { type: 'cursor', cursorPath: 'cursors.next', cursorBodyPath: 'page.cursor', limitParam: 'limit' }],
+    ['client', {}, {}, { type: 'cursor', cursor_body_path: 'page.cursor' }, { type: 'cursor', cursorPath: 'cursors.next', cursorBodyPath: 'page.cursor', limitParam: 'limit', stopAfterEmptyPage: false }],
     ['auto', {}, undefined, undefined, { type: 'auto' }],
   ])('paginator from %s', (from, resource, resourceDefaults, clientPaginator, expected) => {
     const raw2 = {

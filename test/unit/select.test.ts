@@ -24,7 +24,7 @@ describe('selectRecords with a selector', () => {
     ['JSONPath wildcard, one match is one record', { data: [a] }, '$.data[*]', [a]],
     ['JSONPath recursive, matches that are arrays are flattened', { x: { rows: [a] }, y: { rows: [b] } }, '$..rows', [a, b]],
     ['JSONPath wildcard over an empty array', { data: [] }, '$.data[*]', []],
-    ['JSONPath filter matching nothing', { data: [{ active: false }] }, '$.data[?(@.active)]', []],
+    ['JSONPath filter matching nothing', { data: [{ active: false }] }, '$.data[?(@.active == true)]', []],
     ['JSONPath filter matching some', { data: [{ ...a, on: true }, b] }, '$.data[?(@.on)]', [{ ...a, on: true }]],
     ['empty array', { data: [] }, 'data', []],
   ])('%s', (_name, body, selector, records) => {

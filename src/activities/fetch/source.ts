@@ -6,7 +6,7 @@ import type { FetchPagesInput } from '../types';
 import { fetchRaw, type FetchOptions } from '../http/client';
 import { applyAuth, publicToken, type OAuthTokens } from '../http/auth';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../http/send';
-import { createPaginator, stridedPaginator, type Paginator, type RequestSpec } from '../paginators';
+import { createPaginator, stridedPaginator, type AutoLog, type Paginator, type RequestSpec } from '../paginators';
 import { selectRecords } from '../select';
 import { resolveDeep } from '../secrets';
 import { applyIncremental, filterIncremental, type IncrementalWindow } from '../incremental';
@@ -30,8 +30,8 @@ export interface PageSource {
 }
 
 /** The paginator of a stripe: a parallel window steps over the other windows' pages. */
-export function stripePaginator(spec: PaginatorSpec, stripe: Stripe): Paginator {
-  return stripe.kind === 'window' && canStride(spec) ? stridedPaginator(spec, stripe.index, stripe.count, stripe.from) : createPaginator(spec);
+export function stripePaginator(spec: PaginatorSpec, stripe: Stripe, log?: AutoLog): Paginator {
+  return stripe.kind === 'window' && canStride(spec) ? stridedPaginator(spec, stripe.index, stripe.count, stripe.from) : createPaginator(spec, log);
 }
 
 /**
@@ -41,7 +41,7 @@ export function stripePaginator(spec: PaginatorSpec, stripe: Stripe): Paginator 
  */
 export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, input: FetchPagesInput, stripe: Stripe, signal: AbortSignal, incr?: IncrementalWindow): PageSource {
   const { resource, client } = input;
-  const paginator = stripePaginator(resource.paginator, stripe);
+  const paginator = stripePaginator(resource.paginator, stripe, (level, m) => deps.log?.[level](`resource "${resource.name}": ${m}`));
   const resolved = (h: unknown) => resolveDeep(h as Json, deps.secrets) as Record<string, string>;
   const headers = { ...resolved(client.headers), ...resolved(resource.headers) };
   const base: RequestSpec = { method: resource.method, url: resource.path, params: { ...resource.params }, headers, json: resource.json };

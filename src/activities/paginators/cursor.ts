@@ -1,12 +1,13 @@
 import { DataError } from '../../errors';
 import { getPath } from '../json-path';
+import { readHasMore } from './offset';
 import { applyRequestOption } from './request-option';
 import type { PageResponse, Paginator, RequestSpec } from './types';
 
 export type CursorToken = { cursor: string | number | null };
 
 export interface CursorOptions {
-  /** dot path or JSONPath of the next cursor in the response body */
+  /** JSONPath of the next cursor in the response body */
   cursorPath: string;
   /** query param that carries the cursor (used when no cursorBodyPath); default `cursor` */
   cursorParam?: string;
@@ -15,12 +16,18 @@ export interface CursorOptions {
   /** page size sent as the `limitParam` query param with every request */
   limit?: number;
   limitParam: string;
+  /** stop at a page without records (dlt's default for cursors: false) */
+  stopAfterEmptyPage?: boolean;
+  /** JSONPath of a boolean: false stops even when a cursor is present */
+  hasMorePath?: string;
 }
 
 /**
  * The response body carries an opaque cursor; the next request sends it back as a query param
- * (or in the JSON body). The first request has no cursor. A missing, null, empty or otherwise
- * falsy cursor (`""`, `0`, `false`, as dlt does) ends pagination. The cursor lives in the token.
+ * (or in the JSON body). The first request has no cursor. As in dlt: a missing, null, empty or
+ * otherwise falsy cursor (`""`, `0`, `false`) ends pagination; with `stopAfterEmptyPage` a page
+ * without records ends it; with `hasMorePath` a false flag ends it (a missing or non-boolean flag
+ * is an error). The cursor lives in the token.
  *
  * Handles e.g. (with `cursorPath: "pagination.next"`, `cursorParam: "after"`):
  * `GET /items?after=aW1w` → `{ "items": [...], "pagination": { "next": "c2Vjb25k" } }`
@@ -45,9 +52,12 @@ export class CursorPaginator implements Paginator<CursorToken> {
   }
 
   nextToken(page: PageResponse, _token: CursorToken): CursorToken | null {
-    const value = getPath(page.body, this.opts.cursorPath);
+    const o = this.opts;
+    const value = getPath(page.body, o.cursorPath);
+    if (o.stopAfterEmptyPage && page.records.length === 0) return null;
+    if (o.hasMorePath !== undefined && !readHasMore(page.body, o.hasMorePath, 'cursor')) return null;
     if (!value) return null;
     if (typeof value === 'string' || typeof value === 'number') return { cursor: value };
-    throw new DataError(`cursor paginator: cursor_path "${this.opts.cursorPath}" holds ${JSON.stringify(value)}, not a string or number`);
+    throw new DataError(`cursor paginator: cursor_path "${o.cursorPath}" holds ${JSON.stringify(value)}, not a string or number`);
   }
 }

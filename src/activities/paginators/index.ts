@@ -1,7 +1,8 @@
 import { PaginationLoopError } from '../../errors';
 import type { Json, PaginatorSpec } from '../../plan/types';
-import { AutoPaginator } from './auto';
+import { AutoPaginator, type AutoLog } from './auto';
 import { CursorPaginator } from './cursor';
+import { HeaderCursorPaginator } from './header-cursor';
 import { HeaderLinkPaginator } from './header-link';
 import { JsonLinkPaginator } from './json-link';
 import { OffsetPaginator } from './offset';
@@ -10,7 +11,9 @@ import { SinglePagePaginator } from './single-page';
 import { Strided } from './strided';
 import type { PageResponse, Paginator, RangePaginator, RequestSpec } from './types';
 
-export { AutoPaginator, detectMode, type AutoToken } from './auto';
+export { AutoPaginator, detectMode, type AutoLog, type AutoToken } from './auto';
+export { detectPaginator, type Detected } from './detect';
+export { HeaderCursorPaginator } from './header-cursor';
 export { CursorPaginator, type CursorOptions, type CursorToken } from './cursor';
 export { HeaderLinkPaginator, parseLinkHeader } from './header-link';
 export { JsonLinkPaginator, findNextLink, type NextUrlToken } from './json-link';
@@ -48,15 +51,16 @@ export class LoopGuard<T extends Json = Json> implements Paginator<T> {
 /**
  * Builds the paginator of a validated plan's spec, with loop detection. The config schema has
  * refused every spec these classes cannot run (see config/schema.ts), so nothing is checked here.
+ * `log` hears what `auto` detected.
  */
-export function createPaginator(spec: PaginatorSpec): Paginator {
-  return new LoopGuard(basePaginator(spec));
+export function createPaginator(spec: PaginatorSpec, log?: AutoLog): Paginator {
+  return new LoopGuard(basePaginator(spec, log));
 }
 
-function basePaginator(spec: PaginatorSpec): Paginator {
+function basePaginator(spec: PaginatorSpec, log?: AutoLog): Paginator {
   switch (spec.type) {
     case 'auto':
-      return new AutoPaginator();
+      return new AutoPaginator(log);
     case 'single_page':
       return new SinglePagePaginator();
     case 'json_link':
@@ -69,6 +73,8 @@ function basePaginator(spec: PaginatorSpec): Paginator {
       return new PageNumberPaginator(spec);
     case 'cursor':
       return new CursorPaginator(spec);
+    case 'header_cursor':
+      return new HeaderCursorPaginator(spec.cursorKey, spec.cursorParam);
   }
 }
 

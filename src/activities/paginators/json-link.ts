@@ -65,19 +65,19 @@ export function resolveUrl(link: string, pageUrl: string): string {
 }
 
 /**
- * The request for a next-page URL: the URL replaces the endpoint, and params that the URL's query
- * already carries are dropped (the URL wins) so they are not sent twice.
+ * The request for a next-page URL, as dlt makes it: the URL replaces the endpoint and its query
+ * replaces the request's params (the API's next link is followed exactly as given; the first
+ * request's params, incremental ones included, are not merged back). Auth is applied afterwards
+ * to every request, so an API key in the query is still sent.
  */
 export function applyNextUrl(request: RequestSpec, token: NextUrlToken): RequestSpec {
   if (token.url === null) return request;
-  let inUrl: Set<string>;
   try {
-    inUrl = new Set(new URL(token.url).searchParams.keys());
+    new URL(token.url);
   } catch {
     throw new DataError(`next page URL "${token.url}" is not an absolute URL`);
   }
-  const params = Object.fromEntries(Object.entries(request.params).filter(([k]) => !inUrl.has(k)));
-  return { ...request, url: token.url, params };
+  return { ...request, url: token.url, params: {} };
 }
 
 /**

@@ -58,7 +58,8 @@ function readTotal(body: unknown, rules: RangeRules, kind: string): number | nul
   return null;
 }
 
-function readHasMore(body: unknown, path: string, kind: string): boolean {
+/** The has-more flag at `path` (a boolean, or a string `true`/`false` as dlt's str2bool reads it); missing or other values are errors. */
+export function readHasMore(body: unknown, path: string, kind: string): boolean {
   const value = getPath(body, path);
   if (typeof value === 'boolean') return value;
   if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === 'true';
