@@ -80,8 +80,9 @@ export function createActivities(deps: ActivityDeps) {
       return guard(async () => {
         const schema = datasetSchema(input.dataset);
         const resource = forDestination(input.resource);
-        if (resource.writeDisposition === 'replace') await swapStaging(deps.db, schema, resource.table);
-        await ensureTable(deps.db, schema, resource.table, resource.writeDisposition === 'append' ? [] : resource.primaryKey);
+        // a resource fetched only for its children has no table of its own
+        if (resource.selected && resource.writeDisposition === 'replace') await swapStaging(deps.db, schema, resource.table);
+        if (resource.selected) await ensureTable(deps.db, schema, resource.table, resource.writeDisposition === 'append' ? [] : resource.primaryKey);
         const { maxValue, ...totals } = await readTotals(deps.db, schema, stripeKeys(resource.name, input.lanes, input.windows), input.syncId);
         if (resource.incremental) await saveLastValue(deps.db, schema, resource.name, maxValue);
         await logEnd(deps.db, schema, { syncId: input.syncId, resource: resource.name, ...totals, outcome: 'succeeded' });

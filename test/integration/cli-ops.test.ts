@@ -73,6 +73,8 @@ describe('rest-sync operations commands', () => {
     expect(out.resources.events).toBeUndefined();
     expect(await count('repos')).toBe(2);
     expect(await exists('events')).toBe(false);
+    // the parent was fetched for its children, not loaded (dlt's `selected: false`)
+    expect(await exists('orgs')).toBe(false);
     expect(r.stderr).toContain(`Temporal at ${env.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS)`);
     const typo = await cli(['run', ops, '--dataset', dataset, '--resources', 'repoz', '--json']);
     expect(typo.code).toBe(2);

@@ -46,7 +46,10 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
   return {
     async commit(state, pos, page) {
       const where = `resource "${resource.name}" page ${state.pages + 1}`;
-      const prepared = prepareRows(page.records, {
+      // a resource fetched only for its children (not selected, as dlt's `selected: false`): its
+      // pages commit their token and the parent fields children fan out over, but no rows
+      const records = resource.selected ? page.records : [];
+      const prepared = prepareRows(records, {
         primaryKey: resource.primaryKey,
         dedupe: resource.writeDisposition !== 'append',
         where,
@@ -55,9 +58,9 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
         warn: (m) => deps.log?.warn(m),
         names: deps.names,
       });
-      if (prepared.rows.length > 0 || !shape) shape = await evolve(prepared, where);
+      if (resource.selected && (prepared.rows.length > 0 || !shape)) shape = await evolve(prepared, where);
       const known = shape;
-      const columns = new Map([...prepared.types.keys()].map((c) => [c, known.columns.get(c) ?? 'text']));
+      const columns = new Map([...prepared.types.keys()].map((c) => [c, known?.columns.get(c) ?? 'text']));
       const nextToken = encodeToken(pos, page.next, child);
       const done = !child && page.next === null;
       const committed = await commitPage(deps.db, {
