@@ -124,7 +124,20 @@ const paginatorObject = z.discriminatedUnion('type', [
 export const PAGINATOR_SHORTHANDS = ['auto', 'single_page', 'json_link', 'json_response', 'header_link', 'cursor', 'page_number'] as const;
 export const paginatorSchema = z.union([z.enum(PAGINATOR_SHORTHANDS), paginatorObject]);
 
-export const authSchema = z.discriminatedUnion('type', [
+/**
+ * dlt's `auth: "api_key"` names only the type and reads the values from its secrets; rest-sync
+ * takes them in the config, so the shorthand is refused naming the type and what to write.
+ */
+const authShorthand = z.string().superRefine((type, ctx) => {
+  ctx.addIssue({
+    code: 'custom',
+    message: `auth "${type}" names only the auth type; write an object with its values, e.g. {"type": "api_key", "api_key": {"$secret": "API_KEY"}} (dlt reads them from its secrets)`,
+  });
+}).transform((): never => {
+  throw new Error('unreachable: the shorthand never validates');
+});
+
+const authObject = z.discriminatedUnion('type', [
   strict({ type: z.literal('bearer').optional(), token: secretText }),
   strict({
     type: z.literal('api_key'),
@@ -142,6 +155,7 @@ export const authSchema = z.discriminatedUnion('type', [
     default_token_expiration: bounded(0, 31_536_000, 'a token lifetime (seconds)', { exclusiveMin: true }).optional(),
   }),
 ]);
+export const authSchema = z.union([authObject, authShorthand]);
 
 const headersSchema = z.record(z.string(), secretText);
 

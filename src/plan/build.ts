@@ -30,7 +30,7 @@ function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, con
   const e = r.endpoint;
   const resolved = resolveRequest(r, all, params);
   const parent = parentLinkOf(r, resolved);
-  const incremental = incrementalOf(e.incremental, resolved.incrementalParam);
+  const incremental = incrementalOf(e.incremental, resolved.incrementalParam, `resources[${r.index}].endpoint.incremental`);
   return {
     name: r.name,
     table: r.config.table_name ?? r.name,

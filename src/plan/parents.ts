@@ -183,9 +183,12 @@ export function resolveRequest(r: MergedResource, all: Map<string, MergedResourc
     const site: Site = { location: 'params', param: k, configPath: `${at}.params${keyPath(k)}` };
     out[k] = mapJsonStrings(v, (s) => resolver.text(s, site));
   }
-  for (const [k, b] of resolve) {
-    resolver.addField(b.resource, b.field, k, false, { location: 'params', param: k, configPath: `${at}.params${keyPath(k)}` });
-    out[k] = `{${k}}`;
+  for (const k of resolve.keys()) {
+    // dlt binds resolve params in the path only; a query param takes {resources.<parent>.<field>}
+    resolver.fail(
+      `the resolve param "${k}" is not used in the path ${JSON.stringify(r.endpoint.path)}; bind it as {${k}} in the path, or write the query param as "{resources.<parent>.<field>}"`,
+      `${at}.params${keyPath(k)}`,
+    );
   }
   const jsonSite: Site = { location: 'json', configPath: `${at}.json` };
   const json = r.endpoint.json === undefined ? undefined : mapJsonStrings(r.endpoint.json as Json, (s) => resolver.text(s, jsonSite));

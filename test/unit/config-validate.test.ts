@@ -88,6 +88,8 @@ describe('parseSourceConfig rejects, naming the config path and what is allowed'
     ['empty resources', (c: any) => (c.resources = []), 'resources: '],
     ['secret with a typo', (c: any) => (c.client.auth.token = { $secrets: 'tok' }), 'client.auth.token.$secrets: unknown key; allowed keys: $secret'],
     ['header key with dashes', (c: any) => (c.client.headers = { 'X-Api-Key': 5 }), 'client.headers["X-Api-Key"]: expected string'],
+    ['the api_key shorthand without a key', (c: any) => (c.client.auth = 'api_key'), 'client.auth: auth "api_key" names only the auth type; write an object with its values'],
+    ['api_key without a key', (c: any) => (c.client.auth = { type: 'api_key' }), 'client.auth.api_key: required'],
     ['incomplete resolve param', (c: any) => (c.resources[2].endpoint.params = { org: { type: 'resolve', resource: 'orgs' } }), 'resources[2].endpoint.params.org.field: required'],
     ['paginator that cannot stop', (c: any) => Object.assign(c.resources[2].endpoint.paginator, { total_path: null, stop_after_empty_page: false }), 'resources[2].endpoint.paginator.total_path: no way to stop'],
     ['page below base_page', (c: any) => (c.resources[1].endpoint.paginator = { type: 'page_number', base_page: 1, page: 0 }), 'resources[1].endpoint.paginator.page: must be at least base_page (1)'],

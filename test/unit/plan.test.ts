@@ -215,9 +215,9 @@ describe('placeholders and parents', () => {
       { path: 'issues/{n}/comments', params: {}, fields: [{ placeholder: 'n', location: 'path', field: 'number', inferred: false }] },
     ],
     [
-      'dlt resolve param in the query',
-      ['issues', { name: 'events', endpoint: { path: 'events', params: { issue: { type: 'resolve', resource: 'issues', field: 'id' } } } }],
-      { path: 'events', params: { issue: '{issue}' }, fields: [{ placeholder: 'issue', location: 'params', param: 'issue', field: 'id', inferred: false }] },
+      'a parent field in the query',
+      ['issues', { name: 'events', endpoint: { path: 'events', params: { issue: '{resources.issues.id}' } } }],
+      { path: 'events', params: { issue: '{resources.issues.id}' }, fields: [{ placeholder: 'resources.issues.id', location: 'params', param: 'issue', field: 'id', inferred: false }] },
     ],
     [
       '{resources.<parent>.<field>} in path, params and json',
@@ -393,7 +393,7 @@ describe('every resource problem at once', () => {
       resources: [
         { name: 'a', endpoint: { path: '/a/{nope}' } },
         { name: 'b', endpoint: { path: '/b' } },
-        { name: 'c', endpoint: { path: '/c', params: { q: { type: 'resolve', resource: 'zzz', field: 'id' } } } },
+        { name: 'c', endpoint: { path: '/c/{q}', params: { q: { type: 'resolve', resource: 'zzz', field: 'id' } } } },
       ],
     };
     let message = '';
@@ -405,7 +405,7 @@ describe('every resource problem at once', () => {
     }
     expect(message).toMatch(/^2 problems:/);
     expect(message).toContain('resources[0].endpoint.path');
-    expect(message).toContain('resources[2].endpoint.params.q');
+    expect(message).toContain('resources[2].endpoint.path');
   });
 });
 
@@ -418,5 +418,22 @@ describe('planning scales', () => {
   ])('10 000 resources as %s plan in order, parents first', (_name, make) => {
     const p = plan({ client: { base_url: 'https://a.io' }, resources: Array.from({ length: 10_000 }, (_, i) => make(i)) });
     expect(p.resources.map((r) => r.name)).toEqual(Array.from({ length: 10_000 }, (_, i) => `r${i}`));
+  });
+});
+
+describe('dlt refusals of the request side', () => {
+  test.each([
+    [
+      'a resolve param the path does not use',
+      ['issues', { name: 'events', endpoint: { path: 'events', params: { issue: { type: 'resolve', resource: 'issues', field: 'id' } } } }],
+      'resources[1].endpoint.params.issue: resource "events": the resolve param "issue" is not used in the path "events"',
+    ],
+    [
+      'end_value without initial_value',
+      [{ name: 'ev', endpoint: { path: 'ev', incremental: { cursor_path: 'at', end_value: 5 } } }],
+      'resources[0].endpoint.incremental: incremental end_value needs initial_value',
+    ],
+  ])('%s', (_name, resources, expected) => {
+    expect(planError(source(resources as never)).message).toContain(expected);
   });
 });
