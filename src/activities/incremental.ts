@@ -29,14 +29,16 @@ function incrementalValues(w: IncrementalWindow, spec: IncrementalSpec): Templat
 
 /**
  * Puts the run's incremental window into the request: `start_param`/`end_param` query params and
- * dlt's `{incremental.start_value}` placeholders in the path, params and body.
+ * dlt's `{incremental.start_value}` placeholders in the path, params, headers and
+ * body (a body string that is only the placeholder takes the value itself, as dlt's json does).
  */
 export function applyIncremental(req: RequestSpec, spec: IncrementalSpec, w: IncrementalWindow): RequestSpec {
   const values = incrementalValues(w, spec);
   const params = fillJson(req.params as Json, values) as Record<string, Json>;
   if (spec.startParam && w.start !== null && w.start !== undefined) params[spec.startParam] = w.start;
   if (spec.endParam && w.end !== null && w.end !== undefined) params[spec.endParam] = w.end;
-  return { ...req, url: fillText(req.url, values), params, json: req.json === undefined ? undefined : fillJson(req.json, values) };
+  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, fillText(v, values)]));
+  return { ...req, url: fillText(req.url, values), params, headers, json: req.json === undefined ? undefined : fillJson(req.json, values, true) };
 }
 
 /**

@@ -183,7 +183,10 @@ const incrementalFields = {
   end_value: z.json().optional(),
   convert: refused('rest-sync compares cursor values as the API gives them; drop convert').optional(),
 };
-const incrementalParam = strict({ type: z.literal('incremental'), ...incrementalFields });
+/** dlt's rule: a bounded range (a backfill) needs both ends. */
+const backfillNeedsStart = <T extends { initial_value?: unknown; end_value?: unknown }>(i: T) => i.end_value == null || i.initial_value != null;
+const backfillRule = { message: 'end_value needs initial_value (a backfill loads the range initial_value..end_value)', path: ['end_value'] };
+const incrementalParam = strict({ type: z.literal('incremental'), ...incrementalFields }).refine(backfillNeedsStart, backfillRule);
 const isBinding = (v: unknown) => typeof v === 'object' && v !== null && ['resolve', 'incremental'].includes((v as { type?: unknown }).type as string);
 /** A query param: a plain JSON value, or dlt's `resolve` / `incremental` binding. */
 const paramValue = z.union([
@@ -191,7 +194,7 @@ const paramValue = z.union([
   z.json().refine((v) => !isBinding(v), { message: 'not a valid resolve/incremental binding', abort: true }),
 ]);
 
-export const incrementalSchema = strict({ ...incrementalFields, start_param: optStr, end_param: optStr });
+export const incrementalSchema = strict({ ...incrementalFields, start_param: optStr, end_param: optStr }).refine(backfillNeedsStart, backfillRule);
 
 const responseActionSchema = strict({
   status_code: z.union([z.number().int(), z.string().regex(/^\d{3}$/)]).optional(),
@@ -207,6 +210,24 @@ const errorHandlerSchema = strict({
   initial_interval: seconds('initial_interval').optional(),
 });
 
+/**
+ * dlt binds `resolve` params in the path only (a query param takes `{resources.<parent>.<field>}`):
+ * one the path does not use is refused, as dlt refuses it. An endpoint object without a path is
+ * not checked here. The plan still binds such a param as a query param: workflows started before
+ * this rule replay their plan.
+ */
+function resolveParamsInPath(e: { path?: unknown; params?: Record<string, unknown> }, ctx: z.RefinementCtx): void {
+  if (typeof e.path !== 'string') return;
+  for (const [k, v] of Object.entries(e.params ?? {})) {
+    if ((v as { type?: unknown } | null)?.type !== 'resolve' || e.path.includes(`{${k}}`)) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['params', k],
+      message: `the resolve param "${k}" is not used in the path ${JSON.stringify(e.path)}; bind it as {${k}} in the path, or write the query param as "{resources.<parent>.<field>}"`,
+    });
+  }
+}
+
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export const endpointSchema = strict({
   path: text.optional(),
@@ -219,7 +240,7 @@ export const endpointSchema = strict({
   response_actions: z.array(responseActionSchema).optional(),
   incremental: incrementalSchema.optional(),
   error_handler: errorHandlerSchema.optional(),
-});
+}).superRefine(resolveParamsInPath);
 
 const columnNames = z.union([z.string().min(1), z.array(z.string().min(1))]);
 const DATA_TYPES = ['text', 'double', 'bool', 'timestamp', 'bigint', 'binary', 'json', 'complex', 'decimal', 'wei', 'date', 'time'] as const;

@@ -4,7 +4,7 @@
  */
 import type { SourceConfig } from '../config/schema';
 import { ConfigError } from '../errors';
-import { clientOf, headersOf, limitsOf } from './client';
+import { clientOf, limitsOf } from './client';
 import { fillParamRefs } from './config-params';
 import { columnList, columnsOf, incrementalOf, responseActionsOf, retryOf, writeDispositionOf } from './hints';
 import { mergeResources, type MergedResource } from './merge';
@@ -30,7 +30,7 @@ function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, con
   const e = r.endpoint;
   const resolved = resolveRequest(r, all, params);
   const parent = parentLinkOf(r, resolved);
-  const incremental = incrementalOf(e.incremental, resolved.incrementalParam, `resources[${r.index}].endpoint.incremental`);
+  const incremental = incrementalOf(e.incremental, resolved.incrementalParam);
   return {
     name: r.name,
     table: r.config.table_name ?? r.name,
@@ -38,7 +38,7 @@ function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, con
     path: resolved.path,
     params: resolved.params,
     ...(resolved.json !== undefined ? { json: resolved.json } : {}),
-    headers: headersOf(e.headers),
+    headers: resolved.headers,
     ...(e.data_selector != null ? { dataSelector: Array.isArray(e.data_selector) ? [...e.data_selector] : e.data_selector } : {}),
     ...inheritPaginator(e.paginator, r.ownPaginator, config.client.paginator),
     primaryKey: columnList(r.config.primary_key),

@@ -3,7 +3,6 @@
  * incremental and column types (dlt data types to Postgres). Pure.
  */
 import type { ColumnsConfig, EndpointConfig, ResourceConfig } from '../config/schema';
-import { ConfigError } from '../errors';
 import type { IncrementalParam } from './parents';
 import type { IncrementalSpec, Json, ResponseAction, RetrySpec, WriteDisposition } from './types';
 
@@ -47,13 +46,9 @@ export function responseActionsOf(actions: EndpointConfig['response_actions']): 
 }
 
 /** endpoint.incremental, or dlt's incremental param binding (its param is the start param). */
-export function incrementalOf(config: EndpointConfig['incremental'], param: IncrementalParam | undefined, at: string): IncrementalSpec | undefined {
+export function incrementalOf(config: EndpointConfig['incremental'], param: IncrementalParam | undefined): IncrementalSpec | undefined {
   const source = config ?? param;
   if (!source) return undefined;
-  if (source.end_value != null && source.initial_value == null) {
-    // dlt's rule: a bounded range (a backfill) needs both ends
-    throw new ConfigError('incremental end_value needs initial_value (a backfill loads the range initial_value..end_value)', at);
-  }
   const spec: IncrementalSpec = {
     cursorPath: source.cursor_path,
     initialValue: source.initial_value as Json | undefined,

@@ -104,8 +104,8 @@ export interface ParentField {
   /** the placeholder name as it stands in braces in the planned path/params, e.g. `project` or `parent_id` */
   placeholder: string;
   /** where it appears: path, query param name, or json body */
-  location: 'path' | 'params' | 'json';
-  /** the param name when location is 'params' */
+  location: 'path' | 'params' | 'json' | 'headers';
+  /** the param name when location is 'params', the header name when 'headers' */
   param?: string;
   /** field in the parent record (dot path) */
   field: string;

@@ -1,7 +1,7 @@
 import { createSecretResolver } from '../../src/activities/secrets';
 import type { MockServer } from '../../src/demo/mocks/server';
 import type { SyncSourceOutput } from '../../src/workflows/types';
-import { startEngineApi, type EngineApiState } from '../fixtures/apis/engine-api';
+import { ORGS, startEngineApi, type EngineApiState } from '../fixtures/apis/engine-api';
 import { connectTestTemporal, createTestDatabase, historyText, recordHistory, uniqueId, type TestTemporal } from '../helpers/env';
 
 const ep = (path: string, extra: Record<string, unknown> = {}) => ({ path, ...extra });
@@ -39,6 +39,10 @@ function engineSource(baseUrl: string) {
           data_selector: 'events',
           incremental: { cursor_path: 'updated_at', start_param: 'since', initial_value: '2024-01-01T00:00:00Z' },
         }),
+      },
+      {
+        name: 'org_info',
+        endpoint: ep('/org-info', { headers: { 'X-Org': 'org-{resources.orgs.id}' }, params: { query: '{{ org {{ id }} }}' }, data_selector: 'info', paginator: 'single_page' }),
       },
       {
         name: 'backfill',
@@ -164,5 +168,10 @@ describe('the sync engine: paginators, selectors, parents, incremental, response
     const ids = await rows(`SELECT id FROM engine.backfill ORDER BY id`);
     expect(ids.map((r: { id: unknown }) => Number(r.id))).toEqual([3, 4, 5]);
     expect(await rows(`SELECT * FROM engine._rest_sync_incremental WHERE resource = 'backfill'`)).toEqual([]);
+  });
+
+  test('a header placeholder is filled from each parent record; {{ }} is sent as literal braces', async () => {
+    const got = await rows(`SELECT id, query FROM engine.org_info ORDER BY id`);
+    expect(got).toEqual(ORGS.map((o) => ({ id: `org-${o.id}`, query: '{ org { id } }' })));
   });
 });

@@ -421,19 +421,3 @@ describe('planning scales', () => {
   });
 });
 
-describe('dlt refusals of the request side', () => {
-  test.each([
-    [
-      'a resolve param the path does not use',
-      ['issues', { name: 'events', endpoint: { path: 'events', params: { issue: { type: 'resolve', resource: 'issues', field: 'id' } } } }],
-      'resources[1].endpoint.params.issue: resource "events": the resolve param "issue" is not used in the path "events"',
-    ],
-    [
-      'end_value without initial_value',
-      [{ name: 'ev', endpoint: { path: 'ev', incremental: { cursor_path: 'at', end_value: 5 } } }],
-      'resources[0].endpoint.incremental: incremental end_value needs initial_value',
-    ],
-  ])('%s', (_name, resources, expected) => {
-    expect(planError(source(resources as never)).message).toContain(expected);
-  });
-});

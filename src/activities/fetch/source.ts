@@ -10,7 +10,7 @@ import { createPaginator, stridedPaginator, type Paginator, type RequestSpec } f
 import { selectRecords } from '../select';
 import { resolveDeep } from '../secrets';
 import { applyIncremental, filterIncremental, type IncrementalWindow } from '../incremental';
-import { applyParent } from '../partitions';
+import { applyParent, expandRequest } from '../partitions';
 import type { Position, Stripe } from './position';
 
 /** One page as fetched: its records (incremental: those inside the window) and the paginator's next token. */
@@ -44,6 +44,8 @@ export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, i
   const paginator = stripePaginator(resource.paginator, stripe);
   const resolved = (h: unknown) => resolveDeep(h as Json, deps.secrets) as Record<string, string>;
   const headers = { ...resolved(client.headers), ...resolved(resource.headers) };
+  // the resource's plain headers are templates (dlt formats them); client headers and secrets are not
+  const templateHeaders = Object.keys(resource.headers).filter((k) => typeof resource.headers[k] === 'string');
   const base: RequestSpec = { method: resource.method, url: resource.path, params: { ...resource.params }, headers, json: resource.json };
   const limiter = deps.limits?.get(input.dataset, client, resource);
   const options: Omit<FetchOptions, 'where' | 'secrets'> = {
@@ -61,7 +63,7 @@ export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, i
   const requestAt = (pos: Position): RequestSpec => {
     let req = pos.parent ? applyParent(base, resource.parent!, pos.parent.vals) : base;
     if (resource.incremental && incr) req = applyIncremental(req, resource.incremental, incr);
-    return paginator.applyToken(req, pos.token);
+    return paginator.applyToken(expandRequest(req, templateHeaders), pos.token);
   };
 
   const fetchAt = async (pos: Position, where: string): Promise<Fetched> => {
