@@ -240,6 +240,8 @@ export const endpointSchema = strict({
   response_actions: z.array(responseActionSchema).optional(),
   incremental: incrementalSchema.optional(),
   error_handler: errorHandlerSchema.optional(),
+  /** dlt's endpoint-level auth, in place of client.auth; `null` sends none */
+  auth: authSchema.nullish(),
 }).superRefine(resolveParamsInPath);
 
 const columnNames = z.union([z.string().min(1), z.array(z.string().min(1))]);

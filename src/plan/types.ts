@@ -143,6 +143,8 @@ export interface ResourcePlan {
   retry: RetrySpec;
   responseActions: ResponseAction[];
   incremental?: IncrementalSpec;
+  /** the endpoint's own auth (dlt's endpoint.auth; `none` for `auth: null`), in place of the client's */
+  auth?: AuthSpec;
   selected: boolean;
   /** fields of this resource's records that child resources need (dot paths) */
   exportFields: string[];

@@ -40,6 +40,7 @@ function engineSource(baseUrl: string) {
           incremental: { cursor_path: 'updated_at', start_param: 'since', initial_value: '2024-01-01T00:00:00Z' },
         }),
       },
+      { name: 'guarded', endpoint: ep('/guarded', { paginator: 'single_page', auth: { type: 'bearer', token: 'endpoint-token' } }) },
       {
         name: 'org_info',
         endpoint: ep('/org-info', { headers: { 'X-Org': 'org-{resources.orgs.id}' }, params: { query: '{{ org {{ id }} }}' }, data_selector: 'info', paginator: 'single_page' }),
@@ -120,6 +121,7 @@ describe('the sync engine: paginators, selectors, parents, incremental, response
     ['events', 10],
     ['flaky', 2],
     ['many', 45],
+    ['guarded', 1],
   ])('%s loads exactly %i rows', async (table, n) => {
     expect(await count(table)).toBe(n);
     expect(first.resources[table].rows).toBe(n);

@@ -69,3 +69,20 @@ describe('placeholders in endpoint headers', () => {
     expect([sent.url, sent.params.q]).toEqual(['r/{a}', 'x{a}']);
   });
 });
+
+describe('endpoint auth (dlt: endpoint.auth in place of client.auth)', () => {
+  const client = { base_url: 'https://a.io', auth: { type: 'bearer', token: { $secret: 'T' } } };
+  test.each([
+    ['none of its own: the client auth applies', {}, undefined],
+    ['its own auth replaces the client auth', { auth: { type: 'api_key', name: 'X-Key', api_key: { $secret: 'K' } } }, { type: 'api_key', name: 'X-Key', apiKey: { $secret: 'K' }, location: 'header' }],
+    ['auth null sends none', { auth: null }, { type: 'none' }],
+  ])('%s', (_name, endpoint, expected) => {
+    const r = byName(plan({ client, resources: [{ name: 'r', endpoint: { path: 'r', ...endpoint } }] }).resources, 'r');
+    expect(r.auth).toEqual(expected);
+  });
+
+  test('resource_defaults may set it for every endpoint', () => {
+    const p = plan({ client, resource_defaults: { endpoint: { auth: { type: 'bearer', token: 'd' } } }, resources: ['a'] });
+    expect(p.resources[0].auth).toEqual({ type: 'bearer', token: 'd' });
+  });
+});

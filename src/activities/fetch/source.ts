@@ -48,6 +48,8 @@ export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, i
   const templateHeaders = Object.keys(resource.headers).filter((k) => typeof resource.headers[k] === 'string');
   const base: RequestSpec = { method: resource.method, url: resource.path, params: { ...resource.params }, headers, json: resource.json };
   const limiter = deps.limits?.get(input.dataset, client, resource);
+  // dlt: the endpoint's own auth replaces the client's
+  const auth = resource.auth ?? client.auth;
   const options: Omit<FetchOptions, 'where' | 'secrets'> = {
     baseUrl: client.baseUrl,
     timeoutMs: client.timeoutMs,
@@ -67,13 +69,13 @@ export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, i
   };
 
   const fetchAt = async (pos: Position, where: string): Promise<Fetched> => {
-    const req = await applyAuth(requestAt(pos), client.auth, { ...deps, limiter, signal, timeoutMs: client.timeoutMs });
+    const req = await applyAuth(requestAt(pos), auth, { ...deps, limiter, signal, timeoutMs: client.timeoutMs });
     const call = () => fetchRaw(deps.http, req, { ...options, secrets: deps.secrets.known(), where });
     const raw = limiter ? await limiter.schedule(call) : await call();
     if (raw === 'ignored') return { records: [], next: null };
     const records = selectRecords(raw.body, resource.dataSelector, where);
     // the token is committed and returned: the auth is applied to each request, never stored
-    const next = publicToken(paginator.nextToken({ ...raw, records }, pos.token), client.auth, deps.secrets.known());
+    const next = publicToken(paginator.nextToken({ ...raw, records }, pos.token), auth, deps.secrets.known());
     if (!resource.incremental || !incr) return { records, next };
     return { ...filterIncremental(records, resource.incremental, incr), next };
   };
