@@ -182,6 +182,14 @@ const incrementalFields = {
   initial_value: z.json().optional(),
   end_value: z.json().optional(),
   convert: refused('rest-sync compares cursor values as the API gives them; drop convert').optional(),
+  /** dlt: `closed` (default) keeps a record at the start value, `open` drops it */
+  range_start: z.enum(['open', 'closed']).optional(),
+  /** dlt: `open` (default) drops a record at the end value, `closed` keeps it */
+  range_end: z.enum(['open', 'closed']).optional(),
+  /** dlt: a record without a cursor value (missing or null) fails the page (`raise`, default), is kept or dropped */
+  on_cursor_value_missing: z.enum(['raise', 'include', 'exclude']).optional(),
+  last_value_func: refused('rest-sync keeps the largest cursor value (dlt\'s default max); drop last_value_func').optional(),
+  lag: refused('rest-sync does not re-read a lag window yet; drop lag or lower initial_value').optional(),
 };
 /** dlt's rule: a bounded range (a backfill) needs both ends. */
 const backfillNeedsStart = <T extends { initial_value?: unknown; end_value?: unknown }>(i: T) => i.end_value == null || i.initial_value != null;

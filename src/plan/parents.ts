@@ -17,6 +17,9 @@ export interface IncrementalParam {
   cursor_path: string;
   initial_value?: Json;
   end_value?: Json;
+  range_start?: 'open' | 'closed';
+  range_end?: 'open' | 'closed';
+  on_cursor_value_missing?: 'raise' | 'include' | 'exclude';
 }
 
 export interface ResolvedRequest {

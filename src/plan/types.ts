@@ -97,6 +97,11 @@ export interface IncrementalSpec {
   endValue?: Json;
   startParam?: string;
   endParam?: string;
+  /** dlt's range_start / range_end: whether a record exactly at the start / end value is kept */
+  rangeStart?: 'open' | 'closed';
+  rangeEnd?: 'open' | 'closed';
+  /** dlt's on_cursor_value_missing (default raise) */
+  onCursorValueMissing?: 'raise' | 'include' | 'exclude';
 }
 
 /** A placeholder whose value comes from the parent resource's records. */

@@ -1,9 +1,9 @@
 import { parseSourceConfig } from '../../src/config/validate';
-import { applyIncremental } from '../../src/activities/incremental';
+import { applyIncremental, filterIncremental } from '../../src/activities/incremental';
 import { applyParent, expandRequest } from '../../src/activities/partitions';
 import { buildPlan } from '../../src/plan/build';
 import { expandText, fillJson, fillText } from '../../src/plan/placeholders';
-import type { Json, ResourcePlan } from '../../src/plan/types';
+import type { IncrementalSpec, Json, ResourcePlan } from '../../src/plan/types';
 
 /** dlt's str.format semantics: placeholders filled, `{{ }}` literal braces, values inserted verbatim. */
 describe('templates as dlt formats them', () => {
@@ -84,5 +84,37 @@ describe('endpoint auth (dlt: endpoint.auth in place of client.auth)', () => {
   test('resource_defaults may set it for every endpoint', () => {
     const p = plan({ client, resource_defaults: { endpoint: { auth: { type: 'bearer', token: 'd' } } }, resources: ['a'] });
     expect(p.resources[0].auth).toEqual({ type: 'bearer', token: 'd' });
+  });
+});
+
+describe('incremental windows as dlt filters them', () => {
+  const recs = [{ at: 1 }, { at: 2 }, { at: 3 }, { at: 4 }];
+  const at = (out: { records: unknown[] }) => out.records.map((r) => (r as { at: number | null }).at ?? null);
+  test.each([
+    ['default: start closed, end open', {}, [2, 3]],
+    ['range_start open', { rangeStart: 'open' }, [3]],
+    ['range_end closed', { rangeEnd: 'closed' }, [2, 3, 4]],
+    ['both flipped', { rangeStart: 'open', rangeEnd: 'closed' }, [3, 4]],
+  ])('%s', (_name, extra, expected) => {
+    expect(at(filterIncremental(recs, { cursorPath: 'at', ...extra } as IncrementalSpec, { start: 2, end: 4 }))).toEqual(expected);
+  });
+
+  test.each([
+    ['include', [2, null, null]],
+    ['exclude', [2]],
+  ])('on_cursor_value_missing %s', (mode, expected) => {
+    const spec = { cursorPath: 'at', onCursorValueMissing: mode } as IncrementalSpec;
+    expect(at(filterIncremental([{ at: 2 }, {}, { at: null }], spec, { start: null, end: null }))).toEqual(expected);
+  });
+
+  test('a record without a cursor value fails the page by default, naming the page and the path', () => {
+    expect(() => filterIncremental([{ id: 1 }], { cursorPath: 'at' }, { start: null, end: null }, 'resource "r" page 3')).toThrow(
+      'resource "r" page 3: a record has no value at the incremental cursor_path "at"; set on_cursor_value_missing to include or exclude such records',
+    );
+  });
+
+  test('the options reach the plan from endpoint.incremental', () => {
+    const raw = { client: { base_url: 'https://a.io' }, resources: [{ name: 'r', endpoint: { path: 'r', incremental: { cursor_path: 'at', range_start: 'open', range_end: 'closed', on_cursor_value_missing: 'exclude' } } }] };
+    expect(plan(raw).resources[0].incremental).toEqual({ cursorPath: 'at', rangeStart: 'open', rangeEnd: 'closed', onCursorValueMissing: 'exclude' });
   });
 });

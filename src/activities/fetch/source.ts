@@ -77,7 +77,7 @@ export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, i
     // the token is committed and returned: the auth is applied to each request, never stored
     const next = publicToken(paginator.nextToken({ ...raw, records }, pos.token), auth, deps.secrets.known());
     if (!resource.incremental || !incr) return { records, next };
-    return { ...filterIncremental(records, resource.incremental, incr), next };
+    return { ...filterIncremental(records, resource.incremental, incr, where), next };
   };
 
   return {
