@@ -84,7 +84,7 @@ export function createActivities(deps: ActivityDeps) {
         if (resource.selected && resource.writeDisposition === 'replace') await swapStaging(deps.db, schema, resource.table);
         if (resource.selected) await ensureTable(deps.db, schema, resource.table, resource.writeDisposition === 'append' ? [] : resource.primaryKey);
         const { maxValue, ...totals } = await readTotals(deps.db, schema, stripeKeys(resource.name, input.lanes, input.windows), input.syncId);
-        if (resource.incremental) await saveLastValue(deps.db, schema, resource.name, maxValue);
+        if (resource.incremental) await saveLastValue(deps.db, schema, resource.name, resource.incremental, maxValue);
         await logEnd(deps.db, schema, { syncId: input.syncId, resource: resource.name, ...totals, outcome: 'succeeded' });
         return totals;
       });

@@ -1,5 +1,5 @@
 import type { Json, ParentLink, ResourcePlan } from '../plan/types';
-import { fillJson, fillText } from '../plan/placeholders';
+import { expandJson, expandText, fillJson, fillText } from '../plan/placeholders';
 import type { RequestSpec } from './paginators/types';
 import { normalizeName } from './store/names';
 import { getPath } from './json-path';
@@ -12,16 +12,27 @@ export function exportPartitions(records: unknown[], fields: string[]): Json[] |
 
 /** Fills a child's request with one parent record's values: each placeholder where the plan found it. */
 export function applyParent(req: RequestSpec, link: ParentLink, vals: Record<string, Json>): RequestSpec {
-  const out = { ...req, params: { ...req.params } };
+  const out = { ...req, params: { ...req.params }, headers: { ...req.headers } };
   for (const f of link.fields) {
     const values = { [f.placeholder]: vals[f.field] };
     if (f.location === 'path') out.url = fillText(out.url, values, true);
-    else if (f.location === 'params' && f.param) {
-      const cur = out.params[f.param];
-      out.params[f.param] = typeof cur === 'string' ? fillJson(cur, values, true) : vals[f.field];
-    } else if (f.location === 'json' && out.json !== undefined) out.json = fillJson(out.json, values, true);
+    else if (f.location === 'params' && f.param) out.params[f.param] = fillJson(out.params[f.param] ?? null, values, true);
+    else if (f.location === 'headers' && f.param && out.headers[f.param] !== undefined) out.headers[f.param] = fillText(out.headers[f.param], values);
+    else if (f.location === 'json' && out.json !== undefined) out.json = fillJson(out.json, values, true);
   }
   return out;
+}
+
+/**
+ * The request as sent, from its filled template (dlt's last str.format pass): `{{`/`}}` become
+ * literal braces in the path, params, body and the resource's own plain headers `templateHeaders`
+ * (never client headers or secrets, which dlt does not format either).
+ */
+export function expandRequest(req: RequestSpec, templateHeaders: string[]): RequestSpec {
+  const headers = { ...req.headers };
+  for (const h of templateHeaders) if (headers[h] !== undefined) headers[h] = expandText(headers[h]);
+  const json = req.json === undefined ? undefined : expandJson(req.json);
+  return { ...req, url: expandText(req.url), params: expandJson(req.params as Json) as RequestSpec['params'], headers, ...(json !== undefined ? { json } : {}) };
 }
 
 /** dlt's include_from_parent columns: `_<parent>_<field>`. */

@@ -185,7 +185,20 @@ const paginatorObject = z.discriminatedUnion('type', [
 export const PAGINATOR_SHORTHANDS = ['auto', 'single_page', 'json_link', 'json_response', 'header_link', 'header_cursor', 'cursor', 'page_number'] as const;
 export const paginatorSchema = z.union([z.enum(PAGINATOR_SHORTHANDS), paginatorObject]);
 
-export const authSchema = z.discriminatedUnion('type', [
+/**
+ * dlt's `auth: "api_key"` names only the type and reads the values from its secrets; rest-sync
+ * takes them in the config, so the shorthand is refused naming the type and what to write.
+ */
+const authShorthand = z.string().superRefine((type, ctx) => {
+  ctx.addIssue({
+    code: 'custom',
+    message: `auth "${type}" names only the auth type; write an object with its values, e.g. {"type": "api_key", "api_key": {"$secret": "API_KEY"}} (dlt reads them from its secrets)`,
+  });
+}).transform((): never => {
+  throw new Error('unreachable: the shorthand never validates');
+});
+
+const authObject = z.discriminatedUnion('type', [
   strict({ type: z.literal('bearer').optional(), token: secretText }, { type: D.type, token: `the bearer token: ${D.secret}` }),
   strict({
     type: z.literal('api_key'),
@@ -215,6 +228,7 @@ export const authSchema = z.discriminatedUnion('type', [
     default_token_expiration: 'seconds a token lives when the answer does not say',
   }),
 ]);
+export const authSchema = z.union([authObject, authShorthand]);
 
 const headersSchema = z.record(z.string(), secretText);
 
@@ -255,14 +269,38 @@ const resolveParam = strict(
   { type: z.literal('resolve'), resource: z.string().min(1), field: z.string().min(1) },
   { type: 'a value taken from each record of a parent resource', resource: 'the parent resource', field: "the parent record's field" },
 );
-const incrementalDocs = { cursor_path: D.cursor_path, initial_value: D.initial_value, end_value: D.end_value, convert: D.convert };
+const incrementalDocs = {
+  cursor_path: D.cursor_path,
+  initial_value: D.initial_value,
+  end_value: D.end_value,
+  convert: D.convert,
+  range_start: 'closed (default) keeps a record at the start value, open drops it',
+  range_end: 'open (default) drops a record at the end value, closed keeps it',
+  on_cursor_value_missing: 'a record without a cursor value: raise (default, fails the page), include or exclude',
+  last_value_func: 'not supported: rest-sync keeps the largest cursor value',
+  lag: 'not supported yet',
+};
 const incrementalFields = {
   cursor_path: jsonPath,
   initial_value: z.json().optional(),
   end_value: z.json().optional(),
   convert: refused('rest-sync compares cursor values as the API gives them; drop convert').optional(),
+  /** dlt: `closed` (default) keeps a record at the start value, `open` drops it */
+  range_start: z.enum(['open', 'closed']).optional(),
+  /** dlt: `open` (default) drops a record at the end value, `closed` keeps it */
+  range_end: z.enum(['open', 'closed']).optional(),
+  /** dlt: a record without a cursor value (missing or null) fails the page (`raise`, default), is kept or dropped */
+  on_cursor_value_missing: z.enum(['raise', 'include', 'exclude']).optional(),
+  last_value_func: refused('rest-sync keeps the largest cursor value (dlt\'s default max); drop last_value_func').optional(),
+  lag: refused('rest-sync does not re-read a lag window yet; drop lag or lower initial_value').optional(),
 };
-const incrementalParam = strict({ type: z.literal('incremental'), ...incrementalFields }, { type: 'the incremental cursor, sent as this param', ...incrementalDocs });
+/** dlt's rule: a bounded range (a backfill) needs both ends. */
+const backfillNeedsStart = <T extends { initial_value?: unknown; end_value?: unknown }>(i: T) => i.end_value == null || i.initial_value != null;
+const backfillRule = { message: 'end_value needs initial_value (a backfill loads the range initial_value..end_value)', path: ['end_value'] };
+const incrementalParam = strict({ type: z.literal('incremental'), ...incrementalFields }, { type: 'the incremental cursor, sent as this param', ...incrementalDocs }).refine(
+  backfillNeedsStart,
+  backfillRule,
+);
 const isBinding = (v: unknown) => typeof v === 'object' && v !== null && ['resolve', 'incremental'].includes((v as { type?: unknown }).type as string);
 /** A query param: a plain JSON value, or dlt's `resolve` / `incremental` binding. */
 const paramValue = z.union([
@@ -273,7 +311,7 @@ const paramValue = z.union([
 export const incrementalSchema = strict(
   { ...incrementalFields, start_param: optStr, end_param: optStr },
   { ...incrementalDocs, start_param: 'query param that carries the start value', end_param: 'query param that carries the end value' },
-);
+).refine(backfillNeedsStart, backfillRule);
 
 const responseActionSchema = strict({
   status_code: z.union([z.number().int(), z.string().regex(/^\d{3}$/)]).optional(),
@@ -298,6 +336,24 @@ const errorHandlerSchema = strict({
   initial_interval: 'seconds before the first retry',
 });
 
+/**
+ * dlt binds `resolve` params in the path only (a query param takes `{resources.<parent>.<field>}`):
+ * one the path does not use is refused, as dlt refuses it. An endpoint object without a path is
+ * not checked here. The plan still binds such a param as a query param: workflows started before
+ * this rule replay their plan.
+ */
+function resolveParamsInPath(e: { path?: unknown; params?: Record<string, unknown> }, ctx: z.RefinementCtx): void {
+  if (typeof e.path !== 'string') return;
+  for (const [k, v] of Object.entries(e.params ?? {})) {
+    if ((v as { type?: unknown } | null)?.type !== 'resolve' || e.path.includes(`{${k}}`)) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['params', k],
+      message: `the resolve param "${k}" is not used in the path ${JSON.stringify(e.path)}; bind it as {${k}} in the path, or write the query param as "{resources.<parent>.<field>}"`,
+    });
+  }
+}
+
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export const endpointSchema = strict({
   path: text.optional(),
@@ -310,6 +366,8 @@ export const endpointSchema = strict({
   response_actions: z.array(responseActionSchema).optional(),
   incremental: incrementalSchema.optional(),
   error_handler: errorHandlerSchema.optional(),
+  /** dlt's endpoint-level auth, in place of client.auth; `null` sends none */
+  auth: authSchema.nullish(),
 }, {
   path: 'path relative to base_url (or an absolute URL); {placeholders} are params or parent fields',
   method: 'HTTP method (default GET)',
@@ -321,7 +379,8 @@ export const endpointSchema = strict({
   response_actions: 'responses to ignore or retry, by status or content',
   incremental: 'load only records past the last cursor value',
   error_handler: 'retries of this endpoint: statuses, attempts, backoff',
-});
+  auth: 'auth of this endpoint in place of client.auth; null sends none',
+}).superRefine(resolveParamsInPath);
 
 const columnNames = z.union([z.string().min(1), z.array(z.string().min(1))]);
 const DATA_TYPES = ['text', 'double', 'bool', 'timestamp', 'bigint', 'binary', 'json', 'complex', 'decimal', 'wei', 'date', 'time'] as const;

@@ -4,7 +4,7 @@
  */
 import type { SourceConfig } from '../config/schema';
 import { ConfigError } from '../errors';
-import { clientOf, headersOf, limitsOf } from './client';
+import { authOf, clientOf, limitsOf } from './client';
 import { fillParamRefs } from './config-params';
 import { columnList, columnsOf, incrementalOf, responseActionsOf, retryOf, writeDispositionOf } from './hints';
 import { mergeResources, type MergedResource } from './merge';
@@ -38,7 +38,7 @@ function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, con
     path: resolved.path,
     params: resolved.params,
     ...(resolved.json !== undefined ? { json: resolved.json } : {}),
-    headers: headersOf(e.headers),
+    headers: resolved.headers,
     ...(e.data_selector != null ? { dataSelector: Array.isArray(e.data_selector) ? [...e.data_selector] : e.data_selector } : {}),
     ...inheritPaginator(e.paginator, r.ownPaginator, config.client.paginator),
     primaryKey: columnList(r.config.primary_key),
@@ -48,6 +48,7 @@ function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, con
     retry: retryOf(e.error_handler),
     responseActions: responseActionsOf(e.response_actions),
     ...(incremental ? { incremental } : {}),
+    ...(e.auth !== undefined ? { auth: authOf(e.auth) } : {}),
     selected: r.config.selected ?? true,
     exportFields: [],
     columns: columnsOf(r.config.columns),

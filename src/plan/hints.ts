@@ -55,6 +55,9 @@ export function incrementalOf(config: EndpointConfig['incremental'], param: Incr
     endValue: source.end_value as Json | undefined,
     startParam: config ? config.start_param : param?.param,
     endParam: config?.end_param,
+    rangeStart: source.range_start,
+    rangeEnd: source.range_end,
+    onCursorValueMissing: source.on_cursor_value_missing,
   };
   return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as unknown as IncrementalSpec;
 }

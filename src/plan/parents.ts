@@ -6,9 +6,10 @@
  * placeholder names another resource (`/projects/{project}/env`). Pure.
  */
 import { ConfigError } from '../errors';
+import { headersOf } from './client';
 import type { MergedResource } from './merge';
-import { findPlaceholders, mapJsonStrings, replacePlaceholders, segmentBefore, type Placeholder } from './placeholders';
-import type { Json, ParentField } from './types';
+import { escapeBraces, findPlaceholders, mapJsonStrings, replacePlaceholders, segmentBefore, type Placeholder } from './placeholders';
+import type { Json, MaybeSecret, ParentField } from './types';
 
 /** An incremental binding written as a query param: `{"type": "incremental", "cursor_path": ...}`. */
 export interface IncrementalParam {
@@ -16,11 +17,16 @@ export interface IncrementalParam {
   cursor_path: string;
   initial_value?: Json;
   end_value?: Json;
+  range_start?: 'open' | 'closed';
+  range_end?: 'open' | 'closed';
+  on_cursor_value_missing?: 'raise' | 'include' | 'exclude';
 }
 
 export interface ResolvedRequest {
   path: string;
   params: Record<string, Json>;
+  /** the endpoint's headers, placeholders decided like the params' (secret references untouched) */
+  headers: Record<string, MaybeSecret>;
   json?: Json;
   parent?: string;
   fields: ParentField[];
@@ -91,7 +97,7 @@ class Resolver {
   }
 
   private param(p: Placeholder, site: Site): string {
-    if (Object.hasOwn(this.params, p.name)) return this.params[p.name];
+    if (Object.hasOwn(this.params, p.name)) return escapeBraces(this.params[p.name]);
     return this.fail(
       `placeholder ${p.raw} is neither a source parameter nor a parent resource field; pass --param ${p.name}=value`,
       site.configPath,
@@ -168,7 +174,7 @@ export function resolveRequest(r: MergedResource, all: Map<string, MergedResourc
     const bound = Object.hasOwn(plain, p.name) ? plain[p.name] : undefined;
     if (p.kind === 'format' && bound !== undefined && (typeof bound !== 'object' || bound === null)) {
       delete plain[p.name];
-      return String(bound);
+      return escapeBraces(String(bound));
     }
     const binding = resolve.get(p.name);
     if (p.kind === 'format' && binding) {
@@ -184,8 +190,13 @@ export function resolveRequest(r: MergedResource, all: Map<string, MergedResourc
     out[k] = mapJsonStrings(v, (s) => resolver.text(s, site));
   }
   for (const [k, b] of resolve) {
+    // validation refuses these (dlt does); plans of workflows started before that still bind them as query params
     resolver.addField(b.resource, b.field, k, false, { location: 'params', param: k, configPath: `${at}.params${keyPath(k)}` });
     out[k] = `{${k}}`;
+  }
+  const headers: Record<string, MaybeSecret> = {};
+  for (const [k, v] of Object.entries(headersOf(r.endpoint.headers))) {
+    headers[k] = typeof v === 'string' ? resolver.text(v, { location: 'headers', param: k, configPath: `${at}.headers${keyPath(k)}` }) : v;
   }
   const jsonSite: Site = { location: 'json', configPath: `${at}.json` };
   const json = r.endpoint.json === undefined ? undefined : mapJsonStrings(r.endpoint.json as Json, (s) => resolver.text(s, jsonSite));
@@ -193,5 +204,5 @@ export function resolveRequest(r: MergedResource, all: Map<string, MergedResourc
     resolver.fail(`placeholders come from more than one parent (${[...resolver.parents].join(', ')}); dlt allows one parent per resource`, at);
   }
   const parent = resolver.parents.values().next().value;
-  return { path, params: out, ...(json !== undefined ? { json } : {}), parent, fields: resolver.fields, incrementalParam: incremental };
+  return { path, params: out, headers, ...(json !== undefined ? { json } : {}), parent, fields: resolver.fields, incrementalParam: incremental };
 }

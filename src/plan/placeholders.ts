@@ -46,15 +46,39 @@ function formatAt(s: string, start: number): Placeholder | undefined {
   return FORMAT_NAME.test(name) ? { raw: s.slice(start, close + 1), name, kind: 'format', start, end: close + 1 } : undefined;
 }
 
-/** Every placeholder in `s`, left to right. */
+/**
+ * Every placeholder in `s`, left to right. A `{{` that starts no understood Airbyte expression is
+ * dlt's (Python str.format's) escaped literal brace: it starts no placeholder.
+ */
 export function findPlaceholders(s: string): Placeholder[] {
   const out: Placeholder[] = [];
   for (let i = s.indexOf('{'); i >= 0; i = s.indexOf('{', i)) {
-    const found = s.startsWith('{{', i) ? templateAt(s, i) : formatAt(s, i);
+    const escaped = s.startsWith('{{', i);
+    const found = escaped ? templateAt(s, i) : formatAt(s, i);
     if (found) out.push(found);
-    i = found ? found.end : i + 1;
+    i = found ? found.end : i + (escaped ? 2 : 1);
   }
   return out;
+}
+
+/** A literal value inside a template: its braces doubled, so the final expansion gives them back as written. */
+export function escapeBraces(text: string): string {
+  return text.replace(/[{}]/g, (b) => b + b);
+}
+
+/**
+ * The request text a template finally stands for (dlt's last str.format pass): `{{` and `}}`
+ * become `{` and `}`; placeholders left unfilled stay as written.
+ */
+export function expandText(s: string): string {
+  let out = '';
+  let at = 0;
+  const literal = (t: string) => t.replace(/\{\{/g, '{').replace(/\}\}/g, '}');
+  for (const p of findPlaceholders(s)) {
+    out += literal(s.slice(at, p.start)) + p.raw;
+    at = p.end;
+  }
+  return out + literal(s.slice(at));
 }
 
 /** Rewrites each placeholder with `fn`'s text (return `p.raw` to keep it). */
@@ -83,12 +107,16 @@ function asText(v: Json | undefined): string {
   return v === null || v === undefined ? '' : String(v);
 }
 
-/** Fills the `{name}` placeholders of `s` that `values` has (percent-encoded when `encode`, for URL paths). */
+/**
+ * Fills the `{name}` placeholders of `s` that `values` has (percent-encoded when `encode`, for URL
+ * paths). The result is still a template: values go in with their braces escaped, and
+ * expandText gives the final text.
+ */
 export function fillText(s: string, values: TemplateValues, encode = false): string {
   return replacePlaceholders(s, (p) => {
     if (p.kind !== 'format' || !Object.hasOwn(values, p.name)) return p.raw;
     const text = asText(values[p.name]);
-    return encode ? encodeURIComponent(text) : text;
+    return encode ? encodeURIComponent(text) : escapeBraces(text);
   });
 }
 
@@ -105,6 +133,12 @@ function wholePlaceholder(s: string): string | undefined {
 export function fillJson(value: Json, values: TemplateValues, typed = false): Json {
   return mapJsonStrings(value, (s) => {
     const whole = typed ? wholePlaceholder(s) : undefined;
-    return whole !== undefined && Object.hasOwn(values, whole) ? (values[whole] ?? null) : fillText(s, values);
+    if (whole === undefined || !Object.hasOwn(values, whole)) return fillText(s, values);
+    return mapJsonStrings(values[whole] ?? null, escapeBraces);
   });
+}
+
+/** expandText over every string of a JSON value: the final request body or params. */
+export function expandJson(value: Json): Json {
+  return mapJsonStrings(value, expandText);
 }

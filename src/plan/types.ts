@@ -100,6 +100,11 @@ export interface IncrementalSpec {
   endValue?: Json;
   startParam?: string;
   endParam?: string;
+  /** dlt's range_start / range_end: whether a record exactly at the start / end value is kept */
+  rangeStart?: 'open' | 'closed';
+  rangeEnd?: 'open' | 'closed';
+  /** dlt's on_cursor_value_missing (default raise) */
+  onCursorValueMissing?: 'raise' | 'include' | 'exclude';
 }
 
 /** A placeholder whose value comes from the parent resource's records. */
@@ -107,8 +112,8 @@ export interface ParentField {
   /** the placeholder name as it stands in braces in the planned path/params, e.g. `project` or `parent_id` */
   placeholder: string;
   /** where it appears: path, query param name, or json body */
-  location: 'path' | 'params' | 'json';
-  /** the param name when location is 'params' */
+  location: 'path' | 'params' | 'json' | 'headers';
+  /** the param name when location is 'params', the header name when 'headers' */
   param?: string;
   /** field in the parent record (dot path) */
   field: string;
@@ -146,6 +151,8 @@ export interface ResourcePlan {
   retry: RetrySpec;
   responseActions: ResponseAction[];
   incremental?: IncrementalSpec;
+  /** the endpoint's own auth (dlt's endpoint.auth; `none` for `auth: null`), in place of the client's */
+  auth?: AuthSpec;
   selected: boolean;
   /** fields of this resource's records that child resources need (dot paths) */
   exportFields: string[];

@@ -1,7 +1,7 @@
 import { createSecretResolver } from '../../src/activities/secrets';
 import type { MockServer } from '../../src/demo/mocks/server';
 import type { SyncSourceOutput } from '../../src/workflows/types';
-import { startEngineApi, type EngineApiState } from '../fixtures/apis/engine-api';
+import { ORGS, startEngineApi, type EngineApiState } from '../fixtures/apis/engine-api';
 import { connectTestTemporal, createTestDatabase, historyText, recordHistory, uniqueId, type TestTemporal } from '../helpers/env';
 
 const ep = (path: string, extra: Record<string, unknown> = {}) => ({ path, ...extra });
@@ -28,7 +28,7 @@ function engineSource(baseUrl: string) {
       {
         name: 'audit',
         endpoint: ep('/audit', {
-          params: { org: { type: 'resolve', resource: 'orgs', field: 'id' } },
+          params: { org: '{resources.orgs.id}' },
           data_selector: 'entries',
           response_actions: [{ content: 'no data', action: 'ignore' }],
         }),
@@ -38,6 +38,19 @@ function engineSource(baseUrl: string) {
         endpoint: ep('/events', {
           data_selector: 'events',
           incremental: { cursor_path: 'updated_at', start_param: 'since', initial_value: '2024-01-01T00:00:00Z' },
+        }),
+      },
+      { name: 'guarded', endpoint: ep('/guarded', { paginator: 'single_page', auth: { type: 'bearer', token: 'endpoint-token' } }) },
+      {
+        name: 'org_info',
+        endpoint: ep('/org-info', { headers: { 'X-Org': 'org-{resources.orgs.id}' }, params: { query: '{{ org {{ id }} }}' }, data_selector: 'info', paginator: 'single_page' }),
+      },
+      {
+        name: 'backfill',
+        endpoint: ep('/backfill', {
+          data_selector: 'events',
+          paginator: 'single_page',
+          incremental: { cursor_path: 'updated_at', start_param: 'from', end_param: 'to', initial_value: '2024-02-03T00:00:00Z', end_value: '2024-02-06T00:00:00Z' },
         }),
       },
       { name: 'flaky', endpoint: ep('/flaky', { paginator: 'single_page' }) },
@@ -60,6 +73,7 @@ describe('the sync engine: paginators, selectors, parents, incremental, response
   const state: EngineApiState = {
     events: Array.from({ length: 10 }, (_, i) => ({ id: i + 1, updated_at: `2024-02-${String(i + 1).padStart(2, '0')}T00:00:00Z` })),
     sinceSeen: [],
+    backfillSeen: [],
     flakyAt: [],
   };
 
@@ -117,6 +131,7 @@ describe('the sync engine: paginators, selectors, parents, incremental, response
     ['auto_cursor', 25],
     ['auto_pages', 25],
     ['header_cursor', 13],
+    ['guarded', 1],
   ])('%s loads exactly %i rows', async (table, n) => {
     expect(await count(table)).toBe(n);
     expect(first.resources[table].rows).toBe(n);
@@ -161,4 +176,19 @@ describe('the sync engine: paginators, selectors, parents, incremental, response
     const last = await rows(`SELECT last_value FROM engine._rest_sync_incremental WHERE resource = 'events'`);
     expect(last[0].last_value).toBe('2024-03-02T00:00:00Z');
   }, 120_000);
+
+  test('incremental with end_value (a backfill): the same window every run, no state saved', async () => {
+    // runs after the test above: the second run asked for the same window again
+    const window = '2024-02-03T00:00:00Z..2024-02-06T00:00:00Z';
+    expect(state.backfillSeen).toEqual([window, window]);
+    expect(first.resources.backfill.rows).toBe(3);
+    const ids = await rows(`SELECT id FROM engine.backfill ORDER BY id`);
+    expect(ids.map((r: { id: unknown }) => Number(r.id))).toEqual([3, 4, 5]);
+    expect(await rows(`SELECT * FROM engine._rest_sync_incremental WHERE resource = 'backfill'`)).toEqual([]);
+  });
+
+  test('a header placeholder is filled from each parent record; {{ }} is sent as literal braces', async () => {
+    const got = await rows(`SELECT id, query FROM engine.org_info ORDER BY id`);
+    expect(got).toEqual(ORGS.map((o) => ({ id: `org-${o.id}`, query: '{ org { id } }' })));
+  });
 });

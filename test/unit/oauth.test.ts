@@ -1,4 +1,5 @@
 import type { AxiosInstance } from 'axios';
+import { HttpFatalError, HttpRetriableError } from '../../src/errors';
 import { applyAuth, OAuthTokens, type AuthContext } from '../../src/activities/http/auth';
 import type { AuthSpec } from '../../src/plan/types';
 
@@ -35,7 +36,9 @@ describe('OAuth2 client credentials', () => {
     const out = await applyAuth(req, auth, ctx);
     expect(out.headers.authorization).toBe('Bearer tok-1');
     expect(scheduled).toHaveBeenCalledTimes(1);
-    expect(post).toHaveBeenCalledWith('https://auth.test/token', 'grant_type=client_credentials&scope=read', expect.objectContaining({ signal, maxRedirects: 0, timeout: 5000, auth: { username: 'id', password: 'secret' } }));
+    // dlt's form body: client credentials first, then grant_type and access_token_request_data; no HTTP Basic
+    expect(post).toHaveBeenCalledWith('https://auth.test/token', 'client_id=id&client_secret=secret&grant_type=client_credentials&scope=read', expect.objectContaining({ signal, maxRedirects: 0, timeout: 5000 }));
+    expect((post.mock.calls[0] as unknown[])[2]).not.toHaveProperty('auth');
     expect(remembered).toContain('tok-1');
   });
 
@@ -54,5 +57,29 @@ describe('OAuth2 client credentials', () => {
     const { ctx, post } = context();
     post.mockResolvedValueOnce({ status: 401, data: '{"error":"invalid_client"}' });
     await expect(applyAuth(req, auth, ctx)).rejects.toThrow('oauth2 token request to https://auth.test/token failed with status 401');
+  });
+
+  test.each([
+    [429, { 'retry-after': '7' }, HttpRetriableError, 7000],
+    [503, {}, HttpRetriableError, undefined],
+    [500, {}, HttpRetriableError, undefined],
+    [408, {}, HttpRetriableError, undefined],
+    [400, {}, HttpFatalError, undefined],
+    [403, {}, HttpFatalError, undefined],
+  ])('a token endpoint answering %i (headers %j) fails as %p; a retriable error is retried like any request', async (status, headers, kind, retryAfter) => {
+    const { ctx, post } = context();
+    post.mockResolvedValueOnce({ status, data: '{"error":"busy"}', headers } as never);
+    const err = await applyAuth(req, auth, ctx).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(kind);
+    expect((err as Error).message).toBe(`oauth2 token request to https://auth.test/token failed with status ${status}`);
+    if (retryAfter !== undefined) expect((err as HttpRetriableError).retryAfterMs).toBe(retryAfter);
+  });
+
+  test('a network fault on the token request is retriable and names no secret', async () => {
+    const { ctx, post } = context();
+    post.mockRejectedValueOnce(Object.assign(new Error('connect ECONNREFUSED secret'), { code: 'ECONNREFUSED' }));
+    const err = await applyAuth(req, auth, ctx).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpRetriableError);
+    expect((err as Error).message).toBe('oauth2 token request to https://auth.test/token failed: ECONNREFUSED');
   });
 });

@@ -215,9 +215,9 @@ describe('placeholders and parents', () => {
       { path: 'issues/{n}/comments', params: {}, fields: [{ placeholder: 'n', location: 'path', field: 'number', inferred: false }] },
     ],
     [
-      'dlt resolve param in the query',
-      ['issues', { name: 'events', endpoint: { path: 'events', params: { issue: { type: 'resolve', resource: 'issues', field: 'id' } } } }],
-      { path: 'events', params: { issue: '{issue}' }, fields: [{ placeholder: 'issue', location: 'params', param: 'issue', field: 'id', inferred: false }] },
+      'a parent field in the query',
+      ['issues', { name: 'events', endpoint: { path: 'events', params: { issue: '{resources.issues.id}' } } }],
+      { path: 'events', params: { issue: '{resources.issues.id}' }, fields: [{ placeholder: 'resources.issues.id', location: 'params', param: 'issue', field: 'id', inferred: false }] },
     ],
     [
       '{resources.<parent>.<field>} in path, params and json',
@@ -393,7 +393,7 @@ describe('every resource problem at once', () => {
       resources: [
         { name: 'a', endpoint: { path: '/a/{nope}' } },
         { name: 'b', endpoint: { path: '/b' } },
-        { name: 'c', endpoint: { path: '/c', params: { q: { type: 'resolve', resource: 'zzz', field: 'id' } } } },
+        { name: 'c', endpoint: { path: '/c/{q}', params: { q: { type: 'resolve', resource: 'zzz', field: 'id' } } } },
       ],
     };
     let message = '';
@@ -405,7 +405,7 @@ describe('every resource problem at once', () => {
     }
     expect(message).toMatch(/^2 problems:/);
     expect(message).toContain('resources[0].endpoint.path');
-    expect(message).toContain('resources[2].endpoint.params.q');
+    expect(message).toContain('resources[2].endpoint.path');
   });
 });
 
@@ -420,3 +420,4 @@ describe('planning scales', () => {
     expect(p.resources.map((r) => r.name)).toEqual(Array.from({ length: 10_000 }, (_, i) => `r${i}`));
   });
 });
+

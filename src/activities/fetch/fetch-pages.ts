@@ -105,7 +105,7 @@ function claim(deps: ActivityDeps, input: FetchPagesInput, schema: string, strip
   const key = stripeKey(resource.name, stripe);
   return claimState(deps.db, schema, key, syncId, initial, async (trx) => {
     if (resource.writeDisposition === 'replace' && stripe.kind === 'whole') await resetStaging(trx, schema, resource.table);
-    if (resource.incremental) await startIncremental(trx, schema, resource.name, resource.incremental.initialValue ?? null, key);
+    if (resource.incremental) await startIncremental(trx, schema, resource.name, resource.incremental, key);
     await logStart(trx, schema, syncId, resource.name);
   });
 }

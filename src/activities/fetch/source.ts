@@ -10,7 +10,7 @@ import { createPaginator, stridedPaginator, type AutoLog, type Paginator, type R
 import { selectRecords } from '../select';
 import { resolveDeep } from '../secrets';
 import { applyIncremental, filterIncremental, type IncrementalWindow } from '../incremental';
-import { applyParent } from '../partitions';
+import { applyParent, expandRequest } from '../partitions';
 import type { Position, Stripe } from './position';
 
 /** One page as fetched: its records (incremental: those inside the window) and the paginator's next token. */
@@ -44,8 +44,12 @@ export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, i
   const paginator = stripePaginator(resource.paginator, stripe, (level, m) => deps.log?.[level](`resource "${resource.name}": ${m}`));
   const resolved = (h: unknown) => resolveDeep(h as Json, deps.secrets) as Record<string, string>;
   const headers = { ...resolved(client.headers), ...resolved(resource.headers) };
+  // the resource's plain headers are templates (dlt formats them); client headers and secrets are not
+  const templateHeaders = Object.keys(resource.headers).filter((k) => typeof resource.headers[k] === 'string');
   const base: RequestSpec = { method: resource.method, url: resource.path, params: { ...resource.params }, headers, json: resource.json };
   const limiter = deps.limits?.get(input.dataset, client, resource);
+  // dlt: the endpoint's own auth replaces the client's
+  const auth = resource.auth ?? client.auth;
   const options: Omit<FetchOptions, 'where' | 'secrets'> = {
     baseUrl: client.baseUrl,
     timeoutMs: client.timeoutMs,
@@ -61,19 +65,19 @@ export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, i
   const requestAt = (pos: Position): RequestSpec => {
     let req = pos.parent ? applyParent(base, resource.parent!, pos.parent.vals) : base;
     if (resource.incremental && incr) req = applyIncremental(req, resource.incremental, incr);
-    return paginator.applyToken(req, pos.token);
+    return paginator.applyToken(expandRequest(req, templateHeaders), pos.token);
   };
 
   const fetchAt = async (pos: Position, where: string): Promise<Fetched> => {
-    const req = await applyAuth(requestAt(pos), client.auth, { ...deps, limiter, signal, timeoutMs: client.timeoutMs });
+    const req = await applyAuth(requestAt(pos), auth, { ...deps, limiter, signal, timeoutMs: client.timeoutMs });
     const call = () => fetchRaw(deps.http, req, { ...options, secrets: deps.secrets.known(), where });
     const raw = limiter ? await limiter.schedule(call) : await call();
     if (raw === 'ignored') return { records: [], next: null };
     const records = selectRecords(raw.body, resource.dataSelector, where);
     // the token is committed and returned: the auth is applied to each request, never stored
-    const next = publicToken(paginator.nextToken({ ...raw, records }, pos.token), client.auth, deps.secrets.known());
+    const next = publicToken(paginator.nextToken({ ...raw, records }, pos.token), auth, deps.secrets.known());
     if (!resource.incremental || !incr) return { records, next };
-    return { ...filterIncremental(records, resource.incremental, incr), next };
+    return { ...filterIncremental(records, resource.incremental, incr, where), next };
   };
 
   return {

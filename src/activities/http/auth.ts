@@ -1,9 +1,10 @@
 import type { AxiosInstance } from 'axios';
-import { DataError, HttpFatalError } from '../../errors';
+import { DataError, HttpFatalError, HttpRetriableError, RestSyncError } from '../../errors';
 import type { AuthSpec, Json, MaybeSecret } from '../../plan/types';
 import type { RequestSpec } from '../paginators/types';
 import { mapJsonStrings } from '../../plan/json-walk';
 import { holdsSecret, type SecretResolver } from '../secrets';
+import { retryAfterMs } from './client';
 import type { Limiter } from './limits';
 import { originOf, publicUrl } from './urls';
 
@@ -34,25 +35,54 @@ export class OAuthTokens {
     const key = `${auth.accessTokenUrl} ${clientId}`;
     const hit = this.cache.get(key);
     if (hit && hit.expiresAt > Date.now()) return hit.token;
-    const body = new URLSearchParams({ grant_type: 'client_credentials', ...(auth.accessTokenRequestData as Record<string, string>) });
+    // dlt's build_access_token_request: the client credentials in the form body, then access_token_request_data
+    const body = new URLSearchParams({
+      client_id: clientId,
+      client_secret: val(auth.clientSecret),
+      grant_type: 'client_credentials',
+      ...(auth.accessTokenRequestData as Record<string, string>),
+    });
     const post = () =>
       ctx.http.post<string>(auth.accessTokenUrl, body.toString(), {
-        auth: { username: clientId, password: val(auth.clientSecret) },
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         validateStatus: () => true,
         maxRedirects: 0, // the client secret goes to the configured token URL only, never where it redirects
         signal: ctx.signal,
         timeout: ctx.timeoutMs,
       });
-    const res = ctx.limiter ? await ctx.limiter.schedule(post) : await post();
+    const res = await tokenRequest(auth, ctx, post);
     const data = tokenBody(res.data);
     if (res.status >= 400 || typeof data?.access_token !== 'string') {
-      throw new HttpFatalError(`oauth2 token request to ${auth.accessTokenUrl} failed with status ${res.status}`, res.status);
+      const message = `oauth2 token request to ${auth.accessTokenUrl} failed with status ${res.status}`;
+      if (RETRIABLE_TOKEN_STATUS(res.status)) throw new HttpRetriableError(message, res.status, retryAfterMs(headerText(res.headers, 'retry-after')));
+      throw new HttpFatalError(message, res.status);
     }
     const ttl = Number(data.expires_in ?? auth.defaultTokenExpiration ?? 3600);
     this.cache.set(key, { token: data.access_token, expiresAt: Date.now() + Math.max(ttl - 30, 1) * 1000 });
     return data.access_token;
   }
+}
+
+/** Token endpoint answers worth retrying, as for any request: a timeout, 429 and server errors. */
+const RETRIABLE_TOKEN_STATUS = (status: number) => status === 408 || status === 429 || status >= 500;
+
+type TokenResponse = { status: number; data: unknown; headers?: unknown };
+
+/** Sends the token request through the limiter; a network fault is retriable like any request's (an abort stays an abort). */
+async function tokenRequest(auth: OAuth2, ctx: AuthContext, post: () => Promise<TokenResponse>): Promise<TokenResponse> {
+  try {
+    return ctx.limiter ? await ctx.limiter.schedule(post) : await post();
+  } catch (err) {
+    if (ctx.signal?.aborted || err instanceof RestSyncError) throw err;
+    const code = (err as { code?: string }).code ?? 'network error';
+    throw new HttpRetriableError(`oauth2 token request to ${auth.accessTokenUrl} failed: ${code}`);
+  }
+}
+
+/** One response header as text (axios headers, or none in a test double). */
+function headerText(headers: unknown, name: string): string | undefined {
+  const v = (headers as Record<string, unknown> | undefined)?.[name];
+  return v === undefined || v === null ? undefined : String(v);
 }
 
 /** The token endpoint's JSON answer (the worker's client hands bodies over as text). */

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Json } from '../../plan/types';
+import type { IncrementalSpec, Json } from '../../plan/types';
 import { qualified, quoteIdent } from './names';
 
 /** Per-resource durable progress: the committed paginator token and what was loaded with it. */
@@ -113,20 +113,28 @@ export async function markDone(db: Knex, schema: string, resource: string, syncI
   return res.rows.length > 0;
 }
 
-/** A new run of an incremental resource starts at the last value kept, or the initial value. */
-export async function startIncremental(
-  trx: Knex.Transaction,
-  schema: string,
-  resource: string,
-  initialValue: Json,
-  stateKey = resource,
-): Promise<void> {
+/**
+ * A new run of an incremental resource starts at the last value kept, or the initial value. A
+ * bounded range (`end_value` set, a backfill) always starts at the initial value: as in dlt, it
+ * neither reads nor writes the saved last value.
+ */
+export async function startIncremental(trx: Knex.Transaction, schema: string, resource: string, spec: IncrementalSpec, stateKey = resource): Promise<void> {
+  const initial = JSON.stringify(spec.initialValue ?? null);
+  if (isBackfill(spec)) {
+    await trx.raw(`UPDATE ${qualified(schema, STATE_TABLE)} SET start_value = ?::jsonb WHERE resource = ?`, [initial, stateKey]);
+    return;
+  }
   await trx.raw(
     `UPDATE ${qualified(schema, STATE_TABLE)}
      SET start_value = coalesce((SELECT last_value FROM ${qualified(schema, INCREMENTAL_TABLE)} WHERE resource = ?), ?::jsonb)
      WHERE resource = ?`,
-    [resource, JSON.stringify(initialValue ?? null), stateKey],
+    [resource, initial, stateKey],
   );
+}
+
+/** dlt's bounded range: with `end_value` the incremental keeps no state between runs. */
+export function isBackfill(spec: IncrementalSpec): boolean {
+  return spec.endValue !== undefined && spec.endValue !== null;
 }
 
 /** Committed totals in a sync over state rows `keys` (a resource's own, its lanes' or its parallel windows'). */
@@ -143,10 +151,10 @@ export async function readTotals(db: Knex, schema: string, keys: string[], syncI
 
 /**
  * Keeps a finished run's largest cursor value for the next run (never moving backwards).
- * Idempotent, so a retried finish changes nothing.
+ * Idempotent, so a retried finish changes nothing. A backfill (`end_value`) saves nothing.
  */
-export async function saveLastValue(db: Knex, schema: string, resource: string, value: Json): Promise<void> {
-  if (value === null || value === undefined) return;
+export async function saveLastValue(db: Knex, schema: string, resource: string, spec: IncrementalSpec, value: Json): Promise<void> {
+  if (value === null || value === undefined || isBackfill(spec)) return;
   await db.raw(
     `INSERT INTO ${qualified(schema, INCREMENTAL_TABLE)} AS i (resource, last_value) VALUES (?, ?::jsonb)
      ON CONFLICT (resource) DO UPDATE SET last_value = EXCLUDED.last_value, updated_at = now()

@@ -9,6 +9,8 @@ export interface MockRequest {
   headers: http.IncomingHttpHeaders;
   /** path parameters matched by `:name` segments */
   params: Record<string, string>;
+  /** the request body as text ('' without one) */
+  body: string;
 }
 
 export interface MockResponse {
@@ -63,22 +65,26 @@ export async function startMockServer(routes: MockRoute[], guard?: MockGuard, po
       res.writeHead(r.status ?? 200, { 'content-type': r.raw !== undefined ? 'text/html' : 'application/json', ...r.headers });
       res.end(body);
     };
-    const base: MockRequest = { method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, headers: req.headers, params: {} };
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => route({ method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, headers: req.headers, params: {}, body: Buffer.concat(chunks).toString() }, send));
+  });
+  /** Answers one request, its body read: the guard, then the first matching route. */
+  function route(base: MockRequest, send: (r: MockResponse) => void): void {
     const denied = guard?.(base);
     if (denied) return send(denied);
-    for (const route of routes) {
-      const params = (route.method ?? 'GET') === base.method ? match(route.path, u.pathname) : undefined;
+    for (const r of routes) {
+      const params = (r.method ?? 'GET') === base.method ? match(r.path, base.path) : undefined;
       if (!params) continue;
-      hits.set(route.path, (hits.get(route.path) ?? 0) + 1);
+      hits.set(r.path, (hits.get(r.path) ?? 0) + 1);
       try {
-        return send(route.handler({ ...base, params }));
+        return send(r.handler({ ...base, params }));
       } catch (err) {
         return send({ status: 500, body: { error: String(err) } });
       }
     }
-    send({ status: 404, body: { error: `no route for ${base.method} ${u.pathname}` } });
-  });
+    send({ status: 404, body: { error: `no route for ${base.method} ${base.path}` } });
+  }
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const { port: bound } = server.address() as AddressInfo;
