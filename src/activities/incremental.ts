@@ -3,11 +3,14 @@ import type { RequestSpec } from './paginators/types';
 import { DataError } from '../errors';
 import { getPath } from './json-path';
 import { fillJson, fillText, type TemplateValues } from '../plan/placeholders';
+import { recordHash } from './dedup';
 
-/** The values a run's requests and filter use: fixed for the whole run of a resource. */
+/** The values a run's requests and filter use: fixed for the whole run of a resource (or, per_parent, of a parent record). */
 export interface IncrementalWindow {
   start: Json;
   end: Json;
+  /** dedup hashes of the records earlier runs loaded at `start` (boundary deduplication) */
+  startHashes?: string[];
 }
 
 /** dlt's comparison: numbers numerically, everything else as text (ISO timestamps sort as text). */
@@ -42,39 +45,79 @@ export function applyIncremental(req: RequestSpec, spec: IncrementalSpec, w: Inc
   return { ...req, url: fillText(req.url, values), params, headers, json: req.json === undefined ? undefined : fillJson(req.json, values, true) };
 }
 
-/** Whether cursor value `v` lies inside the window, its ends open or closed as dlt's range_start/range_end say. */
-function inWindow(v: Json, spec: IncrementalSpec, w: IncrementalWindow): boolean {
-  const set = (x: Json) => x !== null && x !== undefined;
-  if (set(w.start)) {
-    const c = compare(v, w.start);
-    if (c < 0 || (c === 0 && spec.rangeStart === 'open')) return false;
-  }
-  if (set(w.end)) {
-    const c = compare(v, w.end);
-    if (c > 0 || (c === 0 && spec.rangeEnd !== 'closed')) return false;
-  }
-  return true;
+/** What one page leaves of its records, and what it tells the resource's incremental state. */
+export interface Filtered {
+  records: unknown[];
+  /** the best cursor value kept (largest for max, smallest for min); null when none */
+  max: Json;
+  /** dedup hashes of the records kept at `max` (empty when boundary deduplication is off) */
+  hashes: string[];
+  /** row_order: a record past the end (asc) or before the start (desc) was seen, so no later page is in range */
+  stop: boolean;
+}
+
+/** `a` comes after `b` in the order of last_value_func: larger for max, smaller for min. */
+export function isBetter(spec: IncrementalSpec, a: unknown, b: unknown): boolean {
+  const c = compare(a, b);
+  return spec.lastValueFunc === 'min' ? c < 0 : c > 0;
 }
 
 /**
- * Keeps the records inside the window (by default cursor ≥ start, < end), as dlt does, and
- * returns the largest cursor value seen: the next run starts from it. A record without a cursor
- * value fails the page unless on_cursor_value_missing says include or exclude (dlt's default).
+ * dlt turns boundary deduplication off for an open range start, a bounded range (no state is
+ * kept), a lag (the destination must deduplicate what is read again) and `primary_key: []`.
  */
-export function filterIncremental(records: unknown[], spec: IncrementalSpec, w: IncrementalWindow, where = 'page'): { records: unknown[]; max: Json } {
+export function deduplicates(spec: IncrementalSpec): boolean {
+  if (spec.rangeStart === 'open' || (spec.endValue !== undefined && spec.endValue !== null) || spec.lag) return false;
+  return !(Array.isArray(spec.primaryKey) && spec.primaryKey.length === 0);
+}
+
+/** The key boundary hashes are taken by: the incremental's primary_key, else the resource's, else the whole record. */
+export function dedupKey(spec: IncrementalSpec, resourceKey: string[]): string | string[] | undefined {
+  if (spec.primaryKey !== undefined) return spec.primaryKey;
+  if (resourceKey.length === 0) return undefined;
+  return resourceKey.length === 1 ? resourceKey[0] : resourceKey;
+}
+
+const isSet = (x: Json | undefined): x is Json => x !== null && x !== undefined;
+
+/** The cursor value of a record, or undefined when it has none and on_cursor_value_missing lets it through. */
+function cursorOf(r: unknown, spec: IncrementalSpec, where: string): Json | undefined {
+  const v = getPath(r, spec.cursorPath) as Json;
+  if (v !== undefined && v !== null) return v;
+  if ((spec.onCursorValueMissing ?? 'raise') === 'raise') {
+    throw new DataError(`${where}: a record has no value at the incremental cursor_path "${spec.cursorPath}"; set on_cursor_value_missing to include or exclude such records`);
+  }
+  return undefined;
+}
+
+/**
+ * Keeps the records inside the window as dlt's JsonIncremental does: past the end (at it too,
+ * unless range_end is closed) or before the start are dropped; at the start a record is dropped
+ * when range_start is open, or when an earlier run loaded it (its hash is in `startHashes`). The
+ * order is last_value_func's. A record without a cursor value fails the page unless
+ * on_cursor_value_missing says include or exclude. `resourceKey`: the resource's primary key.
+ */
+export function filterIncremental(records: unknown[], spec: IncrementalSpec, w: IncrementalWindow, where = 'page', resourceKey: string[] = []): Filtered {
+  const dedup = deduplicates(spec);
+  const key = dedupKey(spec, resourceKey);
+  const seen = new Set(w.startHashes ?? []);
   let max: Json = null;
+  let atMax: unknown[] = [];
+  let startOut = false;
+  let endOut = false;
   const kept = records.filter((r) => {
-    const v = getPath(r, spec.cursorPath) as Json;
-    if (v === undefined || v === null) {
-      const mode = spec.onCursorValueMissing ?? 'raise';
-      if (mode === 'raise') {
-        throw new DataError(`${where}: a record has no value at the incremental cursor_path "${spec.cursorPath}"; set on_cursor_value_missing to include or exclude such records`);
-      }
-      return mode === 'include';
+    const v = cursorOf(r, spec, where);
+    if (v === undefined) return spec.onCursorValueMissing === 'include';
+    if (isSet(w.end) && (isBetter(spec, v, w.end) || (compare(v, w.end) === 0 && spec.rangeEnd !== 'closed'))) return !(endOut = true);
+    if (isSet(w.start)) {
+      if (isBetter(spec, w.start, v)) return !(startOut = true);
+      if (compare(v, w.start) === 0 && (spec.rangeStart === 'open' || (dedup && seen.has(recordHash(r, key, where))))) return !(startOut = true);
     }
-    if (!inWindow(v, spec, w)) return false;
-    if (max === null || compare(v, max) > 0) max = v;
+    if (max === null || isBetter(spec, v, max)) [max, atMax] = [v, [r]];
+    else if (compare(v, max) === 0) atMax.push(r);
     return true;
   });
-  return { records: kept, max };
+  const hashes = dedup ? [...new Set(atMax.map((r) => recordHash(r, key, where)))] : [];
+  const stop = (spec.rowOrder === 'asc' && endOut) || (spec.rowOrder === 'desc' && startOut);
+  return { records: kept, max, hashes, stop };
 }

@@ -83,8 +83,9 @@ export function createActivities(deps: ActivityDeps) {
         // a resource fetched only for its children has no table of its own
         if (resource.selected && resource.writeDisposition === 'replace') await swapStaging(deps.db, schema, resource.table);
         if (resource.selected) await ensureTable(deps.db, schema, resource.table, resource.writeDisposition === 'append' ? [] : resource.primaryKey);
-        const { maxValue, ...totals } = await readTotals(deps.db, schema, stripeKeys(resource.name, input.lanes, input.windows), input.syncId);
-        if (resource.incremental) await saveLastValue(deps.db, schema, resource.name, resource.incremental, maxValue);
+        const { maxValue, maxHashes, ...totals } = await readTotals(deps.db, schema, stripeKeys(resource.name, input.lanes, input.windows), input.syncId, resource.incremental);
+        // per_parent: each parent record's last value was kept with its last page
+        if (resource.incremental && !resource.incremental.perParent) await saveLastValue(deps.db, schema, resource.name, resource.incremental, maxValue, maxHashes);
         await logEnd(deps.db, schema, { syncId: input.syncId, resource: resource.name, ...totals, outcome: 'succeeded' });
         return totals;
       });

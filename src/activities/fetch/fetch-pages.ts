@@ -42,7 +42,7 @@ export async function fetchPages(deps: FetchDeps, given: FetchPagesInput): Promi
       return { done: false, pages: state.pages, rows: state.rows, pagesNow: 0, striped: { from: state.token, count } };
     }
   }
-  const incr = resource.incremental ? { start: state.startValue, end: resource.incremental.endValue ?? null } : undefined;
+  const incr = resource.incremental ? { start: state.startValue, end: resource.incremental.endValue ?? null, startHashes: state.startHashes } : undefined;
   const source = createPageSource(deps, input, stripe, ctx.cancellationSignal, incr);
   const sink = await createPageSink(deps, input, stripe, schema, table);
   const started = Date.now();

@@ -5,7 +5,7 @@ import { stagingTable } from '../store/dataset';
 import { LEASE_SCHEMA, LEASE_TABLE, LEASE_TTL_SECONDS } from '../store/lease';
 import { qualified } from '../store/names';
 import { RUNS_TABLE } from '../store/run-log';
-import { INCREMENTAL_TABLE, PARTITIONS_TABLE, STATE_TABLE } from '../store/state';
+import { INCREMENTAL_TABLE, PARENT_INCREMENTAL_TABLE, PARTITIONS_TABLE, STATE_TABLE } from '../store/state';
 
 /**
  * The SQL of `rest-sync state show|reset` and `run --full-refresh`: reading and dropping a
@@ -110,6 +110,7 @@ async function deleteState(trx: Knex.Transaction, schema: string, resources?: st
   const incremental = await del(INCREMENTAL_TABLE);
   const unfinished = await del(STATE_TABLE);
   await del(PARTITIONS_TABLE);
+  await del(PARENT_INCREMENTAL_TABLE);
   return { incremental, unfinished };
 }
 
