@@ -3,7 +3,7 @@ import { applyIncremental, compare, filterIncremental } from '../../src/activiti
 import { applyLag } from '../../src/activities/lag';
 import { dedupDigest } from '../../src/activities/dedup';
 import { mergeBest, startOf } from '../../src/activities/store/state';
-import { parentKeyOf } from '../../src/activities/fetch/parent-incremental';
+import { nextParentRow, parentKeyOf, parentWindow } from '../../src/activities/fetch/parent-incremental';
 import { applyParent, expandRequest } from '../../src/activities/partitions';
 import { buildPlan } from '../../src/plan/build';
 import { expandText, fillJson, fillText } from '../../src/plan/placeholders';
@@ -255,5 +255,26 @@ describe('incremental last_value_func and row_order', () => {
     const child = plan(raw).resources.find((r) => r.name === 'comments')!;
     expect(child.incremental).toEqual({ cursorPath: 'at', perParent: true });
     expect(parentKeyOf(child, { id: 7, title: 'x' })).toEqual({ id: 7 });
+  });
+});
+
+describe('per_parent incremental: a parent record window and its row after a page', () => {
+  const spec: IncrementalSpec = { cursorPath: 'at', initialValue: 0 };
+  const row = (over: object = {}) => ({ lastValue: 6, uniqueHashes: ['h6'], syncId: 'old', startValue: 0, startHashes: [], runValue: 6, runHashes: ['h6'], ...over });
+  test.each([
+    ['never seen: the initial value', undefined, 's2', { start: 0, end: null, startHashes: [] }],
+    ['seen in an earlier sync: its last value and hashes', row(), 's2', { start: 6, end: null, startHashes: ['h6'] }],
+    ['already started in this sync: the window it froze', row({ syncId: 's2', startValue: 4, startHashes: ['h4'] }), 's2', { start: 4, end: null, startHashes: ['h4'] }],
+  ])('window: %s', (_name, r, sync, expected) => {
+    expect(parentWindow(spec, r, sync)).toEqual(expected);
+  });
+
+  test.each([
+    ['a page inside the pages: the run moves, the last value does not', row(), false, { lastValue: 6, uniqueHashes: ['h6'], runValue: 9, runHashes: ['h9'] }],
+    ['the last page: the last value becomes the run best', row(), true, { lastValue: 9, uniqueHashes: ['h9'], runValue: 9, runHashes: ['h9'] }],
+    ['a later page of this sync at the same best: hashes join', row({ syncId: 's2', runValue: 9, runHashes: ['h9b'] }), true, { lastValue: 9, uniqueHashes: ['h9b', 'h9'], runValue: 9, runHashes: ['h9b', 'h9'] }],
+  ])('row: %s', (_name, r, ended, expected) => {
+    const next = nextParentRow(spec, r, 's2', { start: 6, end: null, startHashes: ['h6'] }, { max: 9, hashes: ['h9'] }, ended);
+    expect(next).toEqual({ syncId: 's2', startValue: 6, startHashes: ['h6'], ...expected });
   });
 });
