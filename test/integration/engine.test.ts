@@ -214,6 +214,7 @@ describe('incremental across two runs as dlt', () => {
       { id: 3, post: 2, at: 1 },
       { id: 4, post: 2, at: 2 },
     ],
+    newest: [ev(1, 1), ev(2, 2), ev(3, 3), ev(4, 4), ev(5, 5)],
     seen: {},
   };
   const since = (client: string, extra: Record<string, unknown> = {}) => ({
@@ -240,8 +241,19 @@ describe('incremental across two runs as dlt', () => {
         primary_key: 'id',
         endpoint: {
           path: '/posts/{resources.posts.id}/comments',
-          paginator: 'single_page',
+          data_selector: 'comments',
+          paginator: 'json_link',
           incremental: { cursor_path: 'at', start_param: 'since', initial_value: 0, per_parent: true },
+        },
+      },
+      {
+        name: 'newest',
+        primary_key: 'id',
+        endpoint: {
+          path: '/newest',
+          data_selector: 'items',
+          paginator: { type: 'offset', limit: 2, total_path: 'total' },
+          incremental: { cursor_path: 'at', initial_value: 0, row_order: 'desc' },
         },
       },
     ],
@@ -281,6 +293,7 @@ describe('incremental across two runs as dlt', () => {
     state.events.push(ev(6, 4), ev(7, 5));
     state.older.push(ev(5, 8), ev(6, 7));
     state.comments.push({ id: 5, post: 2, at: 3 });
+    state.newest.push(ev(6, 6));
     second = await sync();
   }, 180_000);
 
@@ -294,6 +307,8 @@ describe('incremental across two runs as dlt', () => {
     ['older', 4, 2, [1, 2, 3, 4, 5, 6]],
     // per parent: post 1 asks since 6 (nothing new), post 2 since 2 (its comment at 3 is new)
     ['comments', 4, 1, [1, 2, 3, 4, 5]],
+    // row_order desc: run 2's first page (6, 5) reaches the kept value 5, loaded already: paging stops there
+    ['newest', 5, 1, [1, 2, 3, 4, 5, 6]],
   ])('%s: run 1 loads %i rows, run 2 %i; the table holds exactly %p', async (table, n1, n2, expected) => {
     expect(first.resources[table].rows).toBe(n1);
     expect(second.resources[table].rows).toBe(n2);
@@ -304,8 +319,11 @@ describe('incremental across two runs as dlt', () => {
     expect(state.seen['events:by_key']).toEqual(['0', '4']);
     expect(state.seen['events:lagged']).toEqual(['0', '2']);
     expect(state.seen.older).toEqual(['100', '8']);
-    expect(state.seen.post1).toEqual(['0', '6']);
-    expect(state.seen.post2).toEqual(['0', '2']);
+    // a post's pages, one comment each, keep the post's window; run 2 asks each post from its own last value
+    expect(state.seen.post1).toEqual(['0#0', '0#1', '6#0']);
+    expect(state.seen.post2).toEqual(['0#0', '0#1', '2#0', '2#1']);
+    // offsets asked: every page in run 1 (total 5), only the first in run 2
+    expect(state.seen.newest).toEqual(['0', '2', '4', '0']);
   });
 
   test('the state kept: the last value and the hashes of the records loaded at it', async () => {
@@ -315,6 +333,7 @@ describe('incremental across two runs as dlt', () => {
       { resource: 'by_key', last_value: 5, unique_hashes: [dedupDigest(7)] },
       // lag: the value never moves back, no hashes (dlt turns deduplication off under lag)
       { resource: 'lagged', last_value: 5, unique_hashes: [] },
+      { resource: 'newest', last_value: 6, unique_hashes: [dedupDigest(6)] },
       { resource: 'older', last_value: 7, unique_hashes: [dedupDigest(6)] },
     ]);
     const parents = await rows(`SELECT parent, last_value, unique_hashes FROM incr._rest_sync_incremental_parents WHERE resource = 'comments' ORDER BY parent->>'id'`);
