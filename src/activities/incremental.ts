@@ -95,11 +95,21 @@ function cursorOf(r: unknown, spec: IncrementalSpec, where: string): Json | unde
  * unless range_end is closed) or before the start are dropped; at the start a record is dropped
  * when range_start is open, or when an earlier run loaded it (its hash is in `startHashes`). The
  * order is last_value_func's. A record without a cursor value fails the page unless
- * on_cursor_value_missing says include or exclude. `resourceKey`: the resource's primary key.
+ * on_cursor_value_missing says include or exclude. `resourceKey`: the resource's primary key;
+ * `parentFields`: a child's include_from_parent fields as dlt adds them to each record (`_<parent>_<field>`).
  */
-export function filterIncremental(records: unknown[], spec: IncrementalSpec, w: IncrementalWindow, where = 'page', resourceKey: string[] = []): Filtered {
+export function filterIncremental(
+  records: unknown[],
+  spec: IncrementalSpec,
+  w: IncrementalWindow,
+  where = 'page',
+  resourceKey: string[] = [],
+  parentFields?: Record<string, unknown>,
+): Filtered {
   const dedup = deduplicates(spec);
   const key = dedupKey(spec, resourceKey);
+  // dlt hashes a child's record with its include_from_parent fields in it
+  const hash = (r: unknown) => recordHash(parentFields && key === undefined ? { ...(r as object), ...parentFields } : r, key, where);
   const seen = new Set(w.startHashes ?? []);
   let max: Json = null;
   let atMax: unknown[] = [];
@@ -111,13 +121,21 @@ export function filterIncremental(records: unknown[], spec: IncrementalSpec, w: 
     if (isSet(w.end) && (isBetter(spec, v, w.end) || (compare(v, w.end) === 0 && spec.rangeEnd !== 'closed'))) return !(endOut = true);
     if (isSet(w.start)) {
       if (isBetter(spec, w.start, v)) return !(startOut = true);
-      if (compare(v, w.start) === 0 && (spec.rangeStart === 'open' || (dedup && seen.has(recordHash(r, key, where))))) return !(startOut = true);
+      if (compare(v, w.start) === 0 && (spec.rangeStart === 'open' || (dedup && seen.has(hash(r))))) return !(startOut = true);
     }
     if (max === null || isBetter(spec, v, max)) [max, atMax] = [v, [r]];
     else if (compare(v, max) === 0) atMax.push(r);
     return true;
   });
-  const hashes = dedup ? [...new Set(atMax.map((r) => recordHash(r, key, where)))] : [];
+  const hashes = dedup ? [...new Set(atMax.map(hash))] : [];
   const stop = (spec.rowOrder === 'asc' && endOut) || (spec.rowOrder === 'desc' && startOut);
   return { records: kept, max, hashes, stop };
+}
+
+/** dlt warns when more records than this share the last cursor value: each one's hash is kept. */
+export const DUPLICATE_CURSOR_WARNING = 200;
+
+/** dlt's warning about a low-resolution cursor, whose boundary hashes grow with every record at the last value. */
+export function duplicateCursorWarning(resource: string, cursorPath: string, n: number): string {
+  return `resource "${resource}": ${n} records share the last value of cursor "${cursorPath}", and each one's hash is kept for boundary deduplication; a cursor of higher resolution (a timestamp, not a date) keeps the state small`;
 }

@@ -24,6 +24,7 @@ import { OAuthTokens } from './http/auth';
 import { NameCache } from './store/names';
 import { datasetSchema, ensureTable, forDestination, swapStaging } from './store/dataset';
 import { ensureStateTables, readState, readTotals, saveLastValue } from './store/state';
+import { DUPLICATE_CURSOR_WARNING, duplicateCursorWarning } from './incremental';
 
 export type { ActivityDeps } from './deps';
 /** What the CLI needs of the worker's secrets: the resolver it hands its worker, and the names a config refers to (checked before a sync starts). */
@@ -86,6 +87,7 @@ export function createActivities(deps: ActivityDeps) {
         const { maxValue, maxHashes, ...totals } = await readTotals(deps.db, schema, stripeKeys(resource.name, input.lanes, input.windows), input.syncId, resource.incremental);
         // per_parent: each parent record's last value was kept with its last page
         if (resource.incremental && !resource.incremental.perParent) await saveLastValue(deps.db, schema, resource.name, resource.incremental, maxValue, maxHashes);
+        if (maxHashes.length > DUPLICATE_CURSOR_WARNING) deps.log?.warn(duplicateCursorWarning(resource.name, resource.incremental!.cursorPath, maxHashes.length));
         await logEnd(deps.db, schema, { syncId: input.syncId, resource: resource.name, ...totals, outcome: 'succeeded' });
         return totals;
       });

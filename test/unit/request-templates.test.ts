@@ -185,6 +185,11 @@ describe('incremental boundary deduplication as dlt', () => {
     expect(at(filterIncremental(page, spec, window, 'page', resourceKey))).toEqual(expected);
   });
 
+  test('a child record is hashed with its include_from_parent fields in it, as dlt adds them', () => {
+    const out = filterIncremental([{ at: 3 }], { cursorPath: 'at' }, { start: 3, end: null }, 'page', [], { _posts_id: 7 });
+    expect(out.hashes).toEqual([dedupDigest({ _posts_id: 7, at: 3 })]);
+  });
+
   test('the page reports its best value and the hashes of the records kept at it', () => {
     const out = filterIncremental([{ id: 1, at: 5 }, { id: 2, at: 7 }, { id: 3, at: 7 }], { cursorPath: 'at' }, { start: 1, end: null }, 'page', ['id']);
     expect([out.max, out.hashes]).toEqual([7, [dedupDigest(2), dedupDigest(3)]]);

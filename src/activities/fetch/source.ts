@@ -10,7 +10,7 @@ import { createPaginator, stridedPaginator, type AutoLog, type Paginator, type R
 import { selectRecords } from '../select';
 import { resolveDeep } from '../secrets';
 import { applyIncremental, filterIncremental, type IncrementalWindow } from '../incremental';
-import { applyParent, expandRequest } from '../partitions';
+import { applyParent, expandRequest, parentColumns } from '../partitions';
 import { readParentIncremental } from '../store/state';
 import { datasetSchema } from '../store/dataset';
 import type { Position, Stripe } from './position';
@@ -93,7 +93,8 @@ export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, i
     // the token is committed and returned: the auth is applied to each request, never stored
     const next = publicToken(paginator.nextToken({ ...raw, records }, pos.token), auth, deps.secrets.known());
     if (!resource.incremental || !w) return { records, next };
-    const kept = filterIncremental(records, resource.incremental, w, where, resource.primaryKey);
+    const fromParent = pos.parent ? parentColumns(resource, pos.parent.vals, true) : undefined;
+    const kept = filterIncremental(records, resource.incremental, w, where, resource.primaryKey, fromParent);
     // row_order: dlt closes a root resource's pages once the records left the range (never a child's)
     const stop = kept.stop && !resource.parent;
     if (stop && next !== null) deps.log?.info?.(`${where}: row_order ${resource.incremental.rowOrder}: records past the incremental range, no further page is fetched`);

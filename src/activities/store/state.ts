@@ -44,8 +44,8 @@ export async function ensureStateTables(db: Knex, schema: string): Promise<void>
     last_value jsonb,
     updated_at timestamptz NOT NULL DEFAULT now())`);
   // boundary deduplication (dlt's unique_hashes), added to tables of earlier versions
-  await db.raw(`ALTER TABLE ${qualified(schema, STATE_TABLE)} ADD COLUMN IF NOT EXISTS start_hashes jsonb, ADD COLUMN IF NOT EXISTS max_hashes jsonb`);
-  await db.raw(`ALTER TABLE ${qualified(schema, INCREMENTAL_TABLE)} ADD COLUMN IF NOT EXISTS unique_hashes jsonb`);
+  await addColumns(db, schema, STATE_TABLE, ['start_hashes', 'max_hashes']);
+  await addColumns(db, schema, INCREMENTAL_TABLE, ['unique_hashes']);
   // per_parent incremental: a child's last value per parent record (its fields the child uses), and
   // the run in progress of that parent record (the sync, its start, its best value and hashes so far)
   await db.raw(`CREATE TABLE IF NOT EXISTS ${qualified(schema, PARENT_INCREMENTAL_TABLE)} (
@@ -68,6 +68,18 @@ export async function ensureStateTables(db: Knex, schema: string): Promise<void>
     idx integer NOT NULL,
     vals jsonb NOT NULL,
     PRIMARY KEY (sync_id, resource, page, idx))`);
+}
+
+/**
+ * Adds jsonb columns a table of an earlier version lacks. The catalog is read first: ALTER TABLE
+ * locks the table even when every column exists, and a page commit may be holding it.
+ */
+async function addColumns(db: Knex, schema: string, table: string, columns: string[]): Promise<void> {
+  const res = await db.raw(`SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?`, [schema, table]);
+  const have = new Set(res.rows.map((r: { column_name: string }) => r.column_name));
+  const missing = columns.filter((c) => !have.has(c));
+  if (missing.length === 0) return;
+  await db.raw(`ALTER TABLE ${qualified(schema, table)} ${missing.map((c) => `ADD COLUMN IF NOT EXISTS ${quoteIdent(c)} jsonb`).join(', ')}`);
 }
 
 function toRow(r: Record<string, unknown>): StateRow {
