@@ -4,6 +4,8 @@ import type { SyncSourceOutput } from '../../src/workflows/types';
 import { ORGS, startEngineApi, type EngineApiState } from '../fixtures/apis/engine-api';
 import { startIncrApi, type IncrApiState } from '../fixtures/apis/incr-api';
 import { dedupDigest } from '../../src/activities/dedup';
+import { readDatasetState } from '../../src/activities/store/admin';
+import { formatState } from '../../src/cli/state';
 import { connectTestTemporal, createTestDatabase, historyText, recordHistory, uniqueId, type TestTemporal } from '../helpers/env';
 
 const ep = (path: string, extra: Record<string, unknown> = {}) => ({ path, ...extra });
@@ -341,5 +343,14 @@ describe('incremental across two runs as dlt', () => {
       { parent: { id: 1 }, last_value: 6, unique_hashes: [dedupDigest(2)] },
       { parent: { id: 2 }, last_value: 3, unique_hashes: [dedupDigest(5)] },
     ]);
+  });
+
+  test('state show lists a per_parent child\'s value of each parent record', async () => {
+    const shown = await readDatasetState(database.db, 'incr', 'comments');
+    expect(shown.incremental.map((v) => [v.resource, v.parent, v.lastValue])).toEqual([
+      ['comments', { id: 1 }, 6],
+      ['comments', { id: 2 }, 3],
+    ]);
+    expect(formatState(shown)).toContain('comments {"id":2}');
   });
 });
