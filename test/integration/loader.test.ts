@@ -108,3 +108,41 @@ describe('page commit against real Postgres', () => {
     expect(await count('rep')).toBe(1);
   });
 });
+
+describe('incremental state in the page commit against real Postgres', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await ensureStateTables(database.db, SCHEMA);
+  });
+  afterAll(() => database?.drop());
+
+  const commit = (expectedPages: number, maxValue: number, maxHashes: string[], runValue: number) =>
+    commitPage(database.db, {
+      schema: SCHEMA,
+      table: 'unused',
+      columns: new Map(),
+      rows: [],
+      primaryKey: [],
+      disposition: 'append',
+      resource: 'child',
+      syncId: 'sync-1',
+      expectedPages,
+      nextToken: { p: null, t: null },
+      done: false,
+      maxValue,
+      maxHashes,
+      parentIncremental: { resource: 'child', parent: { id: 1 }, lastValue: null, uniqueHashes: [], syncId: 'sync-1', startValue: 0, startHashes: [], runValue, runHashes: [`h${runValue}`] },
+    });
+
+  test('a page committed twice (a retried attempt) moves the boundary hashes and the parent record row once', async () => {
+    await claimState(database.db, SCHEMA, 'child', 'sync-1', { p: null, t: null });
+    expect(await commit(0, 5, ['a', 'b'], 5)).toEqual({ pages: 1, rows: 0 });
+    // the retry computed other values from the state it read: it must change nothing
+    expect(await commit(0, 9, ['z'], 9)).toBeUndefined();
+    const state = (await readState(database.db, SCHEMA, 'child'))!;
+    expect([state.maxValue, state.maxHashes]).toEqual([5, ['a', 'b']]);
+    const parent = (await database.db.raw(`SELECT run_value, run_hashes FROM "${SCHEMA}"._rest_sync_incremental_parents WHERE resource = 'child'`)).rows;
+    expect(parent).toEqual([{ run_value: 5, run_hashes: ['h5'] }]);
+  });
+});
