@@ -19,7 +19,7 @@ export const CASES: ParityCase[] = [
   { name: 'json_link', runs: 1, config: { client, resources: [resource('posts', { path: 'posts', paginator: jsonLink })] } },
   { name: 'auto_paginator', runs: 1, config: { client, resources: [resource('posts', { path: 'posts' })] } },
   { name: 'string_resource', runs: 1, config: { client: { ...client, paginator: jsonLink }, resources: ['posts'] } },
-  { name: 'no_key', runs: 1, config: { client, resources: [resource('posts_no_key', { path: 'posts_no_key', paginator: { type: 'page_number', total_path: null, maximum_page: 5 } })] } },
+  { name: 'no_key', runs: 1, config: { client, resources: [resource('posts_no_key', { path: 'posts_no_key', paginator: { type: 'page_number', base_page: 1, total_path: null, maximum_page: 5 } })] } },
   { name: 'zero_based', runs: 1, config: { client, resources: [resource('posts', { path: 'posts_zero_based', paginator: { type: 'page_number', base_page: 0, total_path: 'total_pages' } })] } },
   { name: 'other_key', runs: 1, config: { client, resources: [resource('posts', { path: 'posts_under_a_different_key', data_selector: 'many-results', paginator: jsonLink })] } },
   { name: 'header_link', runs: 1, config: { client, resources: [resource('posts', { path: 'posts_header_link', paginator: 'header_link' })] } },

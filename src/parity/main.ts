@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import pg from 'pg';
-import { startEmbeddedPostgres, type PostgresHandle } from '../infra/postgres';
+import type pg from 'pg';
+import { scratchPostgres } from '../infra/postgres';
 import { ensureDlt, runDlt } from '../bench/dlt';
 import { startRestSync } from '../bench/restsync';
 import { startParityApi } from './api';
@@ -42,13 +42,9 @@ async function main(): Promise<number> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'rest-sync-parity-'));
   const cleanup: (() => Promise<unknown> | void)[] = [() => rmSync(tmp, { recursive: true, force: true })];
   try {
-    const pgHandle: PostgresHandle = process.env.DATABASE_URL
-      ? { url: process.env.DATABASE_URL, stop: async () => undefined }
-      : await startEmbeddedPostgres({ dataDir: path.join(tmp, 'postgres'), persistent: false });
-    cleanup.unshift(() => pgHandle.stop());
-    const db = new pg.Pool({ connectionString: pgHandle.url, max: 2 });
-    db.on('error', () => undefined);
-    cleanup.unshift(() => db.end());
+    const scratch = await scratchPostgres(path.join(tmp, 'postgres'));
+    cleanup.unshift(() => scratch.close());
+    const { handle: pgHandle, db } = scratch;
     const api = await startParityApi();
     cleanup.unshift(() => api.close());
     const rs = await startRestSync(pgHandle.url);
