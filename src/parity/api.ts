@@ -44,6 +44,13 @@ function headerLink(url: URL): Answer {
   return { body: posts().slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE), headers };
 }
 
+/** The next page number in a `cursor` header, as dlt's header-cursor mock sends it. */
+function headerCursor(url: URL): Answer {
+  const page = Number(url.searchParams.get('page') ?? 1);
+  const headers: Record<string, string> = page < Math.ceil(POSTS / PAGE_SIZE) ? { cursor: String(page + 1) } : {};
+  return { body: posts().slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE), headers };
+}
+
 function offsetLimit(q: Query): unknown {
   const offset = Number(q.get('offset') ?? 0);
   const limit = Number(q.get('limit') ?? 10);
@@ -60,6 +67,8 @@ function cursor(q: Query): unknown {
 function route(url: URL): Answer | undefined {
   const p = url.pathname;
   const q = url.searchParams;
+  const missing = /^\/posts\/(\d+)\/some_details_404$/.exec(p);
+  if (missing) return Number(missing[1]) < 1 ? { body: { id: Number(missing[1]), body: 'details' } } : { status: 404, body: { error: 'not found' } };
   const m = /^\/posts\/(\d+)(\/comments)?$/.exec(p);
   if (m) return { body: m[2] ? byPageNumber(url, comments(Number(m[1]))) : { id: Number(m[1]), body: `Post body ${m[1]}` } };
   switch (p) {
@@ -73,6 +82,8 @@ function route(url: URL): Answer | undefined {
       return { body: byPageNumber(url, posts(), 'many-results') };
     case '/posts_header_link':
       return headerLink(url);
+    case '/posts_header_cursor':
+      return headerCursor(url);
     case '/posts_offset_limit':
       return { body: offsetLimit(q) };
     case '/posts_cursor':

@@ -23,6 +23,8 @@ export const CASES: ParityCase[] = [
   { name: 'zero_based', runs: 1, config: { client, resources: [resource('posts', { path: 'posts_zero_based', paginator: { type: 'page_number', base_page: 0, total_path: 'total_pages' } })] } },
   { name: 'other_key', runs: 1, config: { client, resources: [resource('posts', { path: 'posts_under_a_different_key', data_selector: 'many-results', paginator: jsonLink })] } },
   { name: 'header_link', runs: 1, config: { client, resources: [resource('posts', { path: 'posts_header_link', paginator: 'header_link' })] } },
+  { name: 'header_cursor', runs: 1, config: { client, resources: [resource('posts', { path: 'posts_header_cursor', paginator: { type: 'header_cursor', cursor_key: 'cursor', cursor_param: 'page' } })] } },
+  { name: 'jsonpath_selector', runs: 1, config: { client, resources: [resource('posts', { path: 'posts', data_selector: '$.data[*]', paginator: jsonLink })] } },
   { name: 'offset', runs: 1, config: { client, resources: [resource('posts', { path: 'posts_offset_limit', paginator: { type: 'offset', limit: 10, total_path: 'total_records' } })] } },
   { name: 'cursor', runs: 1, config: { client, resources: [resource('posts', { path: 'posts_cursor', paginator: { type: 'cursor', cursor_path: 'next_cursor', cursor_param: 'cursor' } })] } },
   {
@@ -46,6 +48,29 @@ export const CASES: ParityCase[] = [
         'posts',
         resource('post_details', { path: 'post_detail', params: { post_id: '{resources.posts.id}' }, paginator: 'single_page' }, { include_from_parent: ['title'] }),
       ],
+    },
+  },
+  {
+    name: 'ignore_404_unselected_parent',
+    runs: 1,
+    config: {
+      client: { ...client, paginator: jsonLink },
+      resources: [
+        resource('posts', { path: 'posts' }, { selected: false }),
+        resource('post_details', {
+          path: 'posts/{resources.posts.id}/some_details_404',
+          paginator: 'single_page',
+          response_actions: [{ status_code: 404, action: 'ignore' }],
+        }),
+      ],
+    },
+  },
+  {
+    name: 'incremental_param',
+    runs: 2,
+    config: {
+      client: { ...client, paginator: jsonLink },
+      resources: [resource('posts', { path: 'posts', params: { since: { type: 'incremental', cursor_path: 'id', initial_value: 5 } } }, { primary_key: 'id', write_disposition: 'merge' })],
     },
   },
   {

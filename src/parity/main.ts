@@ -90,7 +90,7 @@ function report(results: CaseResult[]): void {
   }
   for (const r of results) {
     const status = r.error ? `error: ${r.error}` : r.differences.length ? 'differs' : 'same tables, columns, rows';
-    console.log(`${r.name.padEnd(24)} ${status}`);
+    console.log(`${r.name.padEnd(30)} ${status}`);
     for (const d of r.differences) console.log(`  ${d}`);
   }
   const same = results.filter((r) => !r.error && !r.differences.length).length;
