@@ -80,6 +80,22 @@ export function dedupKey(spec: IncrementalSpec, resourceKey: string[]): string |
 
 const isSet = (x: Json | undefined): x is Json => x !== null && x !== undefined;
 
+/** Python's ordering classes: numbers (booleans are ints) with numbers, strings with strings, lists with lists; objects never. */
+const orderKind = (v: unknown) => (typeof v === 'number' || typeof v === 'boolean' ? 'number' : typeof v === 'string' ? 'string' : Array.isArray(v) ? 'list' : 'other');
+
+/**
+ * dlt compares a record's cursor value with the start and end values as Python does, which fails
+ * for values of different kinds (a number against a date string): so does this, naming both,
+ * instead of comparing them as text (IncrementalCursorInvalidCoercion in dlt).
+ */
+function assertComparable(v: Json, bound: Json, name: string, spec: IncrementalSpec, where: string): void {
+  const [a, b] = [orderKind(v), orderKind(bound)];
+  if (a === b && a !== 'other') return;
+  throw new DataError(
+    `${where}: the cursor value ${JSON.stringify(v)} at "${spec.cursorPath}" cannot be compared with the ${name} ${JSON.stringify(bound)}; give initial_value / end_value of the cursor's kind`,
+  );
+}
+
 /** The cursor value of a record, or undefined when it has none and on_cursor_value_missing lets it through. */
 function cursorOf(r: unknown, spec: IncrementalSpec, where: string): Json | undefined {
   const v = getPath(r, spec.cursorPath) as Json;
@@ -118,6 +134,8 @@ export function filterIncremental(
   const kept = records.filter((r) => {
     const v = cursorOf(r, spec, where);
     if (v === undefined) return spec.onCursorValueMissing === 'include';
+    if (isSet(w.end)) assertComparable(v, w.end, 'end_value', spec, where);
+    if (isSet(w.start)) assertComparable(v, w.start, 'start value', spec, where);
     if (isSet(w.end) && (isBetter(spec, v, w.end) || (compare(v, w.end) === 0 && spec.rangeEnd !== 'closed'))) return !(endOut = true);
     if (isSet(w.start)) {
       if (isBetter(spec, w.start, v)) return !(startOut = true);

@@ -1,5 +1,5 @@
 import { parseSourceConfig } from '../../src/config/validate';
-import { applyIncremental, compare, filterIncremental } from '../../src/activities/incremental';
+import { applyIncremental, compare, filterIncremental, type IncrementalWindow } from '../../src/activities/incremental';
 import { applyLag } from '../../src/activities/lag';
 import { dedupDigest } from '../../src/activities/dedup';
 import { mergeBest, startOf } from '../../src/activities/store/state';
@@ -201,6 +201,14 @@ describe('incremental boundary deduplication as dlt', () => {
     ['a compound key', [1, 'x'], 'T2u7rnGEfmXm'],
   ])('the hash of %s is dlt\'s digest_dedup_value', (_name, value, expected) => {
     expect(dedupDigest(value)).toBe(expected);
+  });
+
+  test.each([
+    ['a number against a date string', { at: 5 }, { start: '2024-01-01', end: null }, 'the cursor value 5 at "at" cannot be compared with the start value "2024-01-01"'],
+    ['a string against a numeric end', { at: '7' }, { start: null, end: 10 }, 'the cursor value "7" at "at" cannot be compared with the end_value 10'],
+    ['an object', { at: { t: 1 } }, { start: { t: 0 }, end: null }, 'the cursor value {"t":1} at "at" cannot be compared with the start value {"t":0}'],
+  ])('values dlt cannot compare fail the page: %s', (_name, record, window, message) => {
+    expect(() => filterIncremental([record], { cursorPath: 'at' }, window as IncrementalWindow, 'resource "r" page 1')).toThrow(`resource "r" page 1: ${message}`);
   });
 
   test('a record without the primary key field fails the page naming it', () => {
