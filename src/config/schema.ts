@@ -296,12 +296,7 @@ const incrementalFields = {
   /** dlt: a record without a cursor value (missing or null) fails the page (`raise`, default), is kept or dropped */
   on_cursor_value_missing: z.enum(['raise', 'include', 'exclude']).optional(),
   /** dlt: a callable, or the name `max` / `min`; a config file can only name one */
-  last_value_func: z
-    .unknown()
-    .superRefine((v, ctx) => {
-      if (v !== undefined && v !== 'max' && v !== 'min') ctx.addIssue({ code: 'custom', message: `last_value_func ${quoteBrief(typeof v === "string" ? v : JSON.stringify(v) ?? String(v))} is not supported: give "max" or "min" (a Python callable cannot be configured)` });
-    })
-    .optional() as z.ZodOptional<z.ZodType<'max' | 'min'>>,
+  last_value_func: z.enum(['max', 'min']).optional(),
   lag: z.number().nonnegative('lag must be 0 or more').optional(),
   primary_key: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
   row_order: z.enum(['asc', 'desc']).optional(),
