@@ -4,6 +4,7 @@ import { DataError } from '../errors';
 import { getPath } from './json-path';
 import { fillJson, fillText, type TemplateValues } from '../plan/placeholders';
 import { recordHash } from './dedup';
+import { applyLag } from './lag';
 
 /** The values a run's requests and filter use: fixed for the whole run of a resource (or, per_parent, of a parent record). */
 export interface IncrementalWindow {
@@ -156,4 +157,28 @@ export const DUPLICATE_CURSOR_WARNING = 200;
 /** dlt's warning about a low-resolution cursor, whose boundary hashes grow with every record at the last value. */
 export function duplicateCursorWarning(resource: string, cursorPath: string, n: number): string {
   return `resource "${resource}": ${n} records share the last value of cursor "${cursorPath}", and each one's hash is kept for boundary deduplication; a cursor of higher resolution (a timestamp, not a date) keeps the state small`;
+}
+
+/** dlt's bounded range: with `end_value` the incremental keeps no state between runs. */
+export function isBackfill(spec: IncrementalSpec): boolean {
+  return spec.endValue !== undefined && spec.endValue !== null;
+}
+
+/** A run's start value from the last value kept (none: the initial value), moved back by `lag` as dlt does. */
+export function startOf(spec: IncrementalSpec, last: Json | undefined): Json {
+  if (last === undefined || last === null) return spec.initialValue ?? null;
+  if (!spec.lag || isBackfill(spec)) return last;
+  return applyLag(spec.lag, last, spec.lastValueFunc ?? 'max', spec.initialValue, compare);
+}
+
+/**
+ * The incremental state after `value`/`hashes` (a page's, or a run's) were loaded on top of
+ * `best`/`bestHashes`: dlt keeps the best value in last_value_func's order and the hashes of the
+ * records loaded at it (a new best value starts them afresh; an equal one adds to them).
+ */
+export function mergeBest(spec: IncrementalSpec, best: Json, bestHashes: string[], value: Json, hashes: string[]): { value: Json; hashes: string[] } {
+  if (value === null || value === undefined) return { value: best, hashes: bestHashes };
+  if (best === null || best === undefined || isBetter(spec, value, best)) return { value, hashes: [...new Set(hashes)] };
+  if (compare(value, best) === 0) return { value: best, hashes: [...new Set([...bestHashes, ...hashes])] };
+  return { value: best, hashes: bestHashes };
 }

@@ -23,7 +23,8 @@ import { stripeKeys } from './fetch/position';
 import { OAuthTokens } from './http/auth';
 import { NameCache } from './store/names';
 import { datasetSchema, ensureTable, forDestination, swapStaging } from './store/dataset';
-import { ensureStateTables, readState, readTotals, saveLastValue } from './store/state';
+import { ensureStateTables, readState, readTotals } from './store/state';
+import { saveLastValue } from './store/incremental-state';
 import { DUPLICATE_CURSOR_WARNING, duplicateCursorWarning } from './incremental';
 
 export type { ActivityDeps } from './deps';

@@ -1,8 +1,8 @@
 import { parseSourceConfig } from '../../src/config/validate';
-import { applyIncremental, compare, filterIncremental, type IncrementalWindow } from '../../src/activities/incremental';
+import { applyIncremental, compare, filterIncremental, mergeBest, startOf, type IncrementalWindow } from '../../src/activities/incremental';
 import { applyLag } from '../../src/activities/lag';
 import { dedupDigest } from '../../src/activities/dedup';
-import { mergeBest, startOf } from '../../src/activities/store/state';
+
 import { nextParentRow, parentKeyOf, parentWindow } from '../../src/activities/fetch/parent-incremental';
 import { applyParent, expandRequest } from '../../src/activities/partitions';
 import { buildPlan } from '../../src/plan/build';

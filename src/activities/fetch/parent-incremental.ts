@@ -7,9 +7,8 @@
  * stops inside a parent record's pages re-reads them from the old value next time.
  */
 import type { IncrementalSpec, Json, ResourcePlan } from '../../plan/types';
-import type { IncrementalWindow } from '../incremental';
-import { deduplicates } from '../incremental';
-import { isBackfill, mergeBest, startOf, type ParentIncrementalRow } from '../store/state';
+import { deduplicates, isBackfill, mergeBest, startOf, type IncrementalWindow } from '../incremental';
+import type { ParentIncrementalRow } from '../store/incremental-state';
 
 /** The parent record's key: the fields of it the child's request uses, by field name. */
 export function parentKeyOf(resource: ResourcePlan, vals: Record<string, Json>): Json {

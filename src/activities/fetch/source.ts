@@ -11,7 +11,7 @@ import { selectRecords } from '../select';
 import { resolveDeep } from '../secrets';
 import { applyIncremental, filterIncremental, type IncrementalWindow } from '../incremental';
 import { applyParent, expandRequest, parentColumns } from '../partitions';
-import { readParentIncremental } from '../store/state';
+import { readParentIncremental } from '../store/incremental-state';
 import { datasetSchema } from '../store/dataset';
 import type { Position, Stripe } from './position';
 import { parentKeyOf, parentWindow } from './parent-incremental';

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { Json, WriteDisposition } from '../../plan/types';
 import { qualified, quoteIdent } from './names';
-import { PARTITIONS_TABLE, STATE_TABLE, parentIncrementalCte, type ParentIncrementalWrite } from './state';
+import { PARTITIONS_TABLE, STATE_TABLE } from './state';
+import { parentIncrementalCte, type ParentIncrementalWrite } from './incremental-state';
 import { sqlFree } from './db-errors';
 
 /** One page to make durable: its rows, the token of the page after it, and the guard. */
