@@ -132,17 +132,9 @@ describe('incremental state in the page commit against real Postgres', () => {
   });
   const commit = (expectedPages: number, maxValue: number, maxHashes: string[], runValue: number) =>
     commitPage(database.db, {
-      schema: SCHEMA,
-      table: 'unused',
-      columns: new Map(),
-      rows: [],
-      primaryKey: [],
-      disposition: 'append',
-      resource: 'child',
-      syncId: 'sync-1',
+      ...pageOf('child'),
       expectedPages,
       nextToken: { p: null, t: null },
-      done: false,
       maxValue,
       maxHashes,
       parentIncremental: { resource: 'child', parent: { id: 1 }, lastValue: null, uniqueHashes: [], syncId: 'sync-1', startValue: 0, startHashes: [], runValue, runHashes: [`h${runValue}`] },
