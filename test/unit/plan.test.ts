@@ -319,6 +319,7 @@ describe('hints', () => {
           table_name: 'r_table',
           selected: false,
           max_table_nesting: 0,
+          write_disposition: 'merge',
           merge_key: 'day',
           columns: [{ name: 'amount', data_type: 'decimal', precision: 12, scale: 2 }, { name: 'raw', data_type: 'json' }, { name: 'n', nullable: true }],
           endpoint: {
