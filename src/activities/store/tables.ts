@@ -9,6 +9,8 @@ export interface TableShape {
   /** column → the record key it was created for (its comment), null when not recorded */
   owners: Map<string, string | null>;
   hasPrimaryKey: boolean;
+  /** the columns of its PRIMARY KEY constraint ([] for none) */
+  primaryKey: string[];
 }
 
 /** Reads a table's columns, or undefined when it does not exist yet. */
@@ -26,7 +28,9 @@ async function readShapeSql(db: Knex, schema: string, table: string): Promise<Ta
   const exists = await db.raw(`SELECT to_regclass(?) AS oid`, [qualified(schema, table)]);
   if (!exists.rows[0].oid) return undefined;
   const pk = await db.raw(
-    `SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(?) AND contype = 'p'`,
+    `SELECT a.attname FROM pg_constraint c CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, n)
+     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+     WHERE c.conrelid = to_regclass(?) AND c.contype = 'p' ORDER BY k.n`,
     [qualified(schema, table)],
   );
   const columns = new Map<string, string>();
@@ -35,7 +39,7 @@ async function readShapeSql(db: Knex, schema: string, table: string): Promise<Ta
     columns.set(r.column_name, canonicalType(r.data_type));
     owners.set(r.column_name, ownerFromComment(r.comment));
   }
-  return { columns, owners, hasPrimaryKey: pk.rows.length > 0 };
+  return { columns, owners, hasPrimaryKey: pk.rows.length > 0, primaryKey: pk.rows.map((r: { attname: string }) => r.attname) };
 }
 
 export interface EvolveInput {

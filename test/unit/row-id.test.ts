@@ -1,0 +1,24 @@
+import { ExactNumber } from '../../src/activities/http/json';
+import { keyHash, rowHash } from '../../src/activities/store/row-id';
+
+/** Expected ids computed by dlt 1.31 (`dlt.common.normalizers.json.helpers.get_row_hash`). */
+describe("dlt's row ids", () => {
+  test.each([
+    ['a flat record', { id: 1, name: 'a' }, 'swX5JrcV4/PVUA'],
+    ['nested values, dlt columns left out, parent fields kept', { id: 1, name: 'ä', nested: { z: 1, a: [1, 2.5, null, true] }, _dlt_load_id: 'x', _issues_id: 7 }, 'ZTZFKWLiUtRaNg'],
+    [
+      'floats, a 64-bit integer, escapes, keys in UTF-8 order',
+      { v: 0.1, w: 1e-7, x: 1.5e300, big: new ExactNumber('12345678901234567890'), s: 'a"b\\c\n\u2028/\u00e9\u{1F600}', B: 1, é: 2 },
+      'MmDO2zc5VIqz2A',
+    ],
+  ])('scd2 row hash: %s', (_what, record, id) => {
+    expect(rowHash(record as Record<string, unknown>)).toBe(id);
+  });
+
+  test.each([
+    ['one key column', { id: 1, name: 'a' }, ['id'], 'z5jIxXIbUnmbKw'],
+    ['a compound key, in any order', { a: 1, b: 'x' }, ['b', 'a'], 'khlsLbyhkJKGeQ'],
+  ])('upsert key hash: %s', (_what, row, pk, id) => {
+    expect(keyHash(row, pk)).toBe(id);
+  });
+});
