@@ -5,6 +5,9 @@ import { keyHash, rowHash } from '../../src/activities/store/row-id';
 describe("dlt's row ids", () => {
   test.each([
     ['a flat record', { id: 1, name: 'a' }, 'swX5JrcV4/PVUA'],
+    // the _dlt_id values of a real dlt 1.31 scd2 load into Postgres
+    ['scd2 load: {id: 1, v: a}', { id: 1, v: 'a' }, 'lknCZL/MuP9QCg'],
+    ['scd2 load: {id: 2, v: c}', { id: 2, v: 'c' }, '4+hms21W+ey/mg'],
     ['nested values, dlt columns left out, parent fields kept', { id: 1, name: 'ä', nested: { z: 1, a: [1, 2.5, null, true] }, _dlt_load_id: 'x', _issues_id: 7 }, 'ZTZFKWLiUtRaNg'],
     [
       'floats, a 64-bit integer, escapes, keys in UTF-8 order',
