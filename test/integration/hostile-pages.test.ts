@@ -81,7 +81,7 @@ describe('hostile pages through a sync', () => {
         await close();
       }
     }
-    for (const name of ['wide', 'deep', 'conflict']) {
+    for (const name of ['wide', 'deep']) {
       messages[name] = await temporal.client.workflow.getHandle(`sync:${DATASET}:${name}`).result().then(() => '', rootMessage);
     }
   }, 120_000);
@@ -138,10 +138,13 @@ describe('hostile pages through a sync', () => {
   test.each([
     ['wide', 'resource "wide" page 1: the records\' fields need 2001 columns; a table takes at most 800'],
     ['deep', 'resource "deep" page 1: response nested deeper than 800 levels (the limit)'],
-    ['conflict', 'resource "conflict" page 1: Postgres: ON CONFLICT DO UPDATE command cannot affect row a second time'],
   ])('%s: fails its page with a short message naming the limit or cause, no SQL', async (name, text) => {
     expect(messages[name]).toContain(text);
     expect(messages[name].length).toBeLessThan(500);
     expect(messages[name]).not.toMatch(/CREATE TABLE|INSERT INTO|jsonb_to_recordset/);
+  });
+
+  test('two spellings of one key that Postgres compares equal (one timestamp, two offsets) collapse to one row, the last record', async () => {
+    expect(await q(`SELECT at, v FROM ${DATASET}.conflict`)).toEqual([{ at: new Date('2024-01-01T00:00:00Z'), v: 2 }]);
   });
 });
