@@ -59,6 +59,8 @@ describe('the SQL of one table write', () => {
       [],
     ],
     ['hard_delete in another column: any value deletes', { disposition: 'merge', merge: { strategy: 'upsert', hardDelete: 'gone' }, primaryKey: ['id'], columns: new Map([['id', 'bigint'], ['gone', 'text']]) }, ['s."gone" IS NOT NULL'], []],
+    ['dedup_sort column absent from the page: the last record wins', { disposition: 'merge', merge: { strategy: 'delete-insert', dedupSort: { column: 'ts', order: 'desc' } }, primaryKey: ['id'] }, ['OR true'], ['"ts"']],
+    ['merge_key column absent from the page: nothing deleted by it', { disposition: 'merge', primaryKey: ['id'], mergeKey: ['day'] }, [], ['w_mk', '"day"']],
     ['hard_delete column absent from the page: nothing deleted', { disposition: 'merge', merge: { strategy: 'delete-insert', hardDelete: 'gone' }, primaryKey: ['id'] }, [], ['w_del', 'gone']],
     ['upsert: update or insert, the whole row', { disposition: 'merge', merge: { strategy: 'upsert' }, primaryKey: ['id'] }, ['ON CONFLICT ("id") DO UPDATE SET "v" = EXCLUDED."v", "x" = NULL'], ['IS DISTINCT FROM', 'w_mk']],
     ['insert-only: keys present are left alone, the first record of a page kept', { disposition: 'merge', merge: { strategy: 'insert-only' }, primaryKey: ['id'] }, ['ON CONFLICT ("id") DO NOTHING', 's."_rest_sync_ord" ASC'], ['DO UPDATE']],

@@ -115,14 +115,16 @@ function mergeSql(w: TableWrite, name: string): WriteSql {
  */
 function deleteInsertSql(w: TableWrite, name: string): WriteSql {
   const pk = w.primaryKey;
-  const sort = w.merge?.dedupSort;
+  // a page without the dedup_sort column has it NULL throughout: the last record wins
+  const sort = w.merge?.dedupSort && w.columns.has(w.merge.dedupSort.column) ? w.merge.dedupSort : undefined;
   const ctes: string[] = [];
   const bindings: Knex.RawBinding[] = [];
   const source = pk.length ? `${name}_one` : `${name}_src`;
   if (pk.length) ctes.push(dedupCte(source, `${name}_src`, pk, sort, 'last'));
   const target = qualified(w.schema, w.table);
   const earlier = `d.${q(LOAD_ID_COLUMN)} IS DISTINCT FROM ?::text`;
-  if (w.mergeKey.length) {
+  // a page without a merge_key column has it NULL throughout, which matches no row
+  if (w.mergeKey.length && w.mergeKey.every((c) => w.columns.has(c))) {
     const sparePk = pk.length ? ` AND NOT EXISTS (SELECT 1 FROM ${source} o WHERE ${match(pk, 'o', 'd')})` : '';
     ctes.push(`${name}_mk AS (DELETE FROM ${target} d WHERE ${earlier}
       AND EXISTS (SELECT 1 FROM ${name}_src s WHERE ${match(w.mergeKey, 's', 'd')})${sparePk})`);
@@ -234,7 +236,8 @@ export function scd2RetireSql(w: Pick<TableWrite, 'schema' | 'table' | 'merge' |
     WHERE ${active.sql} AND NOT EXISTS (${seenBy('d')})
     AND EXISTS (SELECT 1 FROM ${seen} v WHERE v.table_name = ? AND v.load_id = ?)`;
   const bindings: Knex.RawBinding[] = [times.bindings[0], ...active.bindings, w.seenKey, w.loadId, w.seenKey, w.loadId];
-  if (w.mergeKey.length) {
+  // a page without a merge_key column has it NULL throughout, which matches no row
+  if (w.mergeKey.length && w.mergeKey.every((c) => w.columns.has(c))) {
     sql += ` AND EXISTS (SELECT 1 FROM ${target} k WHERE ${match(w.mergeKey, 'k', 'd')} AND EXISTS (${seenBy('k')}))`;
     bindings.push(w.seenKey, w.loadId);
   }
