@@ -50,12 +50,15 @@ function rowColumns(w: TableWrite): [string, string][] {
  */
 export function tableWriteSql(w: TableWrite, rows: string, guard: string, name: string): WriteSql {
   const cols = rowColumns(w);
-  const defs = [...cols.map(([c, type]) => `${q(c)} ${type}`)];
-  const src = `${name}_src AS (SELECT * FROM ROWS FROM (jsonb_to_recordset(?::jsonb) AS (${defs.join(', ')})) WITH ORDINALITY
-    AS r(${[...cols.map(([c]) => q(c)), q(ORDINAL)].join(', ')}) WHERE EXISTS (SELECT 1 FROM ${guard}))`;
-  const head = { ctes: [src], bindings: [rows] as Knex.RawBinding[] };
+  const defs = cols.map(([c, type]) => `${q(c)} ${type}`).join(', ');
+  // the records' order only matters where one of a key's records is chosen (dedupCte, scd2)
+  const plain = w.disposition !== 'merge' ? w.constraint.length === 0 : w.primaryKey.length === 0 && w.merge?.strategy !== 'scd2';
+  const from = plain
+    ? `jsonb_to_recordset(?::jsonb) AS r(${defs})`
+    : `ROWS FROM (jsonb_to_recordset(?::jsonb) AS (${defs})) WITH ORDINALITY AS r(${[...cols.map(([c]) => q(c)), q(ORDINAL)].join(', ')})`;
+  const src = `${name}_src AS (SELECT * FROM ${from} WHERE EXISTS (SELECT 1 FROM ${guard}))`;
   const body = w.disposition === 'merge' ? mergeSql(w, name) : appendSql(w, name);
-  return { ctes: [...head.ctes, ...body.ctes], bindings: [...head.bindings, ...body.bindings] };
+  return { ctes: [src, ...body.ctes], bindings: [rows, ...body.bindings] };
 }
 
 /** `INSERT INTO t (cols, _dlt_load_id) SELECT cols, <load id> FROM source`: the part every strategy shares. */
@@ -236,8 +239,7 @@ export function scd2RetireSql(w: Pick<TableWrite, 'schema' | 'table' | 'merge' |
     WHERE ${active.sql} AND NOT EXISTS (${seenBy('d')})
     AND EXISTS (SELECT 1 FROM ${seen} v WHERE v.table_name = ? AND v.load_id = ?)`;
   const bindings: Knex.RawBinding[] = [times.bindings[0], ...active.bindings, w.seenKey, w.loadId, w.seenKey, w.loadId];
-  // a page without a merge_key column has it NULL throughout, which matches no row
-  if (w.mergeKey.length && w.mergeKey.every((c) => w.columns.has(c))) {
+  if (w.mergeKey.length) {
     sql += ` AND EXISTS (SELECT 1 FROM ${target} k WHERE ${match(w.mergeKey, 'k', 'd')} AND EXISTS (${seenBy('k')}))`;
     bindings.push(w.seenKey, w.loadId);
   }
