@@ -6,7 +6,9 @@
  * (alias of `http_basic`), api_key location `param` (dlt's alias of `query`), loose column hints
  * (dlt has many, plus `x-` extensions). Keys of dlt that rest-sync does not
  * implement yet (`processing_steps`, `client.session`, `incremental.convert`, `max_table_nesting`
- * other than 0) are refused by name: no key is accepted and ignored. `$param` references (from `dlt.config[...]`) are allowed where a config string is.
+ * other than 0, merge strategy `cdc` and the write_disposition keys `deduplicated`, `source_filter`,
+ * `destination_scope`, `skip_unchanged_rows`) are refused by name: no key is accepted and ignored;
+ * disposition combinations dlt would ignore are refused by config/disposition.ts. `$param` references (from `dlt.config[...]`) are allowed where a config string is.
  */
 import { z } from 'zod';
 import { jsonPathProblem, quoteBrief } from './json-path-syntax';
