@@ -193,6 +193,19 @@ describe('write dispositions against real Postgres, across two loads', () => {
     ]);
   });
 
+  test('scd2 with row_version_column_name: the column versions the records, no _dlt_id', async () => {
+    const merge: MergeSpec = { strategy: 'scd2', scd2: { ...SCD2.scd2!, rowVersion: 'ver' } };
+    const plan: Plan = { writeDisposition: 'merge', merge };
+    await run(plan, 'hist_ver', 'hv-1', [{ id: 1, ver: 1, v: 'a' }]);
+    await run(plan, 'hist_ver', 'hv-2', [{ id: 1, ver: 1, v: 'changed, same version' }, { id: 2, ver: 7 }]);
+    await run(plan, 'hist_ver', 'hv-3', [{ id: 1, ver: 2, v: 'b' }]);
+    expect(await rows('hist_ver', 'id, ver, v, _dlt_valid_to IS NULL AS active', 'id, ver')).toEqual([
+      { id: 1, ver: 1, v: 'a', active: false },
+      { id: 1, ver: 2, v: 'b', active: true },
+      { id: 2, ver: 7, v: null, active: false },
+    ]);
+  });
+
   test('scd2 retirement is idempotent: a retried finish changes nothing', async () => {
     const plan: Plan = { writeDisposition: 'merge', merge: SCD2 };
     await run(plan, 'hist_again', 'ha-1', [{ id: 1 }, { id: 2 }]);

@@ -65,7 +65,7 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
         warn: (m) => deps.log?.warn(m),
         names: deps.names,
       });
-      if (addRowIds(resource, records, prepared.rows, extra)) prepared.types.set('_dlt_id', 'text');
+      if (addRowIds(resource, records, prepared.rows, extra, where)) prepared.types.set('_dlt_id', 'text');
       for (const [c, type] of systemColumns(resource)) prepared.types.set(c, type);
       if (loaded && (prepared.rows.length > 0 || !shape)) shape = await evolve(prepared, where);
       const known = shape;

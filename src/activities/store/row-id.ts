@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DataError } from '../../errors';
 import { ExactNumber } from '../http/json';
 
 /**
@@ -64,10 +65,17 @@ interface RowIdPlan {
  * names a column of the records; upsert's and insert-only's primary-key hash. Other rows get
  * none here. Returns whether `_dlt_id` was set.
  */
-export function addRowIds(plan: RowIdPlan, records: unknown[], rows: Record<string, unknown>[], extra: Record<string, unknown> | undefined): boolean {
+export function addRowIds(plan: RowIdPlan, records: unknown[], rows: Record<string, unknown>[], extra: Record<string, unknown> | undefined, where = 'page'): boolean {
   if (plan.writeDisposition !== 'merge') return false;
   const strategy = plan.merge?.strategy;
-  if (strategy === 'scd2' && plan.merge?.scd2?.rowVersion === '_dlt_id') {
+  const version = plan.merge?.scd2?.rowVersion;
+  if (strategy === 'scd2' && version !== undefined && version !== '_dlt_id') {
+    // dlt's row version column is not nullable: a record without it cannot be versioned
+    const i = rows.findIndex((row) => row[version] === null || row[version] === undefined);
+    if (i >= 0) throw new DataError(`${where}: record ${i} has no value for row_version_column_name "${version}"; every scd2 record needs one`);
+    return false;
+  }
+  if (strategy === 'scd2') {
     const ids = records.map((r) => rowHash(extra ? { ...(r as Record<string, unknown>), ...extra } : (r as Record<string, unknown>)));
     rows.forEach((row, i) => (row._dlt_id = ids[i]));
     return true;
