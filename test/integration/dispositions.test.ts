@@ -37,7 +37,14 @@ describe('write dispositions against real Postgres, across two loads', () => {
     const prepared = prepareRows(records, { primaryKey: r.primaryKey, dedupe: false, where: `resource "${table}"` });
     if (addRowIds(r, records, prepared.rows, undefined)) prepared.types.set('_dlt_id', 'text');
     for (const [c, t] of systemColumns(r)) prepared.types.set(c, t);
-    const { shape } = await evolveTable(ctx.db, await readShape(ctx.db, SCHEMA, into), { schema: SCHEMA, table: into, pageTypes: prepared.types, primaryKey: keyColumns(r), hints: {} });
+    const { shape } = await evolveTable(ctx.db, await readShape(ctx.db, SCHEMA, into), {
+      schema: SCHEMA,
+      table: into,
+      pageTypes: prepared.types,
+      primaryKey: keyColumns(r),
+      hints: {},
+      dropPrimaryKey: r.merge?.strategy === 'scd2',
+    });
     return commitPage(ctx.db, {
       schema: SCHEMA,
       table: into,
@@ -246,6 +253,15 @@ describe('write dispositions against real Postgres, across two loads', () => {
     await ctx.db.raw(`INSERT INTO "${SCHEMA}".legacy_merge VALUES (1, 'old'), (2, 'kept')`);
     await run({ writeDisposition: 'merge', primaryKey: ['id'] }, 'legacy_merge', 'legacy-2', [{ id: 1, v: 'new' }]);
     expect(await rows('legacy_merge', 'id, v')).toEqual([{ id: 1, v: 'new' }, { id: 2, v: 'kept' }]);
+  });
+
+  test("a merge table switched to scd2 drops the earlier version's PRIMARY KEY, so a key takes a second version", async () => {
+    await run({ writeDisposition: 'merge', primaryKey: ['id'] }, 'to_scd2', 'ts-1', [{ id: 1, v: 'a' }]);
+    await run({ writeDisposition: 'merge', merge: SCD2, primaryKey: ['id'] }, 'to_scd2', 'ts-2', [{ id: 1, v: 'b' }]);
+    expect(await rows('to_scd2', 'id, v, _dlt_valid_to IS NULL AS active', 'id, v')).toEqual([
+      { id: 1, v: 'a', active: false },
+      { id: 1, v: 'b', active: true },
+    ]);
   });
 
   test('the load id is made once per sync; _dlt_loads gets one row per completed load, status 0', async () => {

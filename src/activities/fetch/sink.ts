@@ -42,6 +42,7 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
       primaryKey: keyColumns(resource),
       hints: resource.columns,
       keys: prepared.keys,
+      dropPrimaryKey: resource.merge?.strategy === 'scd2',
     });
     for (const w of evolved.widened) deps.log?.warn(`${where}: column "${w.column}" widened from ${w.from} to ${w.to} to keep a value`);
     return evolved.shape;
