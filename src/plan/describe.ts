@@ -45,7 +45,7 @@ function resourceLines(r: ResourcePlan, n: number): string[] {
   const lines = [
     `${n}. ${r.name}${r.selected ? '' : ' (not selected)'}`,
     `   ${r.method} ${r.path} -> table ${r.table}`,
-    `   write: ${r.writeDisposition}, primary key: ${key}`,
+    `   write: ${r.writeDisposition}${r.merge ? ` (${r.merge.strategy})` : ''}, primary key: ${key}${r.mergeKey.length ? `, merge key: ${r.mergeKey.join(', ')}` : ''}`,
     `   paginator: ${paginatorText(r.paginator)} ${r.paginatorSource === 'auto' ? '(default: auto-detect)' : `from ${r.paginatorSource}`}`,
     `   records: ${selectorText(r.dataSelector)}`,
   ];

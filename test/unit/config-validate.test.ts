@@ -81,7 +81,7 @@ describe('parseSourceConfig rejects, naming the config path and what is allowed'
     ['unknown top-level key', (c: any) => (c.resource_default = {}), 'resource_default: unknown key; allowed keys: $schema, client, resource_defaults, resources'],
     ['bad auth type', (c: any) => (c.client.auth = { type: 'digest', token: 'x' }), 'client.auth.type: expected one of "bearer" | "api_key" | "http_basic" | "basic" | "oauth2_client_credentials"'],
     ['bad api_key location', (c: any) => (c.client.auth = { type: 'api_key', api_key: 'k', location: 'body' }), 'client.auth.location: expected one of "header" | "query" | "param" | "cookie", got "body"'],
-    ['bad write_disposition', (c: any) => (c.resources[1].write_disposition = 'upsert'), 'resources[1].write_disposition: expected one of "append" | "replace" | "merge", got "upsert"'],
+    ['bad write_disposition', (c: any) => (c.resources[1].write_disposition = 'upsert'), 'resources[1].write_disposition: expected one of "append" | "replace" | "merge" | "skip", got "upsert"'],
     ['resource of a wrong type', (c: any) => (c.resources[0] = 42), 'resources[0]: expected string or object, got number'],
     ['endpoint path of a wrong type', (c: any) => (c.resources[1].endpoint.path = 5), 'resources[1].endpoint.path: expected string'],
     ['resource without a name', (c: any) => delete c.resources[1].name, 'resources[1].name: required, expected string'],

@@ -11,6 +11,7 @@ import { startIncremental } from '../store/incremental-state';
 import { keepLease, leaseLost } from '../store/lease';
 import { logStart } from '../store/run-log';
 import { datasetSchema, forDestination, stagingTable, resetStaging } from '../store/dataset';
+import { syncLoadId } from '../store/loads';
 import { locate } from './locate';
 import { advance, CHILD_START, positionText, stripeKey, stripeOf, windowKeyPrefix, type Position, type Stripe } from './position';
 import { createPageSink } from './sink';
@@ -45,7 +46,7 @@ export async function fetchPages(deps: FetchDeps, given: FetchPagesInput): Promi
   }
   const incr = resource.incremental ? { start: state.startValue, end: resource.incremental.endValue ?? null, startHashes: state.startHashes } : undefined;
   const source = createPageSource(deps, input, stripe, ctx.cancellationSignal, incr);
-  const sink = await createPageSink(deps, input, stripe, schema, table);
+  const sink = await createPageSink(deps, input, stripe, schema, table, await syncLoadId(deps.db, schema, input.syncId));
   const started = Date.now();
   let pagesNow = 0;
   // records of the last page this call committed (the workflow decides on parallel windows by it)

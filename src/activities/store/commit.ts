@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
-import type { Json, WriteDisposition } from '../../plan/types';
-import { qualified, quoteIdent } from './names';
+import type { Json, MergeSpec, WriteDisposition } from '../../plan/types';
+import { qualified } from './names';
 import { PARTITIONS_TABLE, STATE_TABLE } from './state';
 import { parentIncrementalCte, type ParentIncrementalWrite } from './incremental-state';
 import { sqlFree } from './db-errors';
+import { tableWriteSql } from './write-sql';
 
 /** One page to make durable: its rows, the token of the page after it, and the guard. */
 export interface PageCommit {
@@ -15,6 +16,15 @@ export interface PageCommit {
   rows: Record<string, unknown>[];
   primaryKey: string[];
   disposition: WriteDisposition;
+  /** merge: the strategy and its options (absent: delete-insert) */
+  merge?: MergeSpec;
+  mergeKey?: string[];
+  /** every column the table has (delete-insert and upsert set the ones a page lacks to NULL) */
+  tableColumns?: string[];
+  /** the columns of the table's PRIMARY KEY constraint, if it has one */
+  constraint?: string[];
+  /** the sync's load id: `_dlt_load_id` of every row */
+  loadId: string;
   resource: string;
   syncId: string;
   /** the page count this attempt read: the commit only happens if nobody moved it since */
@@ -50,8 +60,14 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
       WHERE resource = ? AND sync_id = ? AND pages = ? RETURNING pages, rows)`,
   ];
   if (c.rows.length > 0 && c.columns.size > 0) {
-    ctes.push(`ins AS (${insertSql(c)})`);
-    bindings.push(JSON.stringify(c.rows));
+    const write = tableWriteSql(
+      { ...c, mergeKey: c.mergeKey ?? [], tableColumns: c.tableColumns ?? [], constraint: c.constraint ?? [], seenKey: c.table },
+      JSON.stringify(c.rows),
+      'st',
+      'w',
+    );
+    ctes.push(...write.ctes);
+    bindings.push(...write.bindings);
   }
   if (c.partitions && c.partitions.length > 0) {
     ctes.push(`parts AS (INSERT INTO ${qualified(c.schema, PARTITIONS_TABLE)} (sync_id, resource, page, idx, vals)
@@ -67,19 +83,4 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
   const res = await sqlFree(() => db.raw(`WITH ${ctes.join(',\n')} SELECT pages, rows FROM st`, bindings), `resource "${c.resource}" page ${c.expectedPages + 1}`);
   const row = res.rows[0];
   return row ? { pages: Number(row.pages), rows: Number(row.rows) } : undefined;
-}
-
-function insertSql(c: PageCommit): string {
-  const cols = [...c.columns.keys()].map(quoteIdent);
-  const defs = [...c.columns].map(([name, type]) => `${quoteIdent(name)} ${type}`);
-  let sql = `INSERT INTO ${qualified(c.schema, c.table)} (${cols.join(', ')})
-    SELECT ${cols.map((q) => `r.${q}`).join(', ')} FROM jsonb_to_recordset(?::jsonb) AS r(${defs.join(', ')})
-    WHERE EXISTS (SELECT 1 FROM st)`;
-  if (c.disposition === 'merge' && c.primaryKey.length > 0) {
-    const pk = new Set(c.primaryKey);
-    const updates = [...c.columns.keys()].filter((k) => !pk.has(k)).map((k) => `${quoteIdent(k)} = EXCLUDED.${quoteIdent(k)}`);
-    const target = c.primaryKey.map(quoteIdent).join(', ');
-    sql += updates.length ? ` ON CONFLICT (${target}) DO UPDATE SET ${updates.join(', ')}` : ` ON CONFLICT (${target}) DO NOTHING`;
-  }
-  return sql;
 }
