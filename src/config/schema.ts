@@ -5,8 +5,7 @@
  * `endpoint.error_handler` and `endpoint.headers` (the seeds' dialect), auth type `basic`
  * (alias of `http_basic`), api_key location `param` (dlt's alias of `query`), loose column hints
  * (dlt has many, plus `x-` extensions). Keys of dlt that rest-sync does not
- * implement yet (`processing_steps`, `client.session`, `incremental.convert`, `max_table_nesting`
- * other than 0) are refused by name: no key is accepted and ignored. `$param` references (from `dlt.config[...]`) are allowed where a config string is.
+ * implement yet (`processing_steps`, `client.session`, `incremental.convert`) are refused by name: no key is accepted and ignored. `$param` references (from `dlt.config[...]`) are allowed where a config string is.
  */
 import { z } from 'zod';
 import { jsonPathProblem, quoteBrief } from './json-path-syntax';
@@ -397,11 +396,7 @@ const writeDisposition = z.enum(['append', 'replace', 'merge']);
 const resourceBase = {
   include_from_parent: z.array(z.string().min(1)).optional(),
   table_name: z.string().min(1).optional(),
-  max_table_nesting: count
-    .superRefine((n, ctx) => {
-      if (n !== 0) ctx.addIssue({ code: 'custom', message: `only 0 is supported (got ${n}): nested objects and lists are stored as jsonb columns` });
-    })
-    .optional(),
+  max_table_nesting: count.optional(),
   write_disposition: z
     .union([
       writeDisposition,
@@ -423,7 +418,7 @@ const resourceBase = {
 const resourceBaseDocs: { [K in keyof typeof resourceBase]: string } = {
   include_from_parent: "parent record fields copied into each record (as _<parent>_<field>)",
   table_name: 'the table the records land in (default: the resource name)',
-  max_table_nesting: 'only 0: nested objects and lists are stored as jsonb columns',
+  max_table_nesting: "levels of nested objects flattened into parent__child columns and lists into child tables; deeper values stay jsonb; 0: all nested values as jsonb columns (default: dlt's 1000)",
   write_disposition: 'append, replace (swapped in when the sync finishes) or merge (by primary key)',
   columns: 'column type hints: {name: {data_type, precision, scale, timezone}}',
   primary_key: 'column or columns that identify a record (merge updates by it)',

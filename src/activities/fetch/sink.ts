@@ -2,7 +2,9 @@ import type { ActivityDeps } from '../deps';
 import type { FetchPagesInput } from '../types';
 import { commitPage } from '../store/commit';
 import { evolveTable, readShape, type TableShape } from '../store/tables';
-import { prepareRows } from '../store/rows';
+import type { PreparedRows } from '../store/rows';
+import { normalizePage } from '../store/relational';
+import { NestedTables } from './nested-sink';
 import type { NameCache } from '../store/names';
 import type { StateRow } from '../store/state';
 import { exportPartitions, parentColumns } from '../partitions';
@@ -28,9 +30,11 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
   const key = stripeKey(resource.name, stripe);
   const child = !!resource.parent;
   let shape: TableShape | undefined = await readShape(deps.db, schema, table);
+  const nestedTables = await NestedTables.open(deps.db, schema, resource);
+  const jsonColumns = new Set(Object.keys(resource.columns).filter((c) => resource.columns[c] === 'jsonb'));
 
   /** The table evolved for the page's columns (created on the first page); warns of each widened column. */
-  const evolve = async (prepared: ReturnType<typeof prepareRows>, where: string): Promise<TableShape> => {
+  const evolve = async (prepared: PreparedRows, where: string): Promise<TableShape> => {
     const evolved = await evolveTable(deps.db, shape, {
       schema,
       table,
@@ -49,16 +53,24 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
       // a resource fetched only for its children (not selected, as dlt's `selected: false`): its
       // pages commit their token and the parent fields children fan out over, but no rows
       const records = resource.selected ? page.records : [];
-      const prepared = prepareRows(records, {
+      const warn = (m: string) => deps.log?.warn(m);
+      // dlt's relational layout: the resource's table first, then its nested tables
+      const [prepared, ...nestedPages] = normalizePage(records, {
+        table: resource.table,
+        maxNesting: resource.maxTableNesting,
+        rootKey: resource.writeDisposition === 'merge',
+        ownersOf: nestedTables.ownersOf,
+        jsonColumns,
         primaryKey: resource.primaryKey,
         dedupe: resource.writeDisposition !== 'append',
         where,
         extra: pos.parent ? parentColumns(resource, pos.parent.vals) : undefined,
         owners: shape?.owners,
-        warn: (m) => deps.log?.warn(m),
+        warn,
         names: deps.names,
       });
       if (resource.selected && (prepared.rows.length > 0 || !shape)) shape = await evolve(prepared, where);
+      const nested = await nestedTables.prepare(nestedPages, (m) => warn(`${where}: ${m}`));
       const known = shape;
       const columns = new Map([...prepared.types.keys()].map((c) => [c, known?.columns.get(c) ?? 'text']));
       const nextToken = encodeToken(pos, page.next, child);
@@ -78,6 +90,8 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
         partitions: exportPartitions(page.records, resource.exportFields),
         partitionOf: { resource: resource.name, page: pageOrdinal(stripe, state.pages) },
         maxValue: page.max,
+        nested,
+        clearNested: nestedTables.clearable(),
       });
       return committed ? { ...state, token: nextToken, pages: committed.pages, rows: committed.rows, done } : undefined;
     },

@@ -3,6 +3,7 @@ import type { Json, WriteDisposition } from '../../plan/types';
 import { qualified, quoteIdent } from './names';
 import { PARTITIONS_TABLE, STATE_TABLE } from './state';
 import { sqlFree } from './db-errors';
+import { nestedCtes, type NestedRows } from './nested-commit';
 
 /** One page to make durable: its rows, the token of the page after it, and the guard. */
 export interface PageCommit {
@@ -25,11 +26,16 @@ export interface PageCommit {
   partitionOf?: { resource: string; page: number };
   /** incremental: the largest cursor value in this page */
   maxValue?: Json;
+  /** the page's rows for nested tables (dlt's child tables) */
+  nested?: NestedRows[];
+  /** merge: nested tables whose rows hanging off a root row this page replaces are dropped */
+  clearNested?: string[];
 }
 
 /**
  * Commits a page as ONE statement: the state row moves from `expectedPages` to the next token,
- * and only if that update happened do the rows (and child partitions) land. A retried or zombie
+ * and only if that update happened do the rows (nested tables' too, see nestedCtes) and child
+ * partitions land. A retried or zombie
  * attempt that read an older state updates nothing and so inserts nothing: no page loads twice.
  * One statement instead of BEGIN/…/COMMIT saves round trips on the hot path.
  * Returns the committed totals, or undefined when the guard did not match. A failure carries
@@ -47,6 +53,9 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
   if (c.rows.length > 0 && c.columns.size > 0) {
     ctes.push(`ins AS (${insertSql(c)})`);
     bindings.push(JSON.stringify(c.rows));
+  }
+  if (c.nested?.length || c.clearNested?.length) {
+    ctes.push(...nestedCtes({ ...c, nested: c.nested ?? [], clear: c.disposition === 'merge' ? (c.clearNested ?? []) : [] }, bindings));
   }
   if (c.partitions && c.partitions.length > 0) {
     ctes.push(`parts AS (INSERT INTO ${qualified(c.schema, PARTITIONS_TABLE)} (sync_id, resource, page, idx, vals)

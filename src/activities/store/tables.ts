@@ -48,6 +48,8 @@ export interface EvolveInput {
   hints: Record<string, string>;
   /** column → the record key it holds: recorded on the columns created (see ColumnNames) */
   keys?: Map<string, string>;
+  /** statements run with the CREATE TABLE (a nested table's comment naming its root) */
+  onCreate?: string[];
 }
 
 /** A column whose type had to change to take a page's values. */
@@ -79,7 +81,7 @@ export async function evolveTable(
     const cols = new Set([...primaryKey, ...pageTypes.keys()]);
     const defs = [...cols].map((c) => `${quoteIdent(c)} ${want(c)}`);
     if (primaryKey.length) defs.push(`PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
-    await run(db, [`CREATE TABLE IF NOT EXISTS ${target} (${defs.join(', ')})`, ...comments(cols)]);
+    await run(db, [`CREATE TABLE IF NOT EXISTS ${target} (${defs.join(', ')})`, ...comments(cols), ...(input.onCreate ?? [])]);
     return { shape: (await readShape(db, schema, table))!, widened: [] };
   }
   const widened: Widening[] = [];
