@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nestedRowId, randomRowIds } from '../../src/activities/store/dlt-ids';
 import { normalizePage, type NormalizeOptions, type TablePage } from '../../src/activities/store/relational';
+import { deep } from '../helpers/fuzz';
 
 /**
  * The relational layout against dlt 1.31 itself: test/fixtures/relational/dlt-cases.py runs each
@@ -107,5 +108,19 @@ describe('relational normalizer, what rest-sync adds', () => {
     const [root, tags] = normalizePage([{ id: 1, tags: ['t'] }], options({ extra: { _parent_id: 9 } }));
     expect(root.rows[0]._parent_id).toBe(9);
     expect(tags.rows[0]._parent_id).toBeUndefined();
+  });
+
+  test('JSON nested 500 levels (lists and objects alternating) unnests into 250 tables, names within 63 bytes', () => {
+    const pages = normalizePage([{ id: 1, tree: deep(500, 'leaf') }], options());
+    expect(pages).toHaveLength(251);
+    for (const p of pages) expect(Buffer.byteLength(p.table)).toBeLessThanOrEqual(63);
+    expect(pages[250].rows[0]).toMatchObject({ a: 'leaf' });
+  });
+
+  test('a `__proto__` key is a column like any other, and pollutes nothing', () => {
+    const record = JSON.parse('{"id": 1, "__proto__": 5, "x": {"__proto__": {"p": true}}}');
+    const [root] = normalizePage([record], options());
+    expect(root.rows[0]).toMatchObject({ proto: 5, x__proto__p: true });
+    expect(({} as Record<string, unknown>).p).toBeUndefined();
   });
 });

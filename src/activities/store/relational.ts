@@ -215,7 +215,8 @@ function walkList(walk: Walk, items: unknown[], tablePath: string[], level: numb
  * goes to `walk.paths`. Without recursion, as dlt.
  */
 function flatten(walk: Walk, obj: Record<string, unknown>, level: number, json: ReadonlySet<string> | undefined) {
-  const row: Record<string, unknown> = {};
+  // no prototype: a `__proto__` key from the API is a column like any other
+  const row: Record<string, unknown> = Object.create(null);
   const lists: { path: string[]; items: unknown[] }[] = [];
   const stack: { obj: Record<string, unknown>; level: number; path: string[]; keys: string[] }[] = [{ obj, level, path: [], keys: [] }];
   while (stack.length > 0) {
