@@ -87,6 +87,7 @@ class Walk {
   readonly tables = new Map<string, Gathered>();
   readonly paths = new Map<string, string>();
   private readonly fragments = new Map<string, string>();
+  private readonly names = new Map<string, string>();
 
   constructor(
     readonly maxNesting: number,
@@ -97,6 +98,14 @@ class Walk {
     let f = this.fragments.get(key);
     if (f === undefined) this.fragments.set(key, (f = fragmentName(key)));
     return f;
+  }
+
+  /** dlt's name of a path of names (a nested column, a nested table), cached for the page. */
+  name(path: readonly string[]): string {
+    const joined = path.join('__');
+    let n = this.names.get(joined);
+    if (n === undefined) this.names.set(joined, (n = shortenFragments(path)));
+    return n;
   }
 
   add(table: string, parent: string | undefined, row: Record<string, unknown>, record: number): void {
@@ -173,7 +182,7 @@ interface RowContext {
 
 /** dlt's `_normalize_row`: flattens the object into its table's row, then unnests its lists one level down. */
 function walkRow(walk: Walk, obj: Record<string, unknown>, tablePath: string[], level: number, ctx: RowContext): void {
-  const table = shortenFragments(tablePath);
+  const table = walk.name(tablePath);
   const isRoot = !ctx.link;
   const { row, lists } = flatten(walk, obj, level, isRoot ? walk.opts.jsonColumns : undefined);
   if (ctx.rootId !== undefined) row[DLT_ROOT_ID] = ctx.rootId;
@@ -193,7 +202,7 @@ function walkRow(walk: Walk, obj: Record<string, unknown>, tablePath: string[], 
 
 /** dlt's `_normalize_list`: objects become rows, lists an intermediate row `{list: [...]}`, scalars `{value}` rows. */
 function walkList(walk: Walk, items: unknown[], tablePath: string[], level: number, ctx: RowContext, parent: { id: string; table: string }): void {
-  const table = shortenFragments(tablePath);
+  const table = walk.name(tablePath);
   const parentId = parent.id;
   items.forEach((v, index) => {
     const link = { parentId, parentTable: parent.table, index };
@@ -202,7 +211,9 @@ function walkList(walk: Walk, items: unknown[], tablePath: string[], level: numb
     else {
       const row: Record<string, unknown> = { [VALUE]: v };
       if (ctx.rootId !== undefined) row[DLT_ROOT_ID] = ctx.rootId;
-      Object.assign(row, { [DLT_PARENT_ID]: parentId, [DLT_LIST_IDX]: index, [DLT_ID]: nestedRowId(parentId, table, index) });
+      row[DLT_PARENT_ID] = parentId;
+      row[DLT_LIST_IDX] = index;
+      row[DLT_ID] = nestedRowId(parentId, table, index);
       walk.add(table, parent.table, row, ctx.record);
     }
   });
@@ -224,7 +235,7 @@ function flatten(walk: Walk, obj: Record<string, unknown>, level: number, json: 
     for (const k of Object.keys(at.obj)) {
       const v = at.obj[k];
       const fragment = walk.fragment(k);
-      const name = at.path.length ? shortenFragments([...at.path, fragment]) : fragment;
+      const name = at.path.length ? walk.name([...at.path, fragment]) : fragment;
       if (isNested(v) && at.level > 0 && !json?.has(name)) {
         if (Array.isArray(v)) lists.push({ path: [...at.path, fragment], items: v });
         else stack.push({ obj: v as Record<string, unknown>, level: at.level - 1, path: [...at.path, fragment], keys: [...at.keys, k] });
