@@ -6,11 +6,19 @@ import { createHash, randomBytes } from 'node:crypto';
  */
 const ID_BYTES = 10;
 
-/** `_dlt_id` of root rows as dlt makes them by default: crypto-random (`generate_dlt_ids`), one draw for the page. */
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** The 14th character of 10 bytes in base64 holds their last 2 bits and 4 zero bits: each character mapped to that form. */
+const LAST = new Map([...ALPHABET].map((c, i) => [c, ALPHABET[i & 0b110000]]));
+
+/**
+ * `_dlt_id` of root rows as dlt makes them by default: 10 crypto-random bytes in base64
+ * (`generate_dlt_ids`). One draw and one base64 encoding for the page, cut into 14-character
+ * ids whose last character has dlt's form: the hot path of every page.
+ */
 export function randomRowIds(n: number): string[] {
-  const bytes = randomBytes(n * ID_BYTES);
+  const text = randomBytes(Math.ceil((n * 14 * 6) / 8)).toString('base64');
   const ids = new Array<string>(n);
-  for (let i = 0; i < n; i++) ids[i] = unpadded(bytes.subarray(i * ID_BYTES, (i + 1) * ID_BYTES).toString('base64'));
+  for (let i = 0; i < n; i++) ids[i] = text.slice(i * 14, i * 14 + 13) + LAST.get(text[i * 14 + 13])!;
   return ids;
 }
 

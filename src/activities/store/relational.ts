@@ -4,6 +4,7 @@ import { cleanNested } from './clean';
 import { nestedRowId, randomRowIds } from './dlt-ids';
 import { fragmentName, NameCache, PathNames, shortenFragments } from './names';
 import { prepareRows, type PreparedRows, type PrepareOptions } from './rows';
+import type { PgType } from './types';
 
 /**
  * dlt's relational normalizer (dlt/common/normalizers/json/relational.py) for one page: nested
@@ -52,27 +53,25 @@ export interface NormalizeOptions extends PrepareOptions {
  */
 export function normalizePage(records: unknown[], opts: NormalizeOptions): TablePage[] {
   const maxNesting = opts.maxNesting ?? DEFAULT_MAX_NESTING;
-  if (maxNesting <= 0 || !records.some(hasNestedValue)) {
-    const prepared = prepareRows(records, opts);
-    const ids = randomRowIds(prepared.rows.length);
-    prepared.rows.forEach((row, i) => {
-      if (!row[DLT_ID]) row[DLT_ID] = ids[i];
-    });
-    if (prepared.rows.length > 0 && !prepared.types.get(DLT_ID)) prepared.types.set(DLT_ID, 'text');
-    return [{ table: opts.table, ...prepared }];
-  }
-  return nestedPage(records, opts, maxNesting);
+  // the flat pass first: a nested value shows as a jsonb column, and only then is the page walked
+  const prepared = prepareRows(records, opts);
+  if (maxNesting > 0 && unnests(prepared.types, opts.jsonColumns)) return nestedPage(records, opts, maxNesting);
+  const ids = randomRowIds(prepared.rows.length);
+  prepared.rows.forEach((row, i) => {
+    if (!row[DLT_ID]) row[DLT_ID] = ids[i];
+  });
+  if (prepared.rows.length > 0 && !prepared.types.get(DLT_ID)) prepared.types.set(DLT_ID, 'text');
+  return [{ table: opts.table, ...prepared }];
+}
+
+/** Whether a page has a nested value to unnest: an object or list in a column not hinted json. */
+function unnests(types: Map<string, PgType | undefined>, json: ReadonlySet<string> | undefined): boolean {
+  for (const [column, type] of types) if (type === 'jsonb' && !json?.has(column)) return true;
+  return false;
 }
 
 function isNested(v: unknown): v is object {
   return v !== null && typeof v === 'object' && !(v instanceof ExactNumber);
-}
-
-function hasNestedValue(rec: unknown): boolean {
-  if (!isNested(rec) || Array.isArray(rec)) return false;
-  const r = rec as Record<string, unknown>;
-  for (const k in r) if (isNested(r[k])) return true;
-  return false;
 }
 
 /** A table's rows while the page is walked, each with the index of the record it came from. */
