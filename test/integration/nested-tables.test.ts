@@ -3,6 +3,7 @@ import { createPageSink } from '../../src/activities/fetch/sink';
 import { claimState, ensureStateTables, type StateRow } from '../../src/activities/store/state';
 import { resetStaging, stagingTable, swapStaging } from '../../src/activities/store/dataset';
 import { NameCache } from '../../src/activities/store/names';
+import { dropResources } from '../../src/activities/store/admin';
 import type { ResourcePlan, WriteDisposition } from '../../src/plan/types';
 import type { FetchPagesInput } from '../../src/activities/types';
 import { createTestDatabase } from '../helpers/env';
@@ -124,5 +125,12 @@ describe('nested tables against real Postgres', () => {
     await run(resource(name, 'append', { maxTableNesting }), 'd1', [[{ a: { b: 1 }, l: [1] }]]);
     expect(await tables(name)).toEqual(expectedTables.map((t) => t.replace('depth', name)));
     expect(await rows(`SELECT ${Object.keys(columns).join(', ')} FROM ${SCHEMA}.${name}`)).toEqual([columns]);
+  });
+
+  test('a full refresh (drop_resources) drops the nested tables with their root table', async () => {
+    await run(resource('dropped', 'replace'), 'f1', [[{ id: 1, tags: ['a'], more: [{ x: [1] }] }]]);
+    expect(await tables('dropped')).toEqual(['dropped', 'dropped__more', 'dropped__more__x', 'dropped__tags']);
+    await dropResources(db, SCHEMA, [{ name: 'dropped', table: 'dropped' }]);
+    expect(await tables('dropped')).toEqual([]);
   });
 });
