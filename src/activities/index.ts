@@ -23,6 +23,7 @@ import { stripeKeys } from './fetch/position';
 import { OAuthTokens } from './http/auth';
 import { NameCache } from './store/names';
 import { datasetSchema, ensureTable, forDestination, swapStaging } from './store/dataset';
+import { sweepNewNested } from './store/nested-tables';
 import { ensureStateTables, readState, readTotals, saveLastValue } from './store/state';
 
 export type { ActivityDeps } from './deps';
@@ -83,6 +84,8 @@ export function createActivities(deps: ActivityDeps) {
         // a resource fetched only for its children has no table of its own
         if (resource.selected && resource.writeDisposition === 'replace') await swapStaging(deps.db, schema, resource.table);
         if (resource.selected) await ensureTable(deps.db, schema, resource.table, resource.writeDisposition === 'append' ? [] : resource.primaryKey);
+        // merge: nested rows a window could not clear (their table appeared during the sync)
+        if (resource.selected && resource.writeDisposition === 'merge') await sweepNewNested(deps.db, schema, resource.table, input.syncId);
         const { maxValue, ...totals } = await readTotals(deps.db, schema, stripeKeys(resource.name, input.lanes, input.windows), input.syncId);
         if (resource.incremental) await saveLastValue(deps.db, schema, resource.name, resource.incremental, maxValue);
         await logEnd(deps.db, schema, { syncId: input.syncId, resource: resource.name, ...totals, outcome: 'succeeded' });

@@ -4,6 +4,7 @@ import { claimState, ensureStateTables, type StateRow } from '../../src/activiti
 import { resetStaging, stagingTable, swapStaging } from '../../src/activities/store/dataset';
 import { NameCache } from '../../src/activities/store/names';
 import { dropResources } from '../../src/activities/store/admin';
+import { sweepNewNested } from '../../src/activities/store/nested-tables';
 import type { ResourcePlan, WriteDisposition } from '../../src/plan/types';
 import type { FetchPagesInput } from '../../src/activities/types';
 import { createTestDatabase } from '../helpers/env';
@@ -132,5 +133,24 @@ describe('nested tables against real Postgres', () => {
     expect(await tables('dropped')).toEqual(['dropped', 'dropped__more', 'dropped__more__x', 'dropped__tags']);
     await dropResources(db, SCHEMA, [{ name: 'dropped', table: 'dropped' }]);
     expect(await tables('dropped')).toEqual([]);
+  });
+
+  test('merge, parallel windows: nested rows a window could not clear (their table appeared after it started) are swept when the resource finishes', async () => {
+    const res = resource('windows', 'merge');
+    const input = { dataset: SCHEMA, syncId: 'w1', resource: res, maxPages: 100, maxSeconds: 60 } as unknown as FetchPagesInput;
+    const window = (index: number) => ({ kind: 'window' as const, index, count: 2, from: 0 });
+    const open = async (index: number) => {
+      const state = await claimState(db, SCHEMA, `windows#w${index}`, 'w1', {});
+      return { state, sink: await createPageSink({ db, names: new NameCache() } as never, input, window(index), SCHEMA, 'windows') };
+    };
+    const a = await open(0); // started before any nested table exists
+    const b = await open(1);
+    await b.sink.commit(b.state, { token: 1 }, { records: [{ id: 5, tags: ['old'] }], next: null });
+    await a.sink.commit(a.state, { token: 0 }, { records: [{ id: 5, tags: [] }], next: null });
+    expect(await values('windows__tags')).toEqual(['old']); // window A did not know the table
+    expect(await sweepNewNested(db, SCHEMA, 'windows', 'w1')).toBe(1);
+    expect(await values('windows__tags')).toEqual([]);
+    // a later sync sweeps only the tables it created: this one existed before it
+    expect(await sweepNewNested(db, SCHEMA, 'windows', 'w2')).toBe(0);
   });
 });

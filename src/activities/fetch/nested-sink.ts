@@ -17,10 +17,11 @@ export class NestedTables {
     private readonly schema: string,
     private readonly resource: ResourcePlan,
     private readonly shapes: Map<string, TableShape>,
+    private readonly syncId: string,
   ) {}
 
   /** Reads the nested tables the resource's table has (its staged ones under replace). */
-  static async open(db: Knex, schema: string, resource: ResourcePlan): Promise<NestedTables> {
+  static async open(db: Knex, schema: string, resource: ResourcePlan, syncId: string): Promise<NestedTables> {
     const staged = resource.writeDisposition === 'replace';
     const shapes = new Map<string, TableShape>();
     for (const t of await listNestedTables(db, schema, resource.table)) {
@@ -28,7 +29,7 @@ export class NestedTables {
       const shape = await readShape(db, schema, t.relname);
       if (shape) shapes.set(t.table, shape);
     }
-    return new NestedTables(db, schema, resource, shapes);
+    return new NestedTables(db, schema, resource, shapes, syncId);
   }
 
   /** The columns of a nested table and the record key each holds, for the normalizer. */
@@ -52,7 +53,7 @@ export class NestedTables {
         primaryKey: [],
         hints: {},
         keys: page.keys,
-        onCreate: [commentNested(this.schema, relname, this.resource.table, page.table)],
+        onCreate: [commentNested(this.schema, relname, this.resource.table, page.table, this.syncId)],
       });
       for (const w of evolved.widened) warn(`table "${page.table}": column "${w.column}" widened from ${w.from} to ${w.to} to keep a value`);
       this.shapes.set(page.table, evolved.shape);

@@ -30,7 +30,7 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
   const key = stripeKey(resource.name, stripe);
   const child = !!resource.parent;
   let shape: TableShape | undefined = await readShape(deps.db, schema, table);
-  const nestedTables = await NestedTables.open(deps.db, schema, resource);
+  const nestedTables = await NestedTables.open(deps.db, schema, resource, input.syncId);
   const jsonColumns = new Set(Object.keys(resource.columns).filter((c) => resource.columns[c] === 'jsonb'));
 
   /** The table evolved for the page's columns (created on the first page); warns of each widened column. */

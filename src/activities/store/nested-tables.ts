@@ -9,9 +9,9 @@ import { sqlFree } from './db-errors';
  */
 const PREFIX = 'rest-sync nested: ';
 
-/** The comment of a nested table `table` under the root table `root`. */
-export function nestedComment(root: string, table: string): string {
-  return `${PREFIX}${JSON.stringify({ root, table })}`;
+/** The comment of a nested table `table` under the root table `root`, created by the sync `sync`. */
+export function nestedComment(root: string, table: string, sync: string): string {
+  return `${PREFIX}${JSON.stringify({ root, table, sync })}`;
 }
 
 /**
@@ -27,6 +27,8 @@ export function nestedStagingTable(table: string): string {
 export interface NestedTable {
   relname: string;
   table: string;
+  /** the sync that created it */
+  sync?: string;
 }
 
 /** The nested tables of `root` in `schema`, staging tables included (relname ≠ table). */
@@ -40,25 +42,48 @@ export function listNestedTables(db: Knex, schema: string, root: string): Promis
     const out: NestedTable[] = [];
     for (const r of res.rows as { relname: string; comment: string }[]) {
       const meta = parse(r.comment);
-      if (meta?.root === root) out.push({ relname: r.relname, table: meta.table });
+      if (meta?.root === root) out.push({ relname: r.relname, ...meta });
     }
     return out;
   });
 }
 
-function parse(comment: string): { root: string; table: string } | undefined {
+function parse(comment: string): { root: string; table: string; sync?: string } | undefined {
   try {
     const meta: unknown = JSON.parse(comment.slice(PREFIX.length));
-    const m = meta as { root?: unknown; table?: unknown };
-    return typeof m?.root === 'string' && typeof m.table === 'string' ? { root: m.root, table: m.table } : undefined;
+    const m = meta as { root?: unknown; table?: unknown; sync?: unknown };
+    if (typeof m?.root !== 'string' || typeof m.table !== 'string') return undefined;
+    return { root: m.root, table: m.table, ...(typeof m.sync === 'string' ? { sync: m.sync } : {}) };
   } catch {
     return undefined;
   }
 }
 
 /** The statement that records a nested table's root on it (run with its CREATE TABLE). */
-export function commentNested(schema: string, relname: string, root: string, table: string): string {
-  return `COMMENT ON TABLE ${qualified(schema, relname)} IS ${quoteLiteral(nestedComment(root, table))}`;
+export function commentNested(schema: string, relname: string, root: string, table: string, sync: string): string {
+  return `COMMENT ON TABLE ${qualified(schema, relname)} IS ${quoteLiteral(nestedComment(root, table, sync))}`;
+}
+
+/**
+ * Under merge, when a resource finishes: drops the rows of nested tables created by this sync
+ * whose root row is gone. A window that started before another window created such a table
+ * could not delete that table's rows of the root rows it replaced (it did not know the table);
+ * this catches them. Tables that existed before the sync are known to every window, and only
+ * new tables (holding this sync's rows alone) are scanned. Idempotent: a retried call does it again.
+ */
+export async function sweepNewNested(db: Knex, schema: string, root: string, sync: string): Promise<number> {
+  let swept = 0;
+  for (const t of await listNestedTables(db, schema, root)) {
+    if (t.sync !== sync || t.relname !== t.table) continue;
+    const res = await sqlFree(() =>
+      db.raw(
+        `DELETE FROM ${qualified(schema, t.relname)} c WHERE c."_dlt_root_id" IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM ${qualified(schema, root)} o WHERE o."_dlt_id" = c."_dlt_root_id")`,
+      ),
+    );
+    swept += res.rowCount ?? 0;
+  }
+  return swept;
 }
 
 /** A new replace run: the staged nested tables of the last run go with its staged root table. */
