@@ -153,4 +153,16 @@ describe('nested tables against real Postgres', () => {
     // a later sync sweeps only the tables it created: this one existed before it
     expect(await sweepNewNested(db, SCHEMA, 'windows', 'w2')).toBe(0);
   });
+
+  test('a child resource nests the same way; include_from_parent columns go on its own rows', async () => {
+    const res = resource('repos', 'merge', { parent: { resource: 'orgs', fields: [], includeFromParent: ['id'] } });
+    const state = await claimState(db, SCHEMA, 'repos', 'p1', {});
+    const input = { dataset: SCHEMA, syncId: 'p1', resource: res, maxPages: 100, maxSeconds: 60 } as unknown as FetchPagesInput;
+    const sink = await createPageSink({ db, names: new NameCache() } as never, input, { kind: 'whole' }, SCHEMA, 'repos');
+    const parent = { key: { page: 0, idx: 0 }, vals: { id: 42 } };
+    await sink.commit(state, { token: null, parent }, { records: [{ id: 1, owner: { login: 'o' }, topics: ['x', 'y'] }], next: null });
+    expect(await rows(`SELECT id, owner__login, _orgs_id FROM ${SCHEMA}.repos`)).toEqual([{ id: 1, owner__login: 'o', _orgs_id: 42 }]);
+    expect(await values('repos__topics')).toEqual(['x', 'y']);
+    expect((await rows(`SELECT column_name FROM information_schema.columns WHERE table_schema = '${SCHEMA}' AND table_name = 'repos__topics' AND column_name = '_orgs_id'`)).length).toBe(0);
+  });
 });
