@@ -3,16 +3,17 @@ import { join } from 'node:path';
 import { nestedRowId, randomRowIds } from '../../src/activities/store/dlt-ids';
 import { normalizePage, type NormalizeOptions, type TablePage } from '../../src/activities/store/relational';
 import { deep } from '../helpers/fuzz';
+import { normalizeName } from '../../src/activities/store/names';
 
 /**
  * The relational layout against dlt 1.31 itself: test/fixtures/relational/dlt-cases.py runs each
  * case through dlt's extract + normalize for Postgres and records the rows of every table in
  * dlt-cases.json. The records carry their own `_dlt_id` (dlt keeps it), so the nested rows' digest
- * ids must match byte for byte. dlt writes no column for a value that is only ever null; those
+ * ids must match byte for byte; the upsert cases carry none, their root ids being digests of their keys. dlt writes no column for a value that is only ever null; those
  * keys are left out on both sides.
  */
 interface DltCase {
-  case: { records: object[]; max_table_nesting?: number; write_disposition?: string; primary_key?: string };
+  case: { records: object[]; max_table_nesting?: number; write_disposition?: string | { disposition: string; strategy: string }; primary_key?: string | string[] };
   tables: Record<string, Record<string, unknown>[]>;
 }
 const CASES = JSON.parse(readFileSync(join(__dirname, '../fixtures/relational/dlt-cases.json'), 'utf8')) as Record<string, DltCase>;
@@ -31,12 +32,15 @@ function byTable(pages: TablePage[]): Record<string, Record<string, unknown>[]> 
 
 describe('relational normalizer, as dlt 1.31 normalizes', () => {
   test.each(Object.entries(CASES))('%s', (_name, { case: c, tables }) => {
-    const merge = c.write_disposition === 'merge';
+    const wd = c.write_disposition;
+    const merge = wd === 'merge' || (typeof wd === 'object' && wd.disposition === 'merge');
+    const upsert = typeof wd === 'object' && wd.strategy === 'upsert';
     const pages = normalizePage(structuredClone(c.records), options({
       maxNesting: c.max_table_nesting,
       rootKey: merge,
-      primaryKey: c.primary_key ? [c.primary_key] : [],
+      primaryKey: [c.primary_key ?? []].flat().map(normalizeName),
       dedupe: merge,
+      rootIds: upsert ? 'key_hash' : 'random',
     }));
     const expected = Object.fromEntries(Object.entries(tables).map(([t, rows]) => [t, withoutNulls(rows)]));
     expect(byTable(pages)).toEqual(expected);

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { ExactNumber } from '../http/json';
 
 /**
  * dlt's row ids (dlt/common/normalizers/utils.py, json/helpers.py): `DLT_ID_LENGTH_BYTES` = 10
@@ -27,7 +28,24 @@ export function randomRowIds(n: number): string[] {
  * 10 bytes. Deterministic, so a list keeps its rows' ids while its parent keeps its id.
  */
 export function nestedRowId(parentId: string, table: string, index: number): string {
-  return unpadded(createHash('shake128', { outputLength: ID_BYTES }).update(`${parentId}_${table}_${index}`, 'utf8').digest('base64'));
+  return digest(`${parentId}_${table}_${index}`);
+}
+
+/**
+ * `_dlt_id` of a root row under dlt's `upsert` / `insert-only` merge (`get_row_hash` on the
+ * primary key): the digest of the key columns as JSON with sorted keys and no spaces, as orjson
+ * writes them (a number too long for a double written as its literal).
+ */
+export function keyRowId(key: Record<string, unknown>): string {
+  const json = Object.keys(key)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${key[k] instanceof ExactNumber ? (key[k] as ExactNumber).text : JSON.stringify(key[k])}`)
+    .join(',');
+  return digest(`{${json}}`);
+}
+
+function digest(text: string): string {
+  return unpadded(createHash('shake128', { outputLength: ID_BYTES }).update(text, 'utf8').digest('base64'));
 }
 
 function unpadded(base64: string): string {

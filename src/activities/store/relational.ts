@@ -1,7 +1,7 @@
 import { DataError } from '../../errors';
 import { ExactNumber, isVetted, MAX_DEPTH, shareVetted } from '../http/json';
 import { cleanNested } from './clean';
-import { nestedRowId, randomRowIds } from './dlt-ids';
+import { keyRowId, nestedRowId, randomRowIds } from './dlt-ids';
 import { fragmentName, NameCache, PathNames, shortenFragments } from './names';
 import { prepareRows, type PreparedRows, type PrepareOptions } from './rows';
 import type { PgType } from './types';
@@ -44,6 +44,11 @@ export interface NormalizeOptions extends PrepareOptions {
   ownersOf?: (table: string) => ReadonlyMap<string, string | null> | undefined;
   /** the resource's columns hinted as json: kept whole, as dlt keeps a `json` column */
   jsonColumns?: ReadonlySet<string>;
+  /**
+   * root rows' `_dlt_id`: random (dlt's default, and its delete-insert merge) or the digest of the
+   * primary key (`key_hash`, dlt's upsert and insert-only merge)
+   */
+  rootIds?: 'random' | 'key_hash';
 }
 
 /**
@@ -56,7 +61,7 @@ export function normalizePage(records: unknown[], opts: NormalizeOptions): Table
   // the flat pass first: a nested value shows as a jsonb column, and only then is the page walked
   const prepared = prepareRows(records, opts);
   if (maxNesting > 0 && unnests(prepared.types, opts.jsonColumns)) return nestedPage(records, opts, maxNesting);
-  const ids = randomRowIds(prepared.rows.length);
+  const ids = opts.rootIds === 'key_hash' ? prepared.rows.map((row) => keyRowId(pick(row, opts.primaryKey))) : randomRowIds(prepared.rows.length);
   prepared.rows.forEach((row, i) => {
     if (!row[DLT_ID]) row[DLT_ID] = ids[i];
   });
@@ -68,6 +73,10 @@ export function normalizePage(records: unknown[], opts: NormalizeOptions): Table
 function unnests(types: Map<string, PgType | undefined>, json: ReadonlySet<string> | undefined): boolean {
   for (const [column, type] of types) if (type === 'jsonb' && !json?.has(column)) return true;
   return false;
+}
+
+function pick(row: Record<string, unknown>, columns: string[]): Record<string, unknown> {
+  return Object.fromEntries(columns.map((c) => [c, row[c]]));
 }
 
 function isNested(v: unknown): v is object {
@@ -118,7 +127,7 @@ class Walk {
 function nestedPage(records: unknown[], opts: NormalizeOptions, maxNesting: number): TablePage[] {
   const walk = new Walk(maxNesting, opts);
   walk.tables.set(opts.table, { rows: [], records: [] });
-  const ids = randomRowIds(records.length);
+  const ids = opts.rootIds === 'key_hash' ? undefined : randomRowIds(records.length);
   const vetted = isVetted(records);
   let replaced = 0;
   records.forEach((rec, i) => {
@@ -127,7 +136,7 @@ function nestedPage(records: unknown[], opts: NormalizeOptions, maxNesting: numb
       return;
     }
     if (!vetted) replaced += clean(rec, opts.where, i);
-    walkRow(walk, rec as Record<string, unknown>, [opts.table], maxNesting, { id: ids[i], record: i });
+    walkRow(walk, rec as Record<string, unknown>, [opts.table], maxNesting, { id: ids?.[i], record: i });
   });
   if (replaced > 0) opts.warn?.(`${opts.where}: replaced ${replaced} NUL bytes and lone surrogates with U+FFFD (Postgres cannot store them) in nested records`);
   const names = new PathNames(opts.names ?? new NameCache(), walk.paths);
@@ -170,9 +179,9 @@ interface Link {
   index: number;
 }
 
-/** A row's context: the root row's id (random, as dlt's default) and its record, and the link to its parent. */
+/** A row's context: the root row's random id (none under key_hash) and its record, and the link to its parent. */
 interface RowContext {
-  id: string;
+  id?: string;
   record: number;
   link?: Link;
   /** `_dlt_root_id` for nested rows under merge */
@@ -191,7 +200,7 @@ function walkRow(walk: Walk, obj: Record<string, unknown>, tablePath: string[], 
       id = nestedRowId(ctx.link.parentId, table, ctx.link.index);
       row[DLT_PARENT_ID] = ctx.link.parentId;
       row[DLT_LIST_IDX] = ctx.link.index;
-    } else id = ctx.id;
+    } else id = ctx.id ?? keyRowId(rootKey(walk, row));
     row[DLT_ID] = id;
   }
   walk.add(table, ctx.link?.parentTable, row, ctx.record);
@@ -216,6 +225,18 @@ function walkList(walk: Walk, items: unknown[], tablePath: string[], level: numb
       walk.add(table, parent.table, row, ctx.record);
     }
   });
+}
+
+/** A root row's primary key by column name (its keys are record keys or flattened paths). */
+function rootKey(walk: Walk, row: Record<string, unknown>): Record<string, unknown> {
+  const pk = new Set(walk.opts.primaryKey);
+  const names = walk.opts.names ?? new NameCache();
+  const key: Record<string, unknown> = {};
+  for (const k of Object.keys(row)) {
+    const column = walk.paths.get(k) ?? names.name(k);
+    if (pk.has(column)) key[column] = row[k];
+  }
+  return key;
 }
 
 /**
