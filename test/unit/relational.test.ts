@@ -97,6 +97,11 @@ describe('relational normalizer, what rest-sync adds', () => {
     expect(pages[1].rows[0]._dlt_root_id).toBe(pages[0].rows[0]._dlt_id);
   });
 
+  test('merge with key_hash ids: a duplicate key keeps only the last record\'s nested rows too', () => {
+    const pages = normalizePage([{ id: 1, tags: ['old'] }, { id: 1, tags: ['new'] }], options({ rootKey: true, primaryKey: ['id'], dedupe: true, rootIds: 'key_hash' }));
+    expect(pages[1].rows.map((r) => r.value)).toEqual(['new']);
+  });
+
   test('a column hinted json keeps its object whole, as dlt keeps a json column', () => {
     const [root, ...rest] = normalizePage([{ id: 1, meta: { a: 1 }, other: { b: 2 } }], options({ jsonColumns: new Set(['meta']) }));
     expect(rest).toEqual([]);

@@ -97,10 +97,7 @@ class Walk {
   private readonly fragments = new Map<string, string>();
   private readonly names = new Map<string, string>();
 
-  constructor(
-    readonly maxNesting: number,
-    readonly opts: NormalizeOptions,
-  ) {}
+  constructor(readonly opts: NormalizeOptions) {}
 
   fragment(key: string): string {
     let f = this.fragments.get(key);
@@ -125,7 +122,7 @@ class Walk {
 }
 
 function nestedPage(records: unknown[], opts: NormalizeOptions, maxNesting: number): TablePage[] {
-  const walk = new Walk(maxNesting, opts);
+  const walk = new Walk(opts);
   walk.tables.set(opts.table, { rows: [], records: [] });
   const ids = opts.rootIds === 'key_hash' ? undefined : randomRowIds(records.length);
   const vetted = isVetted(records);
@@ -157,12 +154,14 @@ function nestedPage(records: unknown[], opts: NormalizeOptions, maxNesting: numb
 
 /**
  * The records whose root rows survived merge's collapse of duplicate keys (last wins), or
- * undefined when all did: the nested rows of a dropped duplicate are dropped with it.
+ * undefined when all did: the nested rows of a dropped duplicate are dropped with it. A root row's
+ * `_dlt_id` is unique (random) or its key's digest, so the last record with a surviving id wins.
  */
 function keptRecords(root: Gathered, survivors: Record<string, unknown>[]): Set<number> | undefined {
   if (survivors.length === root.rows.length) return undefined;
-  const ids = new Set(survivors.map((r) => r[DLT_ID]));
-  return new Set(root.records.filter((_, j) => ids.has(root.rows[j][DLT_ID])));
+  const last = new Map<unknown, number>();
+  root.rows.forEach((row, j) => last.set(row[DLT_ID], root.records[j]));
+  return new Set(survivors.map((r) => last.get(r[DLT_ID])!));
 }
 
 /** Replaces what Postgres cannot store in a record's strings and keys, in place; refuses nesting past the limit. */
