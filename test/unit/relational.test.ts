@@ -114,6 +114,15 @@ describe('relational normalizer, what rest-sync adds', () => {
     expect(root.rows[0]).toMatchObject({ a_b: 1, a_b_1: 2, x__y: 1 });
   });
 
+  test('a nested page gives each warning once: replaced characters, colliding keys', () => {
+    const warnings: string[] = [];
+    normalizePage([{ id: 1, 'a b': 1, a_b: 2, s: 'x\u0000', n: { m: 'y\u0000' } }], options({ warn: (m) => warnings.push(m) }));
+    expect(warnings).toEqual([
+      'resource "items" page 1: key "a_b" goes to column "a_b_1": its name is taken by key "a b"',
+      'resource "items" page 1: replaced NUL bytes and lone surrogates with U+FFFD (Postgres cannot store them) in column "s" (1), "n" (1)',
+    ]);
+  });
+
   test('include_from_parent columns go on the root row only', () => {
     const [root, tags] = normalizePage([{ id: 1, tags: ['t'] }], options({ extra: { _parent_id: 9 } }));
     expect(root.rows[0]._parent_id).toBe(9);

@@ -1,6 +1,4 @@
-import { DataError } from '../../errors';
-import { ExactNumber, isVetted, MAX_DEPTH, shareVetted } from '../http/json';
-import { cleanNested } from './clean';
+import { ExactNumber, isVetted, shareVetted } from '../http/json';
 import { keyRowId, nestedRowId, randomRowIds } from './dlt-ids';
 import { fragmentName, NameCache, PathNames, shortenFragments } from './names';
 import { prepareRows, type PreparedRows, type PrepareOptions } from './rows';
@@ -58,9 +56,20 @@ export interface NormalizeOptions extends PrepareOptions {
  */
 export function normalizePage(records: unknown[], opts: NormalizeOptions): TablePage[] {
   const maxNesting = opts.maxNesting ?? DEFAULT_MAX_NESTING;
-  // the flat pass first: a nested value shows as a jsonb column, and only then is the page walked
-  const prepared = prepareRows(records, opts);
-  if (maxNesting > 0 && unnests(prepared.types, opts.jsonColumns)) return nestedPage(records, opts, maxNesting);
+  // the flat pass first (it also cleans the records in place and checks their depth): a nested
+  // value shows as a jsonb column, and only then is the page walked. Each warning is given once.
+  const said: string[] = [];
+  const prepared = prepareRows(records, { ...opts, warn: (m) => said.push(m) });
+  const seen = new Set(said);
+  for (const m of said) opts.warn?.(m);
+  if (maxNesting > 0 && unnests(prepared.types, opts.jsonColumns)) {
+    const warn = (m: string) => {
+      if (seen.has(m)) return;
+      seen.add(m);
+      opts.warn?.(m);
+    };
+    return nestedPage(records, { ...opts, warn }, maxNesting);
+  }
   const ids = opts.rootIds === 'key_hash' ? prepared.rows.map((row) => keyRowId(pick(row, opts.primaryKey))) : randomRowIds(prepared.rows.length);
   prepared.rows.forEach((row, i) => {
     if (!row[DLT_ID]) row[DLT_ID] = ids[i];
@@ -125,17 +134,9 @@ function nestedPage(records: unknown[], opts: NormalizeOptions, maxNesting: numb
   const walk = new Walk(opts);
   walk.tables.set(opts.table, { rows: [], records: [] });
   const ids = opts.rootIds === 'key_hash' ? undefined : randomRowIds(records.length);
+  // the flat pass refused what is not an object, cleaned the strings and checked the depth
+  records.forEach((rec, i) => walkRow(walk, rec as Record<string, unknown>, [opts.table], maxNesting, { id: ids?.[i], record: i }));
   const vetted = isVetted(records);
-  let replaced = 0;
-  records.forEach((rec, i) => {
-    if (!isNested(rec) || Array.isArray(rec)) {
-      walk.add(opts.table, undefined, rec as Record<string, unknown>, i); // prepareRows names the fault
-      return;
-    }
-    if (!vetted) replaced += clean(rec, opts.where, i);
-    walkRow(walk, rec as Record<string, unknown>, [opts.table], maxNesting, { id: ids?.[i], record: i });
-  });
-  if (replaced > 0) opts.warn?.(`${opts.where}: replaced ${replaced} NUL bytes and lone surrogates with U+FFFD (Postgres cannot store them) in nested records`);
   const names = new PathNames(opts.names ?? new NameCache(), walk.paths);
   const [root, ...nested] = [...walk.tables];
   if (vetted) shareVetted(records, root[1].rows);
@@ -162,13 +163,6 @@ function keptRecords(root: Gathered, survivors: Record<string, unknown>[]): Set<
   const last = new Map<unknown, number>();
   root.rows.forEach((row, j) => last.set(row[DLT_ID], root.records[j]));
   return new Set(survivors.map((r) => last.get(r[DLT_ID])!));
-}
-
-/** Replaces what Postgres cannot store in a record's strings and keys, in place; refuses nesting past the limit. */
-function clean(rec: object, where: string, i: number): number {
-  const check = cleanNested(rec, MAX_DEPTH);
-  if (check.tooDeep) throw new DataError(`${where}: record ${i} is nested deeper than ${MAX_DEPTH} levels (the limit); not loaded`);
-  return check.replaced;
 }
 
 /** Where a row hangs: its parent row's id and table, and its index in the parent's list (absent for a root row). */
