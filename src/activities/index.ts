@@ -24,7 +24,9 @@ import { OAuthTokens } from './http/auth';
 import { NameCache } from './store/names';
 import { datasetSchema, ensureTable, forDestination, swapStaging } from './store/dataset';
 import { sweepNewNested } from './store/nested-tables';
-import { ensureStateTables, readState, readTotals, saveLastValue } from './store/state';
+import { ensureStateTables, readState, readTotals } from './store/state';
+import { saveLastValue } from './store/incremental-state';
+import { DUPLICATE_CURSOR_WARNING, duplicateCursorWarning } from './incremental';
 
 export type { ActivityDeps } from './deps';
 /** What the CLI needs of the worker's secrets: the resolver it hands its worker, and the names a config refers to (checked before a sync starts). */
@@ -86,8 +88,10 @@ export function createActivities(deps: ActivityDeps) {
         if (resource.selected) await ensureTable(deps.db, schema, resource.table, resource.writeDisposition === 'append' ? [] : resource.primaryKey);
         // merge: nested rows a window could not clear (their table appeared during the sync)
         if (resource.selected && resource.writeDisposition === 'merge') await sweepNewNested(deps.db, schema, resource.table, input.syncId);
-        const { maxValue, ...totals } = await readTotals(deps.db, schema, stripeKeys(resource.name, input.lanes, input.windows), input.syncId);
-        if (resource.incremental) await saveLastValue(deps.db, schema, resource.name, resource.incremental, maxValue);
+        const { maxValue, maxHashes, ...totals } = await readTotals(deps.db, schema, stripeKeys(resource.name, input.lanes, input.windows), input.syncId, resource.incremental);
+        // per_parent: each parent record's last value was kept with its last page
+        if (resource.incremental && !resource.incremental.perParent) await saveLastValue(deps.db, schema, resource.name, resource.incremental, maxValue, maxHashes);
+        if (maxHashes.length > DUPLICATE_CURSOR_WARNING) deps.log?.warn(duplicateCursorWarning(resource.name, resource.incremental!.cursorPath, maxHashes.length));
         await logEnd(deps.db, schema, { syncId: input.syncId, resource: resource.name, ...totals, outcome: 'succeeded' });
         return totals;
       });

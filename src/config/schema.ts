@@ -276,8 +276,12 @@ const incrementalDocs = {
   range_start: 'closed (default) keeps a record at the start value, open drops it',
   range_end: 'open (default) drops a record at the end value, closed keeps it',
   on_cursor_value_missing: 'a record without a cursor value: raise (default, fails the page), include or exclude',
-  last_value_func: 'not supported: rest-sync keeps the largest cursor value',
-  lag: 'not supported yet',
+  last_value_func: 'max (default): the largest cursor value is kept and records below the start dropped; min: the smallest, for APIs that go back in time',
+  lag: 'seconds (ISO datetime cursors), days (date cursors) or units (numbers) the start value is moved back each run to re-read late records; disables boundary deduplication, as in dlt',
+  primary_key: 'field or fields that identify a record at the boundary value (default: the resource primary_key, else the whole record); [] disables boundary deduplication',
+  row_order: 'asc / desc: the API returns records ordered by the cursor, so paging stops at the first page past the end value (asc) or before the start value (desc)',
+  allow_external_schedulers: 'false only: rest-sync has no external scheduler (Airflow) to take the range from',
+  per_parent: 'child resources only (rest-sync extension, dlt#2429): keep a last value per parent record, by the parent fields the child uses, instead of one for the whole resource',
 };
 const incrementalFields = {
   cursor_path: jsonPath,
@@ -290,8 +294,16 @@ const incrementalFields = {
   range_end: z.enum(['open', 'closed']).optional(),
   /** dlt: a record without a cursor value (missing or null) fails the page (`raise`, default), is kept or dropped */
   on_cursor_value_missing: z.enum(['raise', 'include', 'exclude']).optional(),
-  last_value_func: refused('rest-sync keeps the largest cursor value (dlt\'s default max); drop last_value_func').optional(),
-  lag: refused('rest-sync does not re-read a lag window yet; drop lag or lower initial_value').optional(),
+  /** dlt: a callable, or the name `max` / `min`; a config file can only name one */
+  last_value_func: z.enum(['max', 'min']).optional(),
+  lag: z.number().nonnegative('lag must be 0 or more').optional(),
+  primary_key: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+  row_order: z.enum(['asc', 'desc']).optional(),
+  allow_external_schedulers: z
+    .boolean()
+    .refine((v) => v === false, { message: 'allow_external_schedulers true is not supported: rest-sync has no external scheduler to take the range from; set initial_value / end_value' })
+    .optional(),
+  per_parent: z.boolean().optional(),
 };
 /** dlt's rule: a bounded range (a backfill) needs both ends. */
 const backfillNeedsStart = <T extends { initial_value?: unknown; end_value?: unknown }>(i: T) => i.end_value == null || i.initial_value != null;

@@ -31,6 +31,9 @@ function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, con
   const resolved = resolveRequest(r, all, params);
   const parent = parentLinkOf(r, resolved);
   const incremental = incrementalOf(e.incremental, resolved.incrementalParam);
+  if (incremental?.perParent && !parent) {
+    throw new ConfigError(`resource "${r.name}": incremental per_parent true needs a parent resource (a resolve param or {resources.<parent>.<field>} placeholder)`, `resources[${r.index}].endpoint.incremental.per_parent`);
+  }
   return {
     name: r.name,
     table: r.config.table_name ?? r.name,

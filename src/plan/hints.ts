@@ -58,6 +58,11 @@ export function incrementalOf(config: EndpointConfig['incremental'], param: Incr
     rangeStart: source.range_start,
     rangeEnd: source.range_end,
     onCursorValueMissing: source.on_cursor_value_missing,
+    lastValueFunc: source.last_value_func,
+    lag: source.lag || undefined,
+    primaryKey: Array.isArray(source.primary_key) ? [...source.primary_key] : source.primary_key,
+    rowOrder: source.row_order,
+    perParent: source.per_parent || undefined,
   };
   return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as unknown as IncrementalSpec;
 }

@@ -105,6 +105,16 @@ export interface IncrementalSpec {
   rangeEnd?: 'open' | 'closed';
   /** dlt's on_cursor_value_missing (default raise) */
   onCursorValueMissing?: 'raise' | 'include' | 'exclude';
+  /** dlt's last_value_func by name (default max) */
+  lastValueFunc?: 'max' | 'min';
+  /** dlt's lag: the start value moved back by this many seconds / days / units each run */
+  lag?: number;
+  /** dlt's incremental primary_key: what identifies a record at the boundary ([] turns deduplication off) */
+  primaryKey?: string | string[];
+  /** dlt's row_order: the API returns records ordered by the cursor, so paging may stop early */
+  rowOrder?: 'asc' | 'desc';
+  /** child resources: a last value per parent record instead of one for the resource (dlt#2429) */
+  perParent?: boolean;
 }
 
 /** A placeholder whose value comes from the parent resource's records. */

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { commitPage, type PageCommit } from '../../src/activities/store/commit';
-import { claimState, ensureStateTables, readState } from '../../src/activities/store/state';
+import { claimState, ensureStateTables, readState, readTotals } from '../../src/activities/store/state';
 import { evolveTable, readShape } from '../../src/activities/store/tables';
 import { prepareRows } from '../../src/activities/store/rows';
 import { resetStaging, stagingTable, swapStaging } from '../../src/activities/store/dataset';
@@ -106,5 +106,63 @@ describe('page commit against real Postgres', () => {
     await load('rep', staging, 'replace', [{ id: 10 }], 1, ['id'], 'sync-2');
     await swapStaging(db, SCHEMA, 'rep');
     expect(await count('rep')).toBe(1);
+  });
+});
+
+describe('incremental state in the page commit against real Postgres', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await ensureStateTables(database.db, SCHEMA);
+  });
+  afterAll(() => database?.drop());
+
+  const pageOf = (resource: string): PageCommit => ({
+    schema: SCHEMA,
+    table: 'unused',
+    columns: new Map(),
+    rows: [],
+    primaryKey: [],
+    disposition: 'append',
+    resource,
+    syncId: 'sync-1',
+    expectedPages: 0,
+    nextToken: null,
+    done: false,
+  });
+  const commit = (expectedPages: number, maxValue: number, maxHashes: string[], runValue: number) =>
+    commitPage(database.db, {
+      ...pageOf('child'),
+      expectedPages,
+      nextToken: { p: null, t: null },
+      maxValue,
+      maxHashes,
+      parentIncremental: { resource: 'child', parent: { id: 1 }, lastValue: null, uniqueHashes: [], syncId: 'sync-1', startValue: 0, startHashes: [], runValue, runHashes: [`h${runValue}`] },
+    });
+
+  test('a page committed twice (a retried attempt) moves the boundary hashes and the parent record row once', async () => {
+    await claimState(database.db, SCHEMA, 'child', 'sync-1', { p: null, t: null });
+    expect(await commit(0, 5, ['a', 'b'], 5)).toEqual({ pages: 1, rows: 0 });
+    // the retry computed other values from the state it read: it must change nothing
+    expect(await commit(0, 9, ['z'], 9)).toBeUndefined();
+    const state = (await readState(database.db, SCHEMA, 'child'))!;
+    expect([state.maxValue, state.maxHashes]).toEqual([5, ['a', 'b']]);
+    const parent = (await database.db.raw(`SELECT run_value, run_hashes FROM "${SCHEMA}"._rest_sync_incremental_parents WHERE resource = 'child'`)).rows;
+    expect(parent).toEqual([{ run_value: 5, run_hashes: ['h5'] }]);
+  });
+
+  test.each([
+    ['max: the largest value, the hashes of every window at it', 'max', 7, ['b', 'c']],
+    ['min: the smallest value', 'min', 3, ['a']],
+  ] as const)('the windows of a resource end at their best value: %s', async (_name, fn, value, hashes) => {
+    const spec = { cursorPath: 'at', lastValueFunc: fn };
+    const keys = [`win_${fn}#w0`, `win_${fn}#w1`, `win_${fn}#w2`];
+    const bests: [number, string[]][] = [[3, ['a']], [7, ['b']], [7, ['c']]];
+    for (const [i, key] of keys.entries()) {
+      await claimState(database.db, SCHEMA, key, 'sync-1', {});
+      await commitPage(database.db, { ...pageOf(key), maxValue: bests[i][0], maxHashes: bests[i][1] });
+    }
+    const totals = await readTotals(database.db, SCHEMA, keys, 'sync-1', spec);
+    expect([totals.pages, totals.maxValue, totals.maxHashes]).toEqual([3, value, hashes]);
   });
 });

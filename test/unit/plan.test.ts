@@ -374,6 +374,14 @@ describe('describePlan', () => {
     expect(text).toContain('paginator: auto (default: auto-detect)');
     expect(text.indexOf('7. appresults')).toBeLessThan(text.indexOf('8. appresults_files'));
   });
+
+  test.each([
+    ['none', { cursor_path: 'at', start_param: 'since' }, 'incremental: at -> since'],
+    ['min, lag, row_order and dedup key', { cursor_path: 'at', last_value_func: 'min', lag: 60, row_order: 'desc', primary_key: [] }, 'incremental: at (min, lag 60, row_order desc, dedup key [])'],
+  ])('incremental options shown: %s', (_name, incremental, line) => {
+    const raw = { client: { base_url: 'https://a.io' }, resources: [{ name: 'r', endpoint: { path: 'r', incremental } }] };
+    expect(describePlan(buildPlan(parseSourceConfig(raw), {}))).toContain(line);
+  });
 });
 
 describe('plan modules stay workflow-safe', () => {

@@ -7,9 +7,12 @@ import { normalizePage } from '../store/relational';
 import { NestedTables } from './nested-sink';
 import type { NameCache } from '../store/names';
 import type { StateRow } from '../store/state';
+import { readParentIncremental, type ParentIncrementalWrite } from '../store/incremental-state';
+import { mergeBest } from '../incremental';
 import { exportPartitions, parentColumns } from '../partitions';
 import { encodeToken, pageOrdinal, stripeKey, type Position, type Stripe } from './position';
 import type { Fetched } from './source';
+import { nextParentRow } from './parent-incremental';
 
 /** Where pages go: rows prepared, the table evolved to hold them, and the page committed with its next token. */
 export interface PageSink {
@@ -47,6 +50,14 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
     return evolved.shape;
   };
 
+  /** per_parent: the parent record's row after this page, from the row as committed so far (read now: a prefetched page's view is older). */
+  const parentRow = async (page: Fetched, ended: boolean): Promise<ParentIncrementalWrite | undefined> => {
+    const p = page.parentIncremental;
+    if (!p || !resource.incremental) return undefined;
+    const row = await readParentIncremental(deps.db, schema, resource.name, p.key);
+    return { resource: resource.name, parent: p.key, ...nextParentRow(resource.incremental, row, input.syncId, p.window, page, ended) };
+  };
+
   return {
     async commit(state, pos, page) {
       const where = `resource "${resource.name}" page ${state.pages + 1}`;
@@ -75,6 +86,8 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
       const columns = new Map([...prepared.types.keys()].map((c) => [c, known?.columns.get(c) ?? 'text']));
       const nextToken = encodeToken(pos, page.next, child);
       const done = !child && page.next === null;
+      const best = resource.incremental ? mergeBest(resource.incremental, state.maxValue, state.maxHashes, page.max ?? null, page.hashes ?? []) : undefined;
+      const parentIncremental = await parentRow(page, page.next === null);
       const committed = await commitPage(deps.db, {
         schema,
         table,
@@ -89,11 +102,14 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
         done,
         partitions: exportPartitions(page.records, resource.exportFields),
         partitionOf: { resource: resource.name, page: pageOrdinal(stripe, state.pages) },
-        maxValue: page.max,
+        maxValue: best?.value,
+        maxHashes: best?.hashes,
+        parentIncremental,
         nested,
         clearNested: nestedTables.clearable(),
       });
-      return committed ? { ...state, token: nextToken, pages: committed.pages, rows: committed.rows, done } : undefined;
+      const incr = best ? { maxValue: best.value, maxHashes: best.hashes } : {};
+      return committed ? { ...state, token: nextToken, pages: committed.pages, rows: committed.rows, done, ...incr } : undefined;
     },
   };
 }

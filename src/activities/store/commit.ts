@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Json, WriteDisposition } from '../../plan/types';
 import { qualified, quoteIdent } from './names';
 import { PARTITIONS_TABLE, STATE_TABLE } from './state';
+import { parentIncrementalCte, type ParentIncrementalWrite } from './incremental-state';
 import { sqlFree } from './db-errors';
 import { nestedCtes, type NestedRows } from './nested-commit';
 
@@ -24,8 +25,11 @@ export interface PageCommit {
   /** parent fields for child resources, one object per record, filed under the resource's name and this page's ordinal */
   partitions?: Json[];
   partitionOf?: { resource: string; page: number };
-  /** incremental: the largest cursor value in this page */
+  /** incremental: the run's best cursor value with this page, and the dedup hashes of the records loaded at it */
   maxValue?: Json;
+  maxHashes?: string[];
+  /** per_parent incremental: the parent record's state after this page */
+  parentIncremental?: ParentIncrementalWrite;
   /** the page's rows for nested tables (dlt's child tables) */
   nested?: NestedRows[];
   /** merge: nested tables whose rows hanging off a root row this page replaces are dropped */
@@ -35,19 +39,20 @@ export interface PageCommit {
 /**
  * Commits a page as ONE statement: the state row moves from `expectedPages` to the next token,
  * and only if that update happened do the rows (nested tables' too, see nestedCtes) and child
- * partitions land. A retried or zombie
- * attempt that read an older state updates nothing and so inserts nothing: no page loads twice.
+ * partitions land. A retried or zombie attempt that read an older state updates nothing and so
+ * inserts nothing: no page loads twice.
  * One statement instead of BEGIN/…/COMMIT saves round trips on the hot path.
  * Returns the committed totals, or undefined when the guard did not match. A failure carries
  * Postgres's message, never the statement with the page's rows in it.
  */
 export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: number; rows: number } | undefined> {
   const max = c.maxValue === undefined || c.maxValue === null ? null : JSON.stringify(c.maxValue);
-  const bindings: Knex.RawBinding[] = [JSON.stringify(c.nextToken), c.rows.length, c.done, max, max, c.resource, c.syncId, c.expectedPages];
+  const hashes = c.maxHashes === undefined ? null : JSON.stringify(c.maxHashes);
+  const bindings: Knex.RawBinding[] = [JSON.stringify(c.nextToken), c.rows.length, c.done, max, hashes, c.resource, c.syncId, c.expectedPages];
   const ctes = [
     `st AS (UPDATE ${qualified(c.schema, STATE_TABLE)}
       SET token = ?::jsonb, pages = pages + 1, rows = rows + ?, done = ?, updated_at = now(),
-          max_value = CASE WHEN max_value IS NULL OR ?::jsonb > max_value THEN coalesce(?::jsonb, max_value) ELSE max_value END
+          max_value = coalesce(?::jsonb, max_value), max_hashes = coalesce(?::jsonb, max_hashes)
       WHERE resource = ? AND sync_id = ? AND pages = ? RETURNING pages, rows)`,
   ];
   if (c.rows.length > 0 && c.columns.size > 0) {
@@ -62,6 +67,11 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
       SELECT ?, ?, ?, (p.n - 1)::int, p.v FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS p(v, n)
       WHERE EXISTS (SELECT 1 FROM st) ON CONFLICT DO NOTHING)`);
     bindings.push(c.syncId, c.partitionOf?.resource ?? c.resource, c.partitionOf?.page ?? c.expectedPages, JSON.stringify(c.partitions));
+  }
+  if (c.parentIncremental) {
+    const cte = parentIncrementalCte(c.schema, c.parentIncremental);
+    ctes.push(cte.sql);
+    bindings.push(...cte.bindings);
   }
   const res = await sqlFree(() => db.raw(`WITH ${ctes.join(',\n')} SELECT pages, rows FROM st`, bindings), `resource "${c.resource}" page ${c.expectedPages + 1}`);
   const row = res.rows[0];
