@@ -24,6 +24,7 @@ import { OAuthTokens } from './http/auth';
 import { NameCache } from './store/names';
 import { datasetSchema, ensureTable, forDestination, keyColumns, swapStaging } from './store/dataset';
 import { completeLoad, ensureLoadTables, finishScd2, syncLoadId } from './store/loads';
+import { sweepNewNested } from './store/nested-tables';
 import { ensureStateTables, readState, readTotals } from './store/state';
 import { saveLastValue } from './store/incremental-state';
 import { DUPLICATE_CURSOR_WARNING, duplicateCursorWarning } from './incremental';
@@ -98,6 +99,8 @@ export function createActivities(deps: ActivityDeps) {
           if (retired > 0) deps.log?.info(`resource "${resource.name}": scd2 retired ${retired} row(s) absent from load ${loadId}`);
         }
         if (loaded) await ensureTable(deps.db, schema, resource.table, keyColumns(resource));
+        // merge: nested rows a window could not clear (their table appeared during the sync)
+        if (loaded && resource.writeDisposition === 'merge' && !resource.merge?.scd2) await sweepNewNested(deps.db, schema, resource.table, input.syncId);
         const { maxValue, maxHashes, ...totals } = await readTotals(deps.db, schema, stripeKeys(resource.name, input.lanes, input.windows), input.syncId, resource.incremental);
         // per_parent: each parent record's last value was kept with its last page
         if (resource.incremental && !resource.incremental.perParent) await saveLastValue(deps.db, schema, resource.name, resource.incremental, maxValue, maxHashes);

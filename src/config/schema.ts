@@ -5,8 +5,7 @@
  * `endpoint.error_handler` and `endpoint.headers` (the seeds' dialect), auth type `basic`
  * (alias of `http_basic`), api_key location `param` (dlt's alias of `query`), loose column hints
  * (dlt has many, plus `x-` extensions). Keys of dlt that rest-sync does not
- * implement yet (`processing_steps`, `client.session`, `incremental.convert`, `max_table_nesting`
- * other than 0, merge strategy `cdc` and the write_disposition keys `deduplicated`, `source_filter`,
+ * implement yet (`processing_steps`, `client.session`, `incremental.convert`, merge strategy `cdc` and the write_disposition keys `deduplicated`, `source_filter`,
  * `destination_scope`, `skip_unchanged_rows`) are refused by name: no key is accepted and ignored;
  * disposition combinations dlt would ignore are refused by config/disposition.ts. `$param` references (from `dlt.config[...]`) are allowed where a config string is.
  */
@@ -451,11 +450,7 @@ const writeDispositionDict = strict(
 const resourceBase = {
   include_from_parent: z.array(z.string().min(1)).optional(),
   table_name: z.string().min(1).optional(),
-  max_table_nesting: count
-    .superRefine((n, ctx) => {
-      if (n !== 0) ctx.addIssue({ code: 'custom', message: `only 0 is supported (got ${n}): nested objects and lists are stored as jsonb columns` });
-    })
-    .optional(),
+  max_table_nesting: count.optional(),
   write_disposition: z.union([writeDisposition, writeDispositionDict]).optional(),
   columns: columnsSchema.optional(),
   primary_key: columnNames.optional(),
@@ -469,7 +464,7 @@ const resourceBase = {
 const resourceBaseDocs: { [K in keyof typeof resourceBase]: string } = {
   include_from_parent: "parent record fields copied into each record (as _<parent>_<field>)",
   table_name: 'the table the records land in (default: the resource name)',
-  max_table_nesting: 'only 0: nested objects and lists are stored as jsonb columns',
+  max_table_nesting: "levels of nested objects flattened into parent__child columns and lists into child tables; deeper values stay jsonb; 0: all nested values as jsonb columns (default: dlt's 1000)",
   write_disposition: 'append, replace (swapped in when the sync finishes), merge (by primary_key / merge_key, see strategy) or skip (fetched, not loaded); append by default; or {disposition, strategy, ...}',
   columns: 'column hints: {name: {data_type, precision, scale, timezone, dedup_sort, hard_delete}}',
   primary_key: 'column or columns that identify a record (merge replaces and deduplicates by it)',

@@ -6,6 +6,9 @@ import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-proces
 const N = 3000;
 const CAP = 10;
 const TOKEN = 'crash-token';
+const TAGS = ['a', 'b', 'c'];
+/** child rows of the N records: 1, 2 or 3 tags each */
+const TAG_ROWS = (N / 3) * (1 + 2 + 3);
 
 /** An offset API of N records, serving the page size asked for (so windows run in parallel), a little slow, counting requests per page. */
 function crashApi(requests: Map<string, number>): Promise<MockServer> {
@@ -19,7 +22,8 @@ function crashApi(requests: Map<string, number>): Promise<MockServer> {
           requests.set(key, (requests.get(key) ?? 0) + 1);
           const end = Math.min(offset + Number(req.query.get('limit')), N);
           const data = [];
-          for (let i = offset; i < end; i++) data.push({ id: i, name: `item ${i}`, value: i * 1.5 });
+          // nested: `meta` flattened into columns, `tags` (1 to 3) a child table, as dlt lays them out
+          for (let i = offset; i < end; i++) data.push({ id: i, name: `item ${i}`, value: i * 1.5, meta: { k: i }, tags: TAGS.slice(0, (i % 3) + 1) });
           const until = Date.now() + 3;
           while (Date.now() < until); // a slow API: the sync takes a few seconds
           return { body: { data } };
@@ -32,8 +36,8 @@ function crashApi(requests: Map<string, number>): Promise<MockServer> {
 
 /**
  * Crash safety: workers are SIGKILLed mid-sync and replaced. Afterwards each table equals the
- * source exactly (no row missing, none twice, also for append) and only pages in flight at a
- * kill were fetched again.
+ * source exactly (no row missing, none twice, also for append), its nested table too (every child
+ * row once, under a root row that exists), and only pages in flight at a kill were fetched again.
  */
 describe('worker crashes mid-sync', () => {
   let temporal: TestTemporal;
@@ -63,7 +67,7 @@ describe('worker crashes mid-sync', () => {
     }
   }
 
-  test('SIGKILL twice during merge and append resources: exact tables, pages refetched only at the kills', async () => {
+  test('SIGKILL twice during merge and append resources: exact tables and nested tables, pages refetched only at the kills', async () => {
     const env = {
       DATABASE_URL: database.url,
       TEMPORAL_ADDRESS: process.env.REST_SYNC_TEST_TEMPORAL!,
@@ -101,6 +105,13 @@ describe('worker crashes mid-sync', () => {
       const r = await database.db.raw(`SELECT count(*)::int AS rows, count(DISTINCT id)::int AS ids FROM crash.${table}`);
       expect(r.rows[0]).toEqual({ rows: N, ids: N });
       expect(out.resources[table]).toEqual({ rows: N, pages: pagesPerResource });
+      const nested = await database.db.raw(
+        `SELECT count(*)::int AS rows, count(DISTINCT (t._dlt_parent_id, t._dlt_list_idx))::int AS distinct_rows,
+                count(*) FILTER (WHERE p._dlt_id IS NULL)::int AS orphans, count(*) FILTER (WHERE t.value <> (ARRAY['a','b','c'])[t._dlt_list_idx + 1])::int AS wrong
+         FROM crash.${table}__tags t LEFT JOIN crash.${table} p ON p._dlt_id = t._dlt_parent_id`,
+      );
+      expect(nested.rows[0]).toEqual({ rows: TAG_ROWS, distinct_rows: TAG_ROWS, orphans: 0, wrong: 0 });
+      expect((await database.db.raw(`SELECT count(*)::int AS n FROM crash.${table} WHERE meta__k = id`)).rows[0].n).toBe(N);
     }
     const refetched = [...requests.values()].reduce((a, n) => a + (n - 1), 0);
     // only pages in flight at a kill: per kill, resource and window, the page being committed and the one prefetched

@@ -1,8 +1,8 @@
 import { commitPage } from '../../src/activities/store/commit';
 import { claimState, ensureStateTables } from '../../src/activities/store/state';
 import { evolveTable, readShape } from '../../src/activities/store/tables';
-import { prepareRows } from '../../src/activities/store/rows';
-import { addRowIds, keyHash, rowHash } from '../../src/activities/store/row-id';
+import { checkRowVersion, keyHash, rootIdsOf, rowHash } from '../../src/activities/store/row-id';
+import { normalizePage } from '../../src/activities/store/relational';
 import { systemColumns } from '../../src/activities/store/write-sql';
 import { completeLoad, ensureLoadTables, finishScd2, syncLoadId } from '../../src/activities/store/loads';
 import { keyColumns, resetStaging, stagingTable, swapStaging } from '../../src/activities/store/dataset';
@@ -34,8 +34,9 @@ describe('write dispositions against real Postgres, across two loads', () => {
     const r = resourceOf(plan);
     if (page === 0) await claimState(ctx.db, SCHEMA, table, syncId, {});
     const loadId = await syncLoadId(ctx.db, SCHEMA, syncId);
-    const prepared = prepareRows(records, { primaryKey: r.primaryKey, dedupe: false, where: `resource "${table}"` });
-    if (addRowIds(r, records, prepared.rows, undefined)) prepared.types.set('_dlt_id', 'text');
+    const where = `resource "${table}"`;
+    const [prepared] = normalizePage(records, { table: into, rootKey: r.writeDisposition === 'merge', rootIds: rootIdsOf(r, records, undefined), primaryKey: r.primaryKey, dedupe: false, where });
+    checkRowVersion(r, prepared.rows, where);
     for (const [c, t] of systemColumns(r)) prepared.types.set(c, t);
     const { shape } = await evolveTable(ctx.db, await readShape(ctx.db, SCHEMA, into), {
       schema: SCHEMA,

@@ -4,7 +4,7 @@ import { evolveTable, readShape } from '../../src/activities/store/tables';
 import { prepareRows } from '../../src/activities/store/rows';
 import { resetStaging, stagingTable, swapStaging } from '../../src/activities/store/dataset';
 import type { WriteDisposition } from '../../src/plan/types';
-import { useTestSchema } from '../helpers/env';
+import { createTestDatabase, useTestSchema } from '../helpers/env';
 
 const SCHEMA = 'loader';
 
@@ -120,6 +120,7 @@ describe('incremental state in the page commit against real Postgres', () => {
     rows: [],
     primaryKey: [],
     disposition: 'append',
+    loadId: '1700000000.0',
     resource,
     syncId: 'sync-1',
     expectedPages: 0,

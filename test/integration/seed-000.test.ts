@@ -81,7 +81,7 @@ describe('seed 000 end to end (offset pages without a total, bearer auth)', () =
       name: 'text',
       created_at: 'timestamp with time zone',
       account_id: 'bigint',
-      settings: 'jsonb',
+      settings__tier: 'text', // `settings: {tier}` flattened, as dlt does
     });
   });
 

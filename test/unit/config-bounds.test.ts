@@ -98,12 +98,15 @@ describe('dlt keys not implemented are refused by name', () => {
     ['processing_steps', (c: any) => (c.resources[0].processing_steps = [{ filter: 'lambda x: x' }]), 'resources[0].processing_steps: not supported'],
     ['client.session', (c: any) => (c.client.session = {}), 'client.session: not supported'],
     ['incremental.convert', (c: any) => (c.resources[0].endpoint.incremental = { cursor_path: 'updated', convert: 'int' }), 'resources[0].endpoint.incremental.convert: not supported'],
-    ['max_table_nesting 2', (c: any) => (c.resources[0].max_table_nesting = 2), 'resources[0].max_table_nesting: only 0 is supported'],
   ])('%s', (_name, edit, expected) => {
     expect(messageOf(config(edit))).toContain(expected);
   });
 
-  test('max_table_nesting 0 (nested values as jsonb, what rest-sync does) is accepted', () => {
-    expect(messageOf(config((c) => (c.resources[0].max_table_nesting = 0)))).toBe('accepted');
+  test.each([0, 1, 2, 1000])('max_table_nesting %s (dlt\'s levels of nesting unnested) is accepted', (n) => {
+    expect(messageOf(config((c) => (c.resources[0].max_table_nesting = n)))).toBe('accepted');
+  });
+
+  test.each([-1, 1.5, '2'])('max_table_nesting %s is refused, naming the key', (n) => {
+    expect(messageOf(config((c) => (c.resources[0].max_table_nesting = n)))).toContain('resources[0].max_table_nesting');
   });
 });

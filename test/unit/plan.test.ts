@@ -310,6 +310,15 @@ describe('plan errors name the resource and config path', () => {
 });
 
 describe('hints', () => {
+  test.each([
+    ['resource_defaults reaches every resource', { resource_defaults: { max_table_nesting: 2 }, resources: ['a'] }, 2],
+    ["a resource's own wins", { resource_defaults: { max_table_nesting: 2 }, resources: [{ name: 'a', max_table_nesting: 0 }] }, 0],
+    ["unset: the loader uses dlt's default", { resources: ['a'] }, undefined],
+  ])('max_table_nesting: %s', (_name, config, expected) => {
+    const p = plan({ client: { base_url: 'https://a.io' }, ...config } as SourceConfig);
+    expect(p.resources[0].maxTableNesting).toBe(expected);
+  });
+
   test('auth, retry, response actions, incremental, columns, table name', () => {
     const p = plan({
       client: { base_url: 'https://a.io', timeout: 12.5, headers: { 'X-Key': { $secret: 'k' } }, auth: { type: 'api_key', api_key: { $secret: 'key' }, location: 'param' } },

@@ -1,5 +1,5 @@
 import { ExactNumber } from '../../src/activities/http/json';
-import { addRowIds, keyHash, rowHash } from '../../src/activities/store/row-id';
+import { checkRowVersion, keyHash, rootIdsOf, rowHash } from '../../src/activities/store/row-id';
 
 /** Expected ids computed by dlt 1.31 (`dlt.common.normalizers.json.helpers.get_row_hash`). */
 describe("dlt's row ids", () => {
@@ -25,20 +25,19 @@ describe("dlt's row ids", () => {
     expect(keyHash(row, pk)).toBe(id);
   });
 
-  test.each<[string, Parameters<typeof addRowIds>[0], Record<string, unknown>[], unknown]>([
-    ['scd2: the row hash of record and parent fields', { writeDisposition: 'merge', merge: { strategy: 'scd2', scd2: { rowVersion: '_dlt_id' } }, primaryKey: [] }, [{ id: 1, v: 'a' }], rowHash({ id: 1, v: 'a', _p_id: 7 })],
-    ['upsert: the key hash', { writeDisposition: 'merge', merge: { strategy: 'upsert' }, primaryKey: ['id'] }, [{ id: 1, v: 'a' }], keyHash({ id: 1 }, ['id'])],
-    ['scd2 with its own row version column: none', { writeDisposition: 'merge', merge: { strategy: 'scd2', scd2: { rowVersion: 'ver' } }, primaryKey: [] }, [{ id: 1, ver: 3 }], undefined],
-    ['append: none', { writeDisposition: 'append', primaryKey: ['id'] }, [{ id: 1 }], undefined],
-  ])('row ids a page gets: %s', (_what, plan, records, id) => {
-    const rows = records.map((r) => ({ ...r }));
-    addRowIds(plan, records, rows, { _p_id: 7 });
-    expect(rows[0]._dlt_id).toEqual(id);
+  test.each<[string, Parameters<typeof rootIdsOf>[0], Record<string, unknown>[], unknown]>([
+    ['scd2: the row hash of record and parent fields', { writeDisposition: 'merge', merge: { strategy: 'scd2', scd2: { rowVersion: '_dlt_id' } }, primaryKey: [] }, [{ id: 1, v: 'a' }], [rowHash({ id: 1, v: 'a', _p_id: 7 })]],
+    ['upsert: the key hash', { writeDisposition: 'merge', merge: { strategy: 'upsert' }, primaryKey: ['id'] }, [{ id: 1, v: 'a' }], 'key_hash'],
+    ['scd2 with its own row version column: random', { writeDisposition: 'merge', merge: { strategy: 'scd2', scd2: { rowVersion: 'ver' } }, primaryKey: [] }, [{ id: 1, ver: 3 }], 'random'],
+    ['delete-insert: random', { writeDisposition: 'merge', primaryKey: ['id'] }, [{ id: 1 }], 'random'],
+    ['append: random', { writeDisposition: 'append', primaryKey: ['id'] }, [{ id: 1 }], 'random'],
+  ])('root row ids a page gets: %s', (_what, plan, records, ids) => {
+    expect(rootIdsOf(plan, records, { _p_id: 7 })).toEqual(ids);
   });
 
   test('scd2: a record without its row_version_column_name fails the page, naming it', () => {
     const plan = { writeDisposition: 'merge', merge: { strategy: 'scd2', scd2: { rowVersion: 'ver' } }, primaryKey: [] };
-    expect(() => addRowIds(plan, [{ ver: 1 }, { id: 2 }], [{ ver: 1 }, { id: 2 }], undefined, 'resource "h" page 2')).toThrow(
+    expect(() => checkRowVersion(plan, [{ ver: 1 }, { id: 2 }], 'resource "h" page 2')).toThrow(
       'resource "h" page 2: record 1 has no value for row_version_column_name "ver"',
     );
   });

@@ -2,10 +2,12 @@ import type { ActivityDeps } from '../deps';
 import type { FetchPagesInput } from '../types';
 import { commitPage } from '../store/commit';
 import { evolveTable, readShape, type TableShape } from '../store/tables';
-import { prepareRows } from '../store/rows';
-import { addRowIds } from '../store/row-id';
+import { checkRowVersion, rootIdsOf } from '../store/row-id';
 import { systemColumns } from '../store/write-sql';
 import { keyColumns } from '../store/dataset';
+import type { PreparedRows } from '../store/rows';
+import { normalizePage } from '../store/relational';
+import { NestedTables } from './nested-sink';
 import type { NameCache } from '../store/names';
 import type { StateRow } from '../store/state';
 import { readParentIncremental, type ParentIncrementalWrite } from '../store/incremental-state';
@@ -35,9 +37,11 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
   const key = stripeKey(resource.name, stripe);
   const child = !!resource.parent;
   let shape: TableShape | undefined = await readShape(deps.db, schema, table);
+  const nestedTables = await NestedTables.open(deps.db, schema, resource, input.syncId);
+  const jsonColumns = new Set(Object.keys(resource.columns).filter((c) => resource.columns[c] === 'jsonb'));
 
   /** The table evolved for the page's columns (created on the first page); warns of each widened column. */
-  const evolve = async (prepared: ReturnType<typeof prepareRows>, where: string): Promise<TableShape> => {
+  const evolve = async (prepared: PreparedRows, where: string): Promise<TableShape> => {
     const evolved = await evolveTable(deps.db, shape, {
       schema,
       table,
@@ -67,19 +71,28 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
       // (a `skip` resource likewise: dlt extracts it and loads nothing)
       const records = loaded ? page.records : [];
       const extra = pos.parent ? parentColumns(resource, pos.parent.vals) : undefined;
-      const prepared = prepareRows(records, {
+      const warn = (m: string) => deps.log?.warn(m);
+      // dlt's relational layout: the resource's table first, then its nested tables
+      const [prepared, ...nestedPages] = normalizePage(records, {
+        table: resource.table,
+        maxNesting: resource.maxTableNesting,
+        rootKey: resource.writeDisposition === 'merge',
+        rootIds: rootIdsOf(resource, records, extra),
+        ownersOf: nestedTables.ownersOf,
+        jsonColumns,
         primaryKey: resource.primaryKey,
         // one load's duplicates collapse in SQL, per write disposition (write-sql.ts)
         dedupe: false,
         where,
         extra,
         owners: shape?.owners,
-        warn: (m) => deps.log?.warn(m),
+        warn,
         names: deps.names,
       });
-      if (addRowIds(resource, records, prepared.rows, extra, where)) prepared.types.set('_dlt_id', 'text');
+      checkRowVersion(resource, prepared.rows, where);
       for (const [c, type] of systemColumns(resource)) prepared.types.set(c, type);
       if (loaded && (prepared.rows.length > 0 || !shape)) shape = await evolve(prepared, where);
+      const nested = await nestedTables.prepare(nestedPages, (m) => warn(`${where}: ${m}`));
       const known = shape;
       const columns = new Map([...prepared.types.keys()].map((c) => [c, known?.columns.get(c) ?? 'text']));
       const nextToken = encodeToken(pos, page.next, child);
@@ -108,6 +121,8 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
         maxValue: best?.value,
         maxHashes: best?.hashes,
         parentIncremental,
+        nested,
+        clearNested: nestedTables.clearable(),
       });
       const incr = best ? { maxValue: best.value, maxHashes: best.hashes } : {};
       return committed ? { ...state, token: nextToken, pages: committed.pages, rows: committed.rows, done, ...incr } : undefined;

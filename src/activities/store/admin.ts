@@ -6,6 +6,7 @@ import { LEASE_SCHEMA, LEASE_TABLE, LEASE_TTL_SECONDS } from '../store/lease';
 import { qualified } from '../store/names';
 import { RUNS_TABLE } from '../store/run-log';
 import { INCREMENTAL_TABLE, PARENT_INCREMENTAL_TABLE, PARTITIONS_TABLE, STATE_TABLE } from '../store/state';
+import { listNestedTables } from '../store/nested-tables';
 
 /**
  * The SQL of `rest-sync state show|reset` and `run --full-refresh`: reading and dropping a
@@ -123,7 +124,7 @@ async function deleteState(trx: Knex.Transaction, schema: string, resources?: st
 }
 
 /**
- * dlt's `refresh="drop_resources"`: the state and the tables (and staging tables) of the given
+ * dlt's `refresh="drop_resources"`: the state and the tables (nested and staging tables too) of the given
  * resources are dropped, so the next sync loads them from scratch. Other resources keep theirs.
  */
 export function dropResources(db: Knex, schema: string, resources: { name: string; table: string }[]): Promise<string[]> {
@@ -135,7 +136,8 @@ export function dropResources(db: Knex, schema: string, resources: { name: strin
     );
     const dropped: string[] = [];
     for (const { table } of resources) {
-      for (const t of [table, stagingTable(table)]) {
+      const nested = (await listNestedTables(trx, schema, table)).map((n) => n.relname);
+      for (const t of [table, stagingTable(table), ...nested]) {
         if (await exists(trx, schema, t)) {
           await trx.raw(`DROP TABLE ${qualified(schema, t)}`);
           dropped.push(`${schema}.${t}`);

@@ -5,6 +5,7 @@ import { PARTITIONS_TABLE, STATE_TABLE } from './state';
 import { parentIncrementalCte, type ParentIncrementalWrite } from './incremental-state';
 import { sqlFree } from './db-errors';
 import { tableWriteSql } from './write-sql';
+import { nestedCtes, type NestedRows } from './nested-commit';
 
 /** One page to make durable: its rows, the token of the page after it, and the guard. */
 export interface PageCommit {
@@ -39,12 +40,17 @@ export interface PageCommit {
   maxHashes?: string[];
   /** per_parent incremental: the parent record's state after this page */
   parentIncremental?: ParentIncrementalWrite;
+  /** the page's rows for nested tables (dlt's child tables) */
+  nested?: NestedRows[];
+  /** merge: nested tables whose rows hanging off a root row this page replaces are dropped */
+  clearNested?: string[];
 }
 
 /**
  * Commits a page as ONE statement: the state row moves from `expectedPages` to the next token,
- * and only if that update happened do the rows (and child partitions) land. A retried or zombie
- * attempt that read an older state updates nothing and so inserts nothing: no page loads twice.
+ * and only if that update happened do the rows (nested tables' too, see nestedCtes) and child
+ * partitions land. A retried or zombie attempt that read an older state updates nothing and so
+ * inserts nothing: no page loads twice.
  * One statement instead of BEGIN/…/COMMIT saves round trips on the hot path.
  * Returns the committed totals, or undefined when the guard did not match. A failure carries
  * Postgres's message, never the statement with the page's rows in it.
@@ -68,6 +74,14 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
     );
     ctes.push(...write.ctes);
     bindings.push(...write.bindings);
+  }
+  if (c.nested?.length || c.clearNested?.length) {
+    // under merge a nested row lands only with its root row (a duplicate key's other records, a
+    // hard delete, a version scd2 has already: their root rows are not written, nor their lists)
+    const merge = c.disposition === 'merge';
+    const roots = merge && c.rows.length > 0 && c.columns.has('_dlt_id') ? 'w_ins' : undefined;
+    const clear = merge && c.merge?.strategy !== 'scd2' ? (c.clearNested ?? []) : [];
+    ctes.push(...nestedCtes({ ...c, nested: c.nested ?? [], clear, roots }, bindings));
   }
   if (c.partitions && c.partitions.length > 0) {
     ctes.push(`parts AS (INSERT INTO ${qualified(c.schema, PARTITIONS_TABLE)} (sync_id, resource, page, idx, vals)

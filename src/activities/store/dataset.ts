@@ -3,6 +3,7 @@ import type { MergeSpec, ResourcePlan } from '../../plan/types';
 import { normalizeIdentifier, normalizeName, qualified, quoteIdent, shorten } from './names';
 import { readShape } from './tables';
 import { LOAD_ID_COLUMN } from './write-sql';
+import { dropNestedStaging, swapNestedStaging } from './nested-tables';
 
 /** The Postgres schema a dataset lands in. */
 export function datasetSchema(dataset: string): string {
@@ -17,6 +18,7 @@ export function stagingTable(table: string): string {
 /** A new replace run starts from an empty staging table (created by the first page). */
 export async function resetStaging(trx: Knex.Transaction, schema: string, table: string): Promise<void> {
   await trx.raw(`DROP TABLE IF EXISTS ${qualified(schema, stagingTable(table))}`);
+  await dropNestedStaging(trx, schema, table);
 }
 
 /** Creates a table no page has created (a resource with no records), so it can be counted. */
@@ -28,8 +30,8 @@ export async function ensureTable(db: Knex, schema: string, table: string, prima
 }
 
 /**
- * Swaps a finished replace's staging table in, in one transaction: readers see the old table or
- * the new one, never a half-filled one. Its primary key index is renamed along, so the next run's
+ * Swaps a finished replace's staging table in, with its staged nested tables, in one transaction:
+ * readers see the old tables or the new ones, never a half-filled one. Its primary key index is renamed along, so the next run's
  * staging table can take the staging name again.
  */
 export async function swapStaging(db: Knex, schema: string, table: string): Promise<void> {
@@ -45,6 +47,7 @@ export async function swapStaging(db: Knex, schema: string, table: string): Prom
     if (pk.rows[0]) {
       await trx.raw(`ALTER TABLE ${qualified(schema, table)} RENAME CONSTRAINT ${quoteIdent(pk.rows[0].conname)} TO ${quoteIdent(shorten(`${table}_pkey`))}`);
     }
+    await swapNestedStaging(trx, schema, table);
   });
 }
 

@@ -20,6 +20,23 @@ export function shorten(name: string): string {
   return shortenIdentifier(name, name);
 }
 
+/**
+ * One key of a nested object as dlt names it inside a flattened path (its `normalize_path`): a
+ * blank key is `_empty`, dlt's `EMPTY_KEY_IDENTIFIER`.
+ */
+export function fragmentName(key: string): string {
+  return snakePath(key) || '_empty';
+}
+
+/**
+ * dlt's `shorten_fragments`: normalized names joined into a path (`users__tags`, `address__city`),
+ * shortened within 63 bytes with a tag hashed from the joined path.
+ */
+export function shortenFragments(fragments: readonly string[]): string {
+  const path = fragments.join('__');
+  return shortenIdentifier(path, path);
+}
+
 /** A double-quoted SQL identifier: every name from API data or config goes through here. */
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -44,6 +61,23 @@ export class NameCache {
       if (this.normalized.size < 100_000) this.normalized.set(key, n);
     }
     return n;
+  }
+}
+
+/**
+ * A page's names: the worker's cache, plus the names of flattened paths (`a__b` from
+ * `{"a": {"b": 1}}`), which dlt builds from the parts' names rather than from the joined key.
+ */
+export class PathNames extends NameCache {
+  constructor(
+    private readonly inner: NameCache,
+    private readonly paths: ReadonlyMap<string, string>,
+  ) {
+    super();
+  }
+
+  override name(key: string): string {
+    return this.paths.get(key) ?? this.inner.name(key);
   }
 }
 

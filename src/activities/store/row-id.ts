@@ -60,29 +60,26 @@ interface RowIdPlan {
 }
 
 /**
- * The row ids dlt makes deterministic, on the page's rows (aligned with its records): scd2's row
- * hash of each record (with its parent fields) in `_dlt_id`, unless `row_version_column_name`
- * names a column of the records; upsert's and insert-only's primary-key hash. Other rows get
- * none here. Returns whether `_dlt_id` was set.
+ * How a page's root rows get `_dlt_id`, as dlt makes them: scd2's row hash of each record (with
+ * its parent fields; aligned with `records`), unless `row_version_column_name` names a column of
+ * the records; upsert's and insert-only's primary-key hash; else dlt's random ids. The
+ * normalizer (relational.ts) derives the nested rows' ids from these.
  */
-export function addRowIds(plan: RowIdPlan, records: unknown[], rows: Record<string, unknown>[], extra: Record<string, unknown> | undefined, where = 'page'): boolean {
-  if (plan.writeDisposition !== 'merge') return false;
+export function rootIdsOf(plan: RowIdPlan, records: unknown[], extra: Record<string, unknown> | undefined): 'random' | 'key_hash' | string[] {
+  if (plan.writeDisposition !== 'merge') return 'random';
   const strategy = plan.merge?.strategy;
   const version = plan.merge?.scd2?.rowVersion;
-  if (strategy === 'scd2' && version !== undefined && version !== '_dlt_id') {
-    // dlt's row version column is not nullable: a record without it cannot be versioned
-    const i = rows.findIndex((row) => row[version] === null || row[version] === undefined);
-    if (i >= 0) throw new DataError(`${where}: record ${i} has no value for row_version_column_name "${version}"; every scd2 record needs one`);
-    return false;
-  }
   if (strategy === 'scd2') {
-    const ids = records.map((r) => rowHash(extra ? { ...(r as Record<string, unknown>), ...extra } : (r as Record<string, unknown>)));
-    rows.forEach((row, i) => (row._dlt_id = ids[i]));
-    return true;
+    if (version !== undefined && version !== '_dlt_id') return 'random';
+    return records.map((r) => rowHash(extra ? { ...(r as Record<string, unknown>), ...extra } : (r as Record<string, unknown>)));
   }
-  if (strategy === 'upsert' || strategy === 'insert-only') {
-    for (const row of rows) row._dlt_id = keyHash(row, plan.primaryKey);
-    return true;
-  }
-  return false;
+  return strategy === 'upsert' || strategy === 'insert-only' ? 'key_hash' : 'random';
+}
+
+/** dlt's row version column is not nullable: under scd2 a record without it cannot be versioned. */
+export function checkRowVersion(plan: RowIdPlan, rows: Record<string, unknown>[], where = 'page'): void {
+  const version = plan.merge?.scd2?.rowVersion;
+  if (plan.writeDisposition !== 'merge' || plan.merge?.strategy !== 'scd2' || version === undefined || version === '_dlt_id') return;
+  const i = rows.findIndex((row) => row[version] === null || row[version] === undefined);
+  if (i >= 0) throw new DataError(`${where}: record ${i} has no value for row_version_column_name "${version}"; every scd2 record needs one`);
 }

@@ -56,6 +56,8 @@ export interface EvolveInput {
   keys?: Map<string, string>;
   /** scd2 keeps versions of a key: a PRIMARY KEY an earlier merge made is dropped */
   dropPrimaryKey?: boolean;
+  /** statements run with the CREATE TABLE (a nested table's comment naming its root) */
+  onCreate?: string[];
 }
 
 /** A column whose type had to change to take a page's values. */
@@ -87,7 +89,7 @@ export async function evolveTable(
     const cols = new Set([...primaryKey, ...pageTypes.keys()]);
     const defs = [...cols].map((c) => `${quoteIdent(c)} ${want(c)}`);
     if (primaryKey.length) defs.push(`PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
-    await run(db, [`CREATE TABLE IF NOT EXISTS ${target} (${defs.join(', ')})`, ...comments(cols)]);
+    await run(db, [`CREATE TABLE IF NOT EXISTS ${target} (${defs.join(', ')})`, ...comments(cols), ...(input.onCreate ?? [])]);
     return { shape: (await readShape(db, schema, table))!, widened: [] };
   }
   const widened: Widening[] = [];

@@ -35,6 +35,12 @@ export interface WriteSql {
 }
 
 const q = quoteIdent;
+
+/**
+ * The insert CTE of a table write. It returns the `_dlt_id` of each row it wrote (inserted or
+ * updated): under merge, the page's nested rows land only with their root row (commit.ts).
+ */
+const insCte = (w: TableWrite, name: string, sql: string) => `${name}_ins AS (${sql}${w.columns.has('_dlt_id') ? ' RETURNING d."_dlt_id"' : ''})`;
 const match = (cols: string[], a: string, b: string) => cols.map((c) => `${a}.${q(c)} = ${b}.${q(c)}`).join(' AND ');
 
 /** Columns the rows carry; `_dlt_load_id` and scd2's validity columns are the write's own. */
@@ -88,9 +94,9 @@ function replaceRow(w: TableWrite, key: string[]): string {
  * constraint keeps one row per key (the page's last record wins), as it did.
  */
 function appendSql(w: TableWrite, name: string): WriteSql {
-  if (w.constraint.length === 0) return { ctes: [`${name}_ins AS (${insertFrom(w, `${name}_src`)})`], bindings: [w.loadId] };
+  if (w.constraint.length === 0) return { ctes: [insCte(w, name, insertFrom(w, `${name}_src`))], bindings: [w.loadId] };
   return {
-    ctes: [dedupCte(`${name}_one`, `${name}_src`, w.constraint, undefined, 'last'), `${name}_ins AS (${insertFrom(w, `${name}_one`)} ON CONFLICT (${w.constraint.map(q).join(', ')}) DO UPDATE SET ${replaceRow(w, w.constraint)})`],
+    ctes: [dedupCte(`${name}_one`, `${name}_src`, w.constraint, undefined, 'last'), insCte(w, name, `${insertFrom(w, `${name}_one`)} ON CONFLICT (${w.constraint.map(q).join(', ')}) DO UPDATE SET ${replaceRow(w, w.constraint)}`)],
     bindings: [w.loadId],
   };
 }
@@ -141,12 +147,12 @@ function deleteInsertSql(w: TableWrite, name: string): WriteSql {
   }
   const insert = insertFrom(w, source, deleted ? `NOT (${deleted})` : 'true');
   if (!pk.length) {
-    ctes.push(`${name}_ins AS (${insert})`);
+    ctes.push(insCte(w, name, insert));
     bindings.push(w.loadId);
     return { ctes, bindings };
   }
-  ctes.push(`${name}_ins AS (${insert} ON CONFLICT (${pk.map(q).join(', ')}) DO UPDATE SET ${replaceRow(w, pk)}
-    WHERE d.${q(LOAD_ID_COLUMN)} IS DISTINCT FROM EXCLUDED.${q(LOAD_ID_COLUMN)} OR ${replacesSameLoad(sort, 'EXCLUDED', 'd')})`);
+  ctes.push(insCte(w, name, `${insert} ON CONFLICT (${pk.map(q).join(', ')}) DO UPDATE SET ${replaceRow(w, pk)}
+    WHERE d.${q(LOAD_ID_COLUMN)} IS DISTINCT FROM EXCLUDED.${q(LOAD_ID_COLUMN)} OR ${replacesSameLoad(sort, 'EXCLUDED', 'd')}`));
   bindings.push(w.loadId);
   return { ctes, bindings };
 }
@@ -164,7 +170,7 @@ function upsertSql(w: TableWrite, name: string, strategy: 'upsert' | 'insert-onl
   const target = qualified(w.schema, w.table);
   const conflict = `ON CONFLICT (${pk.map(q).join(', ')})`;
   if (strategy === 'insert-only') {
-    ctes.push(`${name}_ins AS (${insertFrom(w, source, deleted ? `NOT (${deleted})` : 'true')} ${conflict} DO NOTHING)`);
+    ctes.push(insCte(w, name, `${insertFrom(w, source, deleted ? `NOT (${deleted})` : 'true')} ${conflict} DO NOTHING`));
     return { ctes, bindings: [w.loadId] };
   }
   let where = 'true';
@@ -172,7 +178,7 @@ function upsertSql(w: TableWrite, name: string, strategy: 'upsert' | 'insert-onl
     ctes.push(`${name}_del AS (DELETE FROM ${target} d USING ${source} s WHERE ${match(pk, 's', 'd')} AND ${deleted})`);
     where = `NOT (${deleted}) OR NOT EXISTS (SELECT 1 FROM ${target} d WHERE ${match(pk, 's', 'd')})`;
   }
-  ctes.push(`${name}_ins AS (${insertFrom(w, source, where)} ${conflict} DO UPDATE SET ${replaceRow(w, pk)})`);
+  ctes.push(insCte(w, name, `${insertFrom(w, source, where)} ${conflict} DO UPDATE SET ${replaceRow(w, pk)}`));
   return { ctes, bindings: [w.loadId] };
 }
 
@@ -215,7 +221,7 @@ function scd2Sql(w: TableWrite, name: string): WriteSql {
     ctes: [
       `${name}_seen AS (INSERT INTO ${qualified(w.schema, SCD2_SEEN_TABLE)} (table_name, load_id, version)
         SELECT DISTINCT ?, ?, s.${version}::text FROM ${name}_src s ON CONFLICT DO NOTHING)`,
-      `${name}_ins AS (${insert})`,
+      insCte(w, name, insert),
     ],
     bindings: [w.seenKey, w.loadId, w.loadId, ...times.bindings, ...active.bindings],
   };
