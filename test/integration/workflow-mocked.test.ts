@@ -165,7 +165,7 @@ describe('syncSource with mocked activities', () => {
       workflowId: uniqueId('sync:mocked'),
       args: [{ source, dataset: 'd' }],
     });
-    const outcome = await worker.runUntil(handle.result().then(() => 'succeeded', (err: Error) => String(err.cause?.message ?? err.message)));
+    const outcome = await worker.runUntil(handle.result().then(() => 'succeeded', (err: Error) => String((err.cause as Error | undefined)?.message ?? err.message)));
     return { outcome, failures };
   }
 
