@@ -69,12 +69,13 @@ async function pauseAfter(out: FetchPagesOutput, retry: RetrySpec): Promise<void
 
 /**
  * A child that caught up with its running parent waits on a durable timer before asking again:
- * 1 s, doubling while the parent makes no progress, up to 16 s. Its activity already waited a few
- * seconds for the parent's next page, so these are the parent's pauses (between windows, or for a
- * worker slot) and cost a handful of history events each.
+ * 250 ms (a parent whose first activity has not started yet), doubling while the parent makes no
+ * progress, up to 16 s. Its activity already waited a few seconds for the parent's next page, so
+ * these are the parent's pauses (between windows, or for a worker slot) and cost a handful of
+ * history events each.
  */
 function followDelayMs(idleWindows: number): number {
-  return Math.min(16_000, 1000 * 2 ** Math.min(idleWindows, 4));
+  return Math.min(16_000, 250 * 2 ** Math.min(idleWindows, 6));
 }
 
 /** Pages fetched one after the other before windows go parallel: small resources never pay for empty pages of idle windows. */

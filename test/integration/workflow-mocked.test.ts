@@ -125,9 +125,10 @@ describe('syncResource with mocked activities', () => {
     const { calls, workflowId } = await run('stars', (_i, n) => replies[n]);
     expect(calls).toHaveLength(5);
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
-    const timers = history.events!.filter((e) => e.timerStartedEventAttributes).map((e) => Number(e.timerStartedEventAttributes!.startToFireTimeout!.seconds));
-    // 1 s, then 2 s while the parent stays idle; progress starts over at 1 s
-    expect(timers).toEqual([1, 2, 1, 1]);
+    const ms = (d: { seconds?: unknown; nanos?: number | null }) => Number(d.seconds ?? 0) * 1000 + (d.nanos ?? 0) / 1e6;
+    const timers = history.events!.filter((e) => e.timerStartedEventAttributes).map((e) => ms(e.timerStartedEventAttributes!.startToFireTimeout!));
+    // 250 ms, then 500 ms while the parent stays idle; progress starts over at 250 ms
+    expect(timers).toEqual([250, 500, 250, 250]);
   });
 });
 
