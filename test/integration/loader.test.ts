@@ -1,7 +1,8 @@
-import type { Knex } from 'knex';
+import knex, { type Knex } from 'knex';
 import { commitPage, type PageCommit } from '../../src/activities/store/commit';
 import { claimState, ensureStateTables, readState } from '../../src/activities/store/state';
 import { evolveTable, readShape } from '../../src/activities/store/tables';
+import type { PgType } from '../../src/activities/store/types';
 import { prepareRows } from '../../src/activities/store/rows';
 import { resetStaging, stagingTable, swapStaging } from '../../src/activities/store/dataset';
 import type { WriteDisposition } from '../../src/plan/types';
@@ -106,5 +107,23 @@ describe('page commit against real Postgres', () => {
     await load('rep', staging, 'replace', [{ id: 10 }], 1, ['id'], 'sync-2');
     await swapStaging(db, SCHEMA, 'rep');
     expect(await count('rep')).toBe(1);
+  });
+
+  test('lanes creating and widening one table at once wait for each other: no catalog race', async () => {
+    // a pool of its own, its connections open, so the statements really run at once
+    const wide = knex({ client: 'pg', connection: database.url, pool: { min: 8, max: 8 } });
+    try {
+      await Promise.all(Array.from({ length: 8 }, () => wide.raw('SELECT 1')));
+      for (const table of ['raced_a', 'raced_b', 'raced_c']) {
+        const evolve = (shape: Awaited<ReturnType<typeof readShape>>, types: [string, PgType][]) =>
+          evolveTable(wide, shape, { schema: SCHEMA, table, pageTypes: new Map(types), primaryKey: ['id'], hints: {} });
+        await Promise.all(Array.from({ length: 8 }, () => evolve(undefined, [['id', 'bigint'], ['v', 'text']])));
+        const shape = await readShape(wide, SCHEMA, table);
+        await Promise.all(Array.from({ length: 8 }, (_, i) => evolve(shape, [['id', 'bigint'], [`c${i % 2}`, 'text']])));
+        expect([...(await readShape(wide, SCHEMA, table))!.columns.keys()].sort()).toEqual(['c0', 'c1', 'id', 'v']);
+      }
+    } finally {
+      await wide.destroy();
+    }
   });
 });
