@@ -1,7 +1,7 @@
 import { createSecretResolver } from '../../src/activities/secrets';
 import { historyFigures } from '../../src/bench/restsync';
 import type { SyncOptions, SyncSourceOutput } from '../../src/workflows/types';
-import { connectTestTemporal, createTestDatabase, uniqueId, type TestTemporal } from '../helpers/env';
+import { connectTestTemporal, createTestDatabase, recordHistory, uniqueId, type TestTemporal } from '../helpers/env';
 import { pipelineSource, startPipelineApi, type PipelineApiOptions, type PipelineShape } from '../fixtures/apis/pipeline-api';
 
 /**
@@ -39,6 +39,12 @@ describe('children follow their running parent', () => {
         }),
       )) as SyncSourceOutput;
       const kinds = server.log.map((r) => r.kind);
+      if (shape.notes && shape.parallelized) {
+        // a pipelined sync's histories, replayed by replay.test.ts (re-recorded with REST_SYNC_RECORD_HISTORIES=1)
+        recordHistory('syncSource-pipelined', workflowId);
+        recordHistory('syncResource-pipelined-items-lanes', `${workflowId}:items`);
+        recordHistory('syncResource-pipelined-notes', `${workflowId}:notes`);
+      }
       return { out, dataset, kinds, childEvents: (await historyFigures(temporal.client, [`${workflowId}:items`])).events };
     } finally {
       await close();
