@@ -4,7 +4,7 @@ import type { ActivityDeps } from '../deps';
 import type { FetchPagesInput } from '../types';
 import { markDone, type StateRow } from '../store/state';
 import { nextPartition, parentStripes } from '../store/partitions';
-import { decodeChildToken, parentFrontier, stripeKey, type Position, type Stripe } from './position';
+import { decodeChildToken, parentFrontier, stripeKey, type Frontier, type Position, type Stripe } from './position';
 
 /** The stripe one activity call walks, with what it needs to reach the store. */
 export interface StripeWalk {
@@ -15,6 +15,8 @@ export interface StripeWalk {
   /** when the window ends (ms since the epoch) and its cancellation: a child waiting for its parent stops at either */
   deadline: number;
   signal: AbortSignal;
+  /** the parent's frontier as last read in this call: it only ever moves forward, so it stays valid */
+  frontier?: Frontier;
 }
 
 /** A child that has walked every committed parent record while the parent still runs. */
@@ -45,20 +47,30 @@ export async function locate(walk: StripeWalk, state: StateRow, firstToken: () =
   const inside = at.token !== null && at.parent !== null;
   const after = at.parent && inside ? { page: at.parent.page, idx: at.parent.idx - 1 } : at.parent;
   const lane = stripe.kind === 'lane' ? { index: stripe.index, count: stripe.count } : undefined;
-  let seen = -1;
+  // the frontier is read before the records: every parent page below it was committed by then
+  const read = async () => parentFrontier(parentName, await parentStripes(deps.db, schema, input.syncId, parentName));
+  let frontier = walk.frontier ?? (await read());
+  let seen = frontier.pages;
   let idleSince = Date.now();
   for (;;) {
-    // the frontier is read first: every parent page below it was committed before the records are read
-    const frontier = parentFrontier(parentName, await parentStripes(deps.db, schema, input.syncId, parentName));
     const parent = await nextPartition(deps.db, schema, input.syncId, parentName, after, lane, frontier.complete ? undefined : frontier.before);
-    if (parent) return { token: inside ? at.token : firstToken(), parent };
+    if (parent) {
+      walk.frontier = frontier;
+      return { token: inside ? at.token : firstToken(), parent };
+    }
     if (frontier.complete) {
       await markDone(deps.db, schema, stripeKey(resource.name, stripe), input.syncId, state.pages);
       return undefined;
     }
-    if (frontier.pages !== seen) [seen, idleSince] = [frontier.pages, Date.now()];
+    const fresh = await read();
+    if (fresh.complete || fresh.before > frontier.before) {
+      frontier = fresh; // the parent moved on: look again at once
+      continue;
+    }
+    frontier = fresh;
+    if (fresh.pages !== seen) [seen, idleSince] = [fresh.pages, Date.now()];
     const now = Date.now();
-    if (!frontier.started || now - idleSince >= FOLLOW_IDLE_MS || now >= walk.deadline || walk.signal.aborted) return CAUGHT_UP;
+    if (!fresh.started || now - idleSince >= FOLLOW_IDLE_MS || now >= walk.deadline || walk.signal.aborted) return CAUGHT_UP;
     await delay(FOLLOW_POLL_MS, undefined, { signal: walk.signal }).catch(() => undefined);
   }
 }
