@@ -81,6 +81,7 @@ export const CASES: ParityCase[] = [
       resources: [resource('posts', { path: 'posts', incremental: { cursor_path: 'id', initial_value: 10 } }, { write_disposition: 'append' })],
     },
   },
+  ...incrementalCases(),
   { name: 'append_twice', runs: 2, config: { client: { ...client, paginator: jsonLink }, resources: [resource('posts', { path: 'posts' }, { write_disposition: 'append', primary_key: 'id' })] } },
   { name: 'replace_twice', runs: 2, config: { client: { ...client, paginator: jsonLink }, resources: [resource('posts', { path: 'posts' }, { write_disposition: 'replace', primary_key: 'id' })] } },
   { name: 'merge_twice', runs: 2, config: { client: { ...client, paginator: jsonLink }, resources: [resource('posts', { path: 'posts' }, { write_disposition: 'merge', primary_key: 'id' })] } },
@@ -89,3 +90,18 @@ export const CASES: ParityCase[] = [
   { name: 'nesting_0', runs: 1, config: { client: { ...client, paginator: jsonLink }, resources: [resource('posts_nested', { path: 'posts_nested' }, { max_table_nesting: 0 })] } },
   { name: 'nesting_1', runs: 1, config: { client: { ...client, paginator: jsonLink }, resources: [resource('posts_nested', { path: 'posts_nested' }, { max_table_nesting: 1 })] } },
 ];
+
+/** dlt's incremental options on `posts` (ids 0..24, five a page) loaded twice into append tables: a record loaded twice shows. */
+function incrementalCases(): ParityCase[] {
+  const posts = (incremental: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    client: { ...client, paginator: jsonLink },
+    resources: [resource('posts', { path: 'posts', incremental: { cursor_path: 'id', ...incremental } }, { write_disposition: 'append', ...extra })],
+  });
+  return [
+    { name: 'incremental_dedup_primary_key', runs: 2, config: posts({ initial_value: 0 }, { primary_key: 'id' }) },
+    { name: 'incremental_dedup_off', runs: 2, config: posts({ initial_value: 0, primary_key: [] }, { primary_key: 'id' }) },
+    { name: 'incremental_lag', runs: 2, config: posts({ initial_value: 0, lag: 3 }, { primary_key: 'id' }) },
+    { name: 'incremental_min', runs: 2, config: posts({ initial_value: 30, last_value_func: 'min' }) },
+    { name: 'incremental_row_order_asc', runs: 2, config: posts({ initial_value: 0, end_value: 12, row_order: 'asc' }) },
+  ];
+}
