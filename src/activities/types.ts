@@ -55,6 +55,8 @@ export interface FetchPagesOutput {
   retryAfterMs?: number;
   /** set by a first call that finds the resource's parallel windows already started in this sync (a sync taken over) */
   striped?: { from: Json; count: number };
+  /** a child that has walked every committed record of its parent, which still runs: ask again later */
+  caughtUp?: boolean;
   /** the last page of this call: its record count and the committed token after it */
   lastPage?: { records: number; token: Json };
 }

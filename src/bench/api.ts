@@ -3,10 +3,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MannersGate, type ApiManners, type MannerStats } from './manners';
 
-/** How the bulk API pages: `?offset=&limit=` (no total), or `?cursor=` from `next_cursor`. */
-export type Variant = 'offset' | 'cursor';
+/**
+ * How the bulk API pages: `?offset=&limit=` (no total), or `?cursor=` from `next_cursor`; or
+ * `children`: the records come as a child resource, 100 per parent, the parents `PARENT_PAGE` a
+ * cursor page (run only when asked for: `--variant children`).
+ */
+export type Variant = 'offset' | 'cursor' | 'children';
 export const VARIANTS: Variant[] = ['offset', 'cursor'];
+export const ALL_VARIANTS: Variant[] = [...VARIANTS, 'children'];
 export const PAGE_SIZE = 100;
+/** parents per page of the `children` variant: its parent pages take about as long as its children */
+export const PARENT_PAGE = 5;
 
 const EPOCH = Date.UTC(2024, 0, 1);
 const CATEGORIES = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
@@ -37,6 +44,15 @@ function decodeCursor(c: string): number {
   return Number(m[1]);
 }
 
+/** A page of the `children` variant's parents: ids 1..ceil(n / PAGE_SIZE), `PARENT_PAGE` a page. */
+function parentsPage(n: number, cursor: string | null): string {
+  const parents = Math.ceil(n / PAGE_SIZE);
+  const from = cursor ? decodeCursor(cursor) : 0;
+  const ids = Array.from({ length: Math.max(0, Math.min(PARENT_PAGE, parents - from)) }, (_, i) => from + i + 1);
+  const next = from + PARENT_PAGE < parents ? `"${encodeCursor(from + PARENT_PAGE)}"` : 'null';
+  return `{"data":[${ids.map((id) => `{"id":${id},"name":"parent ${id}"}`).join(',')}],"next_cursor":${next}}`;
+}
+
 /** The body of one request, or undefined for an unknown path. Pages are built on demand. */
 export function pageBody(n: number, path: string, q: URLSearchParams): string | undefined {
   if (path === '/offset/items') {
@@ -45,6 +61,9 @@ export function pageBody(n: number, path: string, q: URLSearchParams): string | 
     if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(limit) || limit < 1) throw new Error('bad offset or limit');
     return `{"data":[${records(n, offset, limit)}]}`;
   }
+  const child = /^\/parents\/(\d+)\/items$/.exec(path);
+  if (child) return `{"data":[${records(n, (Number(child[1]) - 1) * PAGE_SIZE, PAGE_SIZE)}]}`;
+  if (path === '/parents') return parentsPage(n, q.get('cursor'));
   if (path === '/cursor/items') {
     const c = q.get('cursor');
     const offset = c ? decodeCursor(c) : 0;
@@ -133,6 +152,7 @@ export function startApiProcess(n: number, manners: ApiManners = {}): Promise<Ap
 
 /** The dlt rest_api source config of the bulk API: one resource, merged on `id`; `rate_limit` when the API has one. */
 export function restApiConfig(url: string, variant: Variant, rateLimit?: number): Record<string, unknown> {
+  if (variant === 'children') return childrenConfig(url, rateLimit);
   const paginator =
     variant === 'offset'
       ? { type: 'offset', limit: PAGE_SIZE, offset_param: 'offset', limit_param: 'limit', total_path: null, stop_after_empty_page: true }
@@ -150,4 +170,16 @@ if (require.main === module && process.argv[2] === '--serve') {
     process.on('disconnect', () => process.exit(0));
     process.send!({ url: api.url });
   });
+}
+
+/** The `children` variant's config: `parents` (cursor pages) and `items`, a parallelized child per parent, both merged on `id`. */
+function childrenConfig(url: string, rateLimit?: number): Record<string, unknown> {
+  return {
+    client: { base_url: url, ...(rateLimit ? { rate_limit: rateLimit } : {}) },
+    resource_defaults: { primary_key: 'id', write_disposition: 'merge' },
+    resources: [
+      { name: 'parents', endpoint: { path: '/parents', data_selector: 'data', paginator: { type: 'cursor', cursor_path: 'next_cursor', cursor_param: 'cursor' } } },
+      { name: 'items', parallelized: true, endpoint: { path: '/parents/{resources.parents.id}/items', data_selector: 'data', paginator: 'single_page' } },
+    ],
+  };
 }

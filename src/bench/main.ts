@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { scratchPostgres } from '../infra/postgres';
-import { PAGE_SIZE, startApiProcess, VARIANTS, type Variant } from './api';
+import { ALL_VARIANTS, PAGE_SIZE, startApiProcess, VARIANTS, type Variant } from './api';
 import { ensureDlt } from './dlt';
 import { formatResult, type BenchResult } from './report';
 import { startRestSync, syncOptions } from './restsync';
@@ -29,7 +29,7 @@ interface Flags {
 const flags = new Command('bench')
   .description('plain loop vs rest-sync (vs dlt with --peers) on a local bulk API, into one Postgres')
   .option('--n <records>', 'records the API serves', '100000')
-  .option('--variant <name>', 'offset or cursor (default: both)')
+  .option('--variant <name>', 'offset, cursor or children (default: offset and cursor)')
   .option('--peers', "also run dlt's rest_api (pip install dlt[postgres] into tools/venv)")
   .option('--json', 'print one JSON object instead of the table')
   .option('--repeat <k>', 'rounds per variant (plain, rest-sync, dlt in turn); the fastest run of each is reported', '1')
@@ -54,7 +54,7 @@ function positive(flag: string, value: string): number {
 async function main(): Promise<void> {
   const n = Number(flags.n);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--n ${flags.n}: expected a positive integer`);
-  if (flags.variant && !VARIANTS.includes(flags.variant as Variant)) throw new Error(`--variant ${flags.variant}: expected offset or cursor`);
+  if (flags.variant && !ALL_VARIANTS.includes(flags.variant as Variant)) throw new Error(`--variant ${flags.variant}: expected offset, cursor or children`);
   if (!(Number(flags.repeat) >= 1)) throw new Error(`--repeat ${flags.repeat}: expected a positive integer`);
   const variants = flags.variant ? [flags.variant as Variant] : VARIANTS;
   const manners = {

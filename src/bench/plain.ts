@@ -1,5 +1,5 @@
 import http from 'node:http';
-import axios from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import pg from 'pg';
 import { PAGE_SIZE, type Variant } from './api';
 
@@ -43,28 +43,47 @@ export async function plainLoop(apiUrl: string, pgUrl: string, schema: string, v
     const started = performance.now();
     let rows = 0;
     let pages = 0;
-    let offset = 0;
-    let cursor: string | null = null;
-    for (;;) {
-      const params: Record<string, string | number> = variant === 'offset' ? { offset, limit: PAGE_SIZE } : cursor ? { cursor } : {};
-      const res = await api.get<{ data: unknown[]; next_cursor?: string | null }>(`/${variant}/items`, { params });
-      const body = res.data;
+    for await (const data of recordPages(api, variant)) {
       pages += 1;
-      if (body.data.length > 0) {
-        await db.query(sql, [JSON.stringify(body.data)]);
-        rows += body.data.length;
-      }
-      if (variant === 'offset') {
-        if (body.data.length === 0) break;
-        offset += body.data.length;
-      } else {
-        cursor = body.next_cursor ?? null;
-        if (!cursor) break;
-      }
+      if (data.length === 0) continue;
+      await db.query(sql, [JSON.stringify(data)]);
+      rows += data.length;
     }
     return { rows, pages, seconds: (performance.now() - started) / 1000 };
   } finally {
     agent.destroy();
     await db.end();
+  }
+}
+
+type Body = { data: { id?: number }[]; next_cursor?: string | null };
+
+/** A cursor-paged list, page after page. */
+async function* cursorPages(api: AxiosInstance, path: string): AsyncGenerator<Body['data']> {
+  let cursor: string | null = null;
+  do {
+    const body: Body = (await api.get<Body>(path, { params: cursor ? { cursor } : {} })).data;
+    yield body.data;
+    cursor = body.next_cursor ?? null;
+  } while (cursor);
+}
+
+/**
+ * The pages the plain loop loads, one request after the other: offset pages until an empty one,
+ * cursor pages, or (`children`) each parent page's parents' items in turn (the parents are not loaded).
+ */
+async function* recordPages(api: AxiosInstance, variant: Variant): AsyncGenerator<unknown[]> {
+  if (variant === 'cursor') return yield* cursorPages(api, '/cursor/items');
+  if (variant === 'children') {
+    for await (const parents of cursorPages(api, '/parents')) {
+      for (const p of parents) yield (await api.get<Body>(`/parents/${p.id}/items`)).data.data;
+    }
+    return;
+  }
+  for (let offset = 0; ; ) {
+    const data = (await api.get<Body>('/offset/items', { params: { offset, limit: PAGE_SIZE } })).data.data;
+    yield data;
+    if (data.length === 0) return;
+    offset += data.length;
   }
 }

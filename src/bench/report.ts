@@ -29,6 +29,8 @@ export interface VariantResult {
   variant: Variant;
   plain: Phase;
   restSync: Phase & { history: HistoryFigures & { eventsPer1kPages: number; bytesPer1kPages: number } };
+  /** `children`: rest-sync with each child started only after its parent finished (`pipelineChildren: false`) */
+  afterParent?: Phase;
   dlt?: Phase | { skipped: string };
 }
 
@@ -84,6 +86,10 @@ export function formatResult(r: BenchResult): string {
     lines.push('', `${v.variant}:`);
     lines.push(`${'  '.padEnd(13)}  seconds     rows/s  vs plain requests  peak RSS (start)   CPU s: client / api / postgres / temporal`);
     lines.push(`  ${row('plain loop', v.plain)}`, `  ${row('rest-sync', v.restSync)}`);
+    if (v.afterParent) {
+      lines.push(`  ${row('rs, children after parent', v.afterParent)}`);
+      lines.push(`  pipelining: children following their parent ${(v.afterParent.seconds / v.restSync.seconds).toFixed(2)}x faster than after it`);
+    }
     if (v.dlt && !('skipped' in v.dlt)) lines.push(`  ${row('dlt rest_api', v.dlt)}`);
     const h = v.restSync.history;
     lines.push(

@@ -61,18 +61,25 @@ export interface BenchContext {
 export async function benchVariant(v: Variant, ctx: BenchContext): Promise<VariantResult> {
   const { n, repeat, api, pgUrl, db, rs, python, log } = ctx;
   const config = restApiConfig(api.url, v, ctx.rateLimit);
-  const runs = { plain: [] as Phase[], restSync: [] as (Phase & { history?: HistoryFigures })[], dlt: [] as Phase[] };
+  const runs = { plain: [] as Phase[], restSync: [] as (Phase & { history?: HistoryFigures })[], afterParent: [] as Phase[], dlt: [] as Phase[] };
+  // the children variant's resource workflows: the parent's history counts too
+  const resources = v === 'children' ? ['parents', 'items'] : ['items'];
+  const syncInto = (schema: string, options?: SyncOptions) =>
+    measured(api, db, schema, n, async () => {
+      const r = await rs.sync({ source: config, dataset: schema, options });
+      return { ...r, history: await historyFigures(rs.client, [r.workflowId, ...resources.map((x) => `${r.workflowId}:${x}`)]) };
+    });
   for (let i = 1; i <= repeat; i++) {
     const tag = repeat > 1 ? ` (round ${i}/${repeat})` : '';
     log(`${v}: plain loop${tag}`);
     runs.plain.push(await measured(api, db, `plain_${v}`, n, () => plainLoop(api.url, pgUrl, `plain_${v}`, v)));
     log(`${v}: rest-sync${tag}`);
-    runs.restSync.push(
-      await measured(api, db, `rs_${v}`, n, async () => {
-        const r = await rs.sync({ source: config, dataset: `rs_${v}`, options: ctx.options });
-        return { ...r, history: await historyFigures(rs.client, [r.workflowId, `${r.workflowId}:items`]) };
-      }),
-    );
+    runs.restSync.push(await syncInto(`rs_${v}`, ctx.options));
+    if (v === 'children') {
+      // the same sync with each child started only after its parent has finished: what pipelining gains
+      log(`${v}: rest-sync, children after their parent${tag}`);
+      runs.afterParent.push(await syncInto(`rs_${v}_after`, { ...ctx.options, pipelineChildren: false }));
+    }
     if (typeof python !== 'string') continue;
     log(`${v}: dlt rest_api${tag}`);
     const d = await measured(api, db, `dlt_${v}`, n, async () => {
@@ -87,5 +94,6 @@ export async function benchVariant(v: Variant, ctx: BenchContext): Promise<Varia
   const per1k = (x: number) => Math.round((x / restSync.pages) * 1000);
   const history = { ...h!, eventsPer1kPages: per1k(h!.events), bytesPer1kPages: per1k(h!.bytes) };
   const dlt = typeof python === 'object' ? python : runs.dlt.length ? best(runs.dlt, plain.rowsPerSecond) : undefined;
-  return { variant: v, plain, restSync: { ...restSync, history }, ...(dlt ? { dlt } : {}) };
+  const afterParent = runs.afterParent.length ? best(runs.afterParent, plain.rowsPerSecond) : undefined;
+  return { variant: v, plain, restSync: { ...restSync, history }, ...(afterParent ? { afterParent } : {}), ...(dlt ? { dlt } : {}) };
 }

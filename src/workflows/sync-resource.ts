@@ -67,6 +67,17 @@ async function pauseAfter(out: FetchPagesOutput, retry: RetrySpec): Promise<void
   await sleep(Math.max(1, out.retryAfterMs ?? retry.initialIntervalMs));
 }
 
+/**
+ * A child that caught up with its running parent waits on a durable timer before asking again:
+ * 250 ms (a parent whose first activity has not started yet), doubling while the parent makes no
+ * progress, up to 16 s. Its activity already waited a few seconds for the parent's next page, so
+ * these are the parent's pauses (between windows, or for a worker slot) and cost a handful of
+ * history events each.
+ */
+function followDelayMs(idleWindows: number): number {
+  return Math.min(16_000, 250 * 2 ** Math.min(idleWindows, 6));
+}
+
 /** Pages fetched one after the other before windows go parallel: small resources never pay for empty pages of idle windows. */
 const PROBE_PAGES = 10;
 
@@ -128,6 +139,8 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
   const count = Math.max(parallel, lanes);
   const done0 = { pages: progress.pages, rows: progress.rows };
   const perLane = Array.from({ length: count }, () => ({ pages: 0, rows: 0, done: false }));
+  // per lane: windows in a row that found the parent idle (a following child, see followDelayMs)
+  const idle = perLane.map(() => 0);
   /** One lane's windows until it is done (true) or the run should continue-as-new (false). */
   const walk = async (lane: number): Promise<boolean> => {
     for (;;) {
@@ -147,6 +160,8 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
       };
       if (out.done) return true;
       await pauseAfter(out, resource.retry);
+      idle[lane] = out.caughtUp && out.pagesNow === 0 ? idle[lane] + 1 : 0;
+      if (out.caughtUp) await sleep(followDelayMs(Math.max(0, idle[lane] - 1)));
       windows += 1;
       if (windows >= options.windowsPerRun || workflowInfo().continueAsNewSuggested) return false;
     }

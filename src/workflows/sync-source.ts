@@ -104,10 +104,18 @@ async function runResources(
   const failures: Record<string, string> = {};
   const childrenOf = (r: ResourcePlan) => source.resources.filter((c) => c.parent?.resource === r.name);
   const wanted = (r: ResourcePlan): boolean => r.selected || childrenOf(r).some(wanted);
+  // children start with their parent and follow its committed pages (their activities wait for them)
+  const pipelined = options.pipelineChildren && patched('children-pipelined');
+  /** Every wanted descendant of `r`, for the failures of a parent that stopped them. */
+  const descendants = (r: ResourcePlan): ResourcePlan[] => childrenOf(r).filter(wanted).flatMap((c) => [c, ...descendants(c)]);
+  // resources stopped because their parent failed: the reason each is reported with
+  const orphaned = new Map<string, string>();
   const run = async (r: ResourcePlan): Promise<void> => {
     const workflowId = `sync:${input.dataset}:${r.name}`;
     progress[r.name] = { resource: r.name, pages: 0, rows: 0, done: false, workflowId };
     showDetails(input.dataset, progress);
+    const scope = new CancellationScope();
+    const children = pipelined ? scope.run(() => Promise.all(childrenOf(r).filter(wanted).map(run))) : undefined;
     try {
       results[r.name] = await executeChild(syncResource, {
         workflowId,
@@ -117,10 +125,15 @@ async function runResources(
       progress[r.name] = { resource: r.name, ...results[r.name], done: true, workflowId };
       showDetails(input.dataset, progress);
     } catch (err) {
-      failures[r.name] = innermostMessage(err);
-      return; // its children have nothing to fan out over
+      failures[r.name] = orphaned.get(r.name) ?? innermostMessage(err);
+      if (!children) return; // its children have nothing to fan out over
+      // its running children stop where they are: what they committed stays, they are reported failed
+      for (const d of descendants(r)) if (!orphaned.has(d.name)) orphaned.set(d.name, `not finished: resource "${r.name}" it fans out over failed`);
+      scope.cancel();
+      await children;
+      return;
     }
-    await Promise.all(childrenOf(r).filter(wanted).map(run));
+    await (children ?? Promise.all(childrenOf(r).filter(wanted).map(run)));
   };
   await Promise.all(source.resources.filter((r) => !r.parent && wanted(r)).map(run));
   if (CancellationScope.current().consideredCancelled && patched('cancelled-run-log')) {

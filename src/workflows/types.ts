@@ -12,6 +12,8 @@ export interface SyncOptions {
   heartbeatSeconds?: number;
   /** windows fetching an offset/page-number resource at once (1: one after the other) */
   parallelWindows?: number;
+  /** children start with their parent and follow its committed pages (false: after the parent has finished) */
+  pipelineChildren?: boolean;
 }
 
 /**
@@ -68,4 +70,5 @@ export const DEFAULT_OPTIONS: Required<SyncOptions> = {
   windowsPerRun: 100,
   heartbeatSeconds: 15,
   parallelWindows: 4,
+  pipelineChildren: true,
 };

@@ -2,6 +2,7 @@ import { startMockServer, type MockServer } from '../../src/demo/mocks/server';
 import type { SyncSourceOutput } from '../../src/workflows/types';
 import { connectTestTemporal, createTestDatabase, uniqueId, type TestTemporal } from '../helpers/env';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
+import { pipelineSource, startPipelineApi, type PipelineApi, type PipelineApiOptions } from '../fixtures/apis/pipeline-api';
 
 const N = 3000;
 const CAP = 10;
@@ -118,5 +119,68 @@ describe('worker crashes mid-sync', () => {
     const kills = 2, resources = 2, windows = 4;
     expect(refetched).toBeLessThanOrEqual(kills * resources * windows * 2);
     expect(requests.size).toBe(2 * pagesPerResource);
+  });
+});
+
+/**
+ * A child following its running parent survives crashes too: its position is a parent record
+ * among the parent's committed pages, so the worker is killed while both run (the child in three
+ * lanes, appending) and each table still holds every record once.
+ */
+describe('worker crashes while a child follows its parent', () => {
+  const API: PipelineApiOptions = { parents: 90, parentPage: 3, items: 3, itemPage: 2, latencyMs: 25 };
+  let temporal: TestTemporal;
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let api: PipelineApi;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    [temporal, database, api] = await Promise.all([connectTestTemporal(), createTestDatabase(), startPipelineApi(API)]);
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.kill()));
+    await api?.close();
+    await database?.drop();
+    await temporal?.close();
+  });
+
+  const state = async () => {
+    const res = await database.db.raw(`SELECT resource, pages, done FROM piped._rest_sync_state`).catch(() => ({ rows: [] }));
+    const of = (name: string) => res.rows.filter((r: { resource: string }) => r.resource.split('#')[0] === name);
+    return {
+      parentDone: of('parents').some((r: { done: boolean }) => r.done),
+      itemPages: of('items').reduce((a: number, r: { pages: string }) => a + Number(r.pages), 0),
+    };
+  };
+
+  test('SIGKILL twice while parent and child both run: exact tables', async () => {
+    const env = {
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: process.env.REST_SYNC_TEST_TEMPORAL!,
+      TEMPORAL_TASK_QUEUE: temporal.taskQueue,
+      REST_SYNC_WORKFLOW_BUNDLE: process.env.REST_SYNC_TEST_BUNDLE!,
+    };
+    workers.push(await startWorkerProcess(env));
+    const handle = await temporal.client.workflow.start('syncSource', {
+      taskQueue: temporal.taskQueue,
+      workflowId: uniqueId('sync:piped'),
+      args: [{ source: pipelineSource(api.url, API, { disposition: 'append', parallelized: true }), dataset: 'piped', options: { heartbeatSeconds: 2 } }],
+    });
+    const killedWhile: boolean[] = [];
+    for (const pages of [6, 40]) {
+      const until = Date.now() + 60_000;
+      while ((await state()).itemPages < pages && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      killedWhile.push(!(await state()).parentDone);
+      await workers[workers.length - 1].kill('SIGKILL');
+      workers.push(await startWorkerProcess(env));
+    }
+    const out = (await handle.result()) as SyncSourceOutput;
+    // the first kill came while the parent was still fetching pages
+    expect(killedWhile[0]).toBe(true);
+    const items = API.parents * API.items;
+    const count = async (table: string) => (await database.db.raw(`SELECT count(*)::int AS rows, count(DISTINCT id)::int AS ids FROM piped.${table}`)).rows[0];
+    expect(await count('items')).toEqual({ rows: items, ids: items });
+    expect(await count('parents')).toEqual({ rows: API.parents, ids: API.parents });
+    expect(out.resources.items.rows).toBe(items);
   });
 });

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import type { FetchPagesInput, FetchPagesOutput, FinishResourceInput } from '../../src/activities/types';
 import { planSource } from '../../src/plan/plan-source';
@@ -20,6 +21,7 @@ const plan = planSource(
       { name: 'events', endpoint: { path: '/events', paginator: { type: 'cursor', cursor_path: 'next' } } },
       { name: 'users', primary_key: 'id', endpoint: { path: '/users', paginator: 'single_page' } },
       { name: 'repos', parallelized: true, endpoint: { path: '/users/{resources.users.id}/repos', paginator: 'single_page' } },
+      { name: 'stars', endpoint: { path: '/users/{resources.users.id}/stars', paginator: 'single_page' } },
     ],
   },
   {},
@@ -110,5 +112,87 @@ describe('syncResource with mocked activities', () => {
     const continued = firstRun.events!.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)?.workflowExecutionContinuedAsNewEventAttributes;
     expect(continued).toBeDefined();
     expect((await client.workflow.getHandle(workflowId).describe()).runId).not.toBe(firstRunId);
+  });
+
+  test('a child caught up with its running parent waits on a timer, longer while the parent is idle, then walks on', async () => {
+    const replies = [
+      out({ pagesNow: 0, caughtUp: true }),
+      out({ pagesNow: 0, caughtUp: true }),
+      out({ pagesNow: 2, pages: 2, caughtUp: true }),
+      out({ pagesNow: 0, pages: 2, caughtUp: true }),
+      out({ pagesNow: 3, pages: 5, done: true }),
+    ];
+    const { calls, workflowId } = await run('stars', (_i, n) => replies[n]);
+    expect(calls).toHaveLength(5);
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const ms = (d: { seconds?: unknown; nanos?: number | null }) => Number(d.seconds ?? 0) * 1000 + (d.nanos ?? 0) / 1e6;
+    const timers = history.events!.filter((e) => e.timerStartedEventAttributes).map((e) => ms(e.timerStartedEventAttributes!.startToFireTimeout!));
+    // 250 ms, then 500 ms while the parent stays idle; progress starts over at 250 ms
+    expect(timers).toEqual([250, 500, 250, 250]);
+  });
+});
+
+/** The source workflow with mocked activities: children start with their parent and stop when it fails. */
+describe('syncSource with mocked activities', () => {
+  let temporal: TestTemporal;
+
+  beforeAll(async () => {
+    temporal = await connectTestTemporal();
+  });
+  afterAll(async () => temporal?.close());
+
+  const source = {
+    client: { base_url: 'https://api.test' },
+    resources: [
+      { name: 'users', primary_key: 'id', endpoint: { path: '/users', paginator: 'single_page' } },
+      { name: 'stars', endpoint: { path: '/users/{resources.users.id}/stars', paginator: 'single_page' } },
+    ],
+  };
+
+  /** Runs syncSource with fetchPages answering by resource; returns its outcome and the resources failed at the end. */
+  async function runSource(fetch: Record<string, (input: FetchPagesInput) => Promise<FetchPagesOutput>>) {
+    const failures: Record<string, string>[] = [];
+    const activities = {
+      planSync: async () => planSource(source, {}),
+      prepareSync: async () => ({ schema: 'd' }),
+      releaseDataset: async () => undefined,
+      finishSync: async (input: { failures: Record<string, string> }) => (failures.push(input.failures), { failed: 0 }),
+      fetchPages: (input: FetchPagesInput) => fetch[input.resource.name](input),
+      finishResource: async () => ({ pages: 1, rows: 1 }),
+    };
+    const worker: Worker = await temporal.mockedWorker(activities);
+    const handle = await temporal.client.workflow.start('syncSource', {
+      taskQueue: temporal.taskQueue,
+      workflowId: uniqueId('sync:mocked'),
+      args: [{ source, dataset: 'd' }],
+    });
+    const outcome = await worker.runUntil(handle.result().then(() => 'succeeded', (err: Error) => String((err.cause as Error | undefined)?.message ?? err.message)));
+    return { outcome, failures };
+  }
+
+  test('a child starts with its parent, before the parent has finished', async () => {
+    let childAsked: () => void = () => undefined;
+    const asked = new Promise<void>((resolve) => (childAsked = resolve));
+    const { outcome } = await runSource({
+      // the parent ends only once its child has asked for pages
+      users: async () => (await asked, out({ done: true })),
+      stars: async () => (childAsked(), out({ done: true })),
+    });
+    expect(outcome).toBe('succeeded');
+  });
+
+  test('a parent that fails stops its following child, which is reported not finished', async () => {
+    let childAsked: () => void = () => undefined;
+    const asked = new Promise<void>((resolve) => (childAsked = resolve));
+    const { outcome, failures } = await runSource({
+      users: async () => {
+        await asked;
+        throw ApplicationFailure.nonRetryable('HTTP 404 from /users', 'HTTP_ERROR');
+      },
+      stars: async () => (childAsked(), out({ pagesNow: 0, caughtUp: true })),
+    });
+    expect(outcome).toMatch(/failed for 2 resource/);
+    expect(failures[0].users).toMatch(/HTTP 404/);
+    expect(failures[0].stars).toBe('not finished: resource "users" it fans out over failed');
   });
 });

@@ -1,5 +1,5 @@
 import { HttpRetriableError, innermostMessage, placed } from '../../src/errors';
-import { advance, decodeChildToken, encodeToken, pageOrdinal, stripeKey, stripeKeys, stripeOf, windowKeyPrefix, type Stripe } from '../../src/activities/fetch/position';
+import { advance, decodeChildToken, encodeToken, pageOrdinal, parentFrontier, siblingStripes, stripeKey, stripeKeys, stripeOf, windowKeyPrefix, type Stripe } from '../../src/activities/fetch/position';
 import { fillJson, fillText } from '../../src/plan/placeholders';
 
 /** The stored encodings: rows written by syncs that run now must read the same after an upgrade. */
@@ -47,6 +47,32 @@ describe('position encodings', () => {
     const parent = { key: { page: 0, idx: 0 }, vals: {} };
     expect(advance({ token: 1, parent }, 2)).toEqual({ token: 2, parent });
     expect(advance({ token: 1, parent }, null)).toBeUndefined();
+  });
+});
+
+/** How far a child may follow its running parent: below every page a parent stripe may still commit. */
+describe('parent frontier', () => {
+  const S = 2 ** 40;
+  const row = (key: string, pages: number, done = false) => ({ key, pages, done });
+  test.each<[string, ReturnType<typeof row>[], ReturnType<typeof parentFrontier>]>([
+    ['not started', [], { complete: false, pages: 0, before: 0, started: false }],
+    ['whole, running: its committed pages', [row('p', 3)], { complete: false, pages: 3, before: 3, started: true }],
+    ['whole, done', [row('p', 4, true)], { complete: true, pages: 4 }],
+    ['windows after a probe: the lowest next page of an open window', [row('p', 10), row('p#w0', 2), row('p#w1', 1), row('p#w2', 3, true)], { complete: false, pages: 16, before: S + 1 * 3 + 1, started: true }],
+    ['windows all done: complete, the probe row left open', [row('p', 10), row('p#w0', 2, true), row('p#w1', 2, true)], { complete: true, pages: 14 }],
+    ['lanes of a child parent', [row('p#0', 5), row('p#1', 0)], { complete: false, pages: 5, before: S + 1, started: true }],
+    ['lanes all done', [row('p#0', 5, true), row('p#1', 2, true)], { complete: true, pages: 7 }],
+    ['another resource named like a stripe is not one', [row('p', 2), row('p#x', 9)], { complete: false, pages: 11, before: 2, started: true }],
+  ])('%s', (_name, rows, frontier) => {
+    expect(parentFrontier('p', rows)).toEqual(frontier);
+  });
+
+  test('the lanes or windows of a resource are claimed together', () => {
+    expect(siblingStripes({ kind: 'whole' })).toEqual([]);
+    expect(siblingStripes({ kind: 'lane', index: 1, count: 3 })).toEqual([
+      { kind: 'lane', index: 0, count: 3 },
+      { kind: 'lane', index: 2, count: 3 },
+    ]);
   });
 });
 

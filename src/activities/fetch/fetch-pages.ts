@@ -12,8 +12,8 @@ import { keepLease, leaseLost } from '../store/lease';
 import { logStart } from '../store/run-log';
 import { datasetSchema, forDestination, stagingTable, resetStaging } from '../store/dataset';
 import { syncLoadId } from '../store/loads';
-import { locate } from './locate';
-import { advance, CHILD_START, positionText, stripeKey, stripeOf, windowKeyPrefix, type Position, type Stripe } from './position';
+import { CAUGHT_UP, locate } from './locate';
+import { advance, CHILD_START, positionText, siblingStripes, stripeKey, stripeOf, windowKeyPrefix, type Position, type Stripe } from './position';
 import { createPageSink } from './sink';
 import { createPageSource, stripePaginator } from './source';
 
@@ -34,7 +34,10 @@ export async function fetchPages(deps: FetchDeps, given: FetchPagesInput): Promi
   const key = stripeKey(resource.name, stripe);
   const ctx = Context.current();
   const table = resource.writeDisposition === 'replace' ? stagingTable(resource.table) : resource.table;
-  let state = await claim(deps, input, schema, stripe, resource.parent ? CHILD_START : stripePaginator(resource.paginator, stripe).initialToken());
+  const initial = (s: Stripe) => (resource.parent ? CHILD_START : stripePaginator(resource.paginator, s).initialToken());
+  // the lanes or windows of a resource exist together before any commits: a child following it counts them
+  for (const sibling of siblingStripes(stripe)) await claim(deps, input, schema, sibling, initial(sibling));
+  let state = await claim(deps, input, schema, stripe, initial(stripe));
   const lease = await keepLease(deps.db, schema, input.lease);
   if (!state.done && stripe.kind === 'whole' && !resource.parent) {
     // a sync taken over: this resource's parallel windows had started, so they resume as they were
@@ -66,9 +69,16 @@ export async function fetchPages(deps: FetchDeps, given: FetchPagesInput): Promi
     return pending;
   };
   const fetched = new Set<string>();
-  const walk = { deps, schema, input, stripe };
+  const walk = { deps, schema, input, stripe, deadline: started + input.maxSeconds * 1000, signal: ctx.cancellationSignal };
+  // a child that walked every committed record of its running parent: the workflow waits, then asks again
+  let caughtUp = false;
+  const find = async () => {
+    const found = await locate(walk, state, source.initialToken);
+    caughtUp = found === CAUGHT_UP;
+    return found === CAUGHT_UP ? undefined : found;
+  };
   try {
-    let pos = state.done ? undefined : await locate(walk, state, source.initialToken);
+    let pos = state.done ? undefined : await find();
     let pending = pos && fetch(pos);
     while (pos && pending) {
       const page = await pending;
@@ -83,7 +93,7 @@ export async function fetchPages(deps: FetchDeps, given: FetchPagesInput): Promi
       [state, lastRecords, pagesNow] = [committed, page.records.length, pagesNow + 1];
       beat();
       if (state.done || !within() || ctx.cancellationSignal.aborted) break;
-      pos = next ?? (await locate(walk, state, source.initialToken));
+      pos = next ?? (await find());
       pending ??= pos && fetch(pos);
     }
   } catch (err) {
@@ -94,7 +104,14 @@ export async function fetchPages(deps: FetchDeps, given: FetchPagesInput): Promi
     lease.stop();
   }
   const now = (await readState(deps.db, schema, key))!;
-  return { done: now.done, pages: now.pages, rows: now.rows, pagesNow, lastPage: { records: lastRecords, token: now.token } };
+  return {
+    done: now.done,
+    pages: now.pages,
+    rows: now.rows,
+    pagesNow,
+    ...(caughtUp && !now.done ? { caughtUp: true } : {}),
+    lastPage: { records: lastRecords, token: now.token },
+  };
 }
 
 /**

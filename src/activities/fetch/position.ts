@@ -61,6 +61,12 @@ export function stripeKeys(resource: string, lanes = 1, windows = 0): string[] {
   return keys;
 }
 
+/** The other lanes or windows of a stripe's resource (none for a whole one). */
+export function siblingStripes(stripe: Stripe): Stripe[] {
+  if (stripe.kind === 'whole') return [];
+  return Array.from({ length: stripe.count }, (_, index) => ({ ...stripe, index })).filter((s) => s.index !== stripe.index);
+}
+
 /** The prefix of a resource's window keys: the rest of such a key is the window's index. */
 export function windowKeyPrefix(resource: string): string {
   return `${resource}#w`;
@@ -100,4 +106,32 @@ export function positionText(pos: Position): string {
 /** The next position inside the same parent record (or root resource); undefined when the paginator ended. */
 export function advance(pos: Position, next: Json | null): Position | undefined {
   return next === null ? undefined : { token: next, parent: pos.parent };
+}
+
+/** How far a child may follow its parent: every parent page below `before` is committed for good, or the parent ended. */
+export type Frontier = { complete: true; pages: number } | { complete: false; pages: number; before: number; started: boolean };
+
+/**
+ * The parent's frontier from its stripes' state rows in this sync (see `parentStripes`). A
+ * parent in lanes or parallel windows files stripe i's p-th page at ordinal
+ * `STRIPED_PAGES + p·count + i`, so the lowest next ordinal of an unfinished stripe bounds what
+ * can still come; its sequential first pages lie below all of those. The lanes or windows of a
+ * resource claim their rows together, so `count` is the number of rows. `pages`: the committed
+ * total, which moves whenever the parent makes progress.
+ */
+export function parentFrontier(parent: string, rows: { key: string; pages: number; done: boolean }[]): Frontier {
+  const pages = rows.reduce((a, r) => a + r.pages, 0);
+  const suffix = (key: string) => key.slice(parent.length + 1);
+  const windows = rows.filter((r) => r.key !== parent && /^w\d+$/.test(suffix(r.key)));
+  const lanes = rows.filter((r) => r.key !== parent && /^\d+$/.test(suffix(r.key)));
+  const striped = windows.length > 0 ? windows : lanes;
+  if (striped.length > 0) {
+    const open = striped.filter((r) => !r.done);
+    if (open.length === 0) return { complete: true, pages };
+    const next = open.map((r) => STRIPED_PAGES + r.pages * striped.length + Number(suffix(r.key).replace('w', '')));
+    return { complete: false, pages, before: Math.min(...next), started: true };
+  }
+  const whole = rows.find((r) => r.key === parent);
+  if (whole?.done) return { complete: true, pages };
+  return { complete: false, pages, before: whole?.pages ?? 0, started: whole !== undefined };
 }

@@ -89,7 +89,7 @@ export async function evolveTable(
     const cols = new Set([...primaryKey, ...pageTypes.keys()]);
     const defs = [...cols].map((c) => `${quoteIdent(c)} ${want(c)}`);
     if (primaryKey.length) defs.push(`PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
-    await run(db, [`CREATE TABLE IF NOT EXISTS ${target} (${defs.join(', ')})`, ...comments(cols), ...(input.onCreate ?? [])]);
+    await run(db, [`CREATE TABLE IF NOT EXISTS ${target} (${defs.join(', ')})`, ...comments(cols), ...(input.onCreate ?? [])], target);
     return { shape: (await readShape(db, schema, table))!, widened: [] };
   }
   const widened: Widening[] = [];
@@ -113,11 +113,16 @@ export async function evolveTable(
   }
   if (input.dropPrimaryKey && shape.primaryKeyName) alters.push(`DROP CONSTRAINT ${quoteIdent(shape.primaryKeyName)}`);
   if (alters.length === 0) return { shape, widened };
-  await run(db, [`ALTER TABLE ${target} ${alters.join(', ')}`, ...comments(added)]);
+  await run(db, [`ALTER TABLE ${target} ${alters.join(', ')}`, ...comments(added)], target);
   return { shape: (await readShape(db, schema, table))!, widened };
 }
 
-/** DDL statements as one round trip (a simple query: one implicit transaction). */
-function run(db: Knex, statements: string[]): Promise<unknown> {
-  return sqlFree(() => db.raw(statements.join(';\n')));
+/**
+ * DDL statements as one round trip (a simple query: one implicit transaction), under a
+ * transaction-scoped advisory lock per table: the lanes or windows of a resource (or workers)
+ * creating or altering its table at once wait for each other instead of racing in the catalog.
+ */
+function run(db: Knex, statements: string[], table: string): Promise<unknown> {
+  const lock = `SELECT pg_advisory_xact_lock(hashtext(${quoteLiteral(`rest-sync ddl ${table}`)}))`;
+  return sqlFree(() => db.raw([lock, ...statements].join(';\n')));
 }
