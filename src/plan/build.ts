@@ -3,6 +3,7 @@
  * run. Pure and deterministic (no clock, no randomness, no I/O), so workflow code may call it.
  */
 import type { SourceConfig } from '../config/schema';
+import { jsonDataProblem } from '../config/schema-request';
 import { ConfigError } from '../errors';
 import { authOf, clientOf, limitsOf } from './client';
 import { fillParamRefs } from './config-params';
@@ -28,6 +29,9 @@ function parentLinkOf(r: MergedResource, resolved: ReturnType<typeof resolveRequ
 /** One resource's plan, before export fields (which depend on its children) are known. */
 function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, config: SourceConfig, params: Record<string, string>): ResourcePlan {
   const e = r.endpoint;
+  // resource_defaults may bring a json body to an endpoint with data (or the reverse): refused as dlt's client refuses it
+  const both = jsonDataProblem(e.json, e.data);
+  if (both) throw new ConfigError(`resource "${r.name}": ${both}`, `resources[${r.index}].endpoint.data`);
   const resolved = resolveRequest(r, all, params);
   const parent = parentLinkOf(r, resolved);
   const incremental = incrementalOf(e.incremental, resolved.incrementalParam);
@@ -38,6 +42,7 @@ function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, con
     path: resolved.path,
     params: resolved.params,
     ...(resolved.json !== undefined ? { json: resolved.json } : {}),
+    ...(resolved.data !== undefined ? { data: resolved.data } : {}),
     headers: resolved.headers,
     ...(e.data_selector != null ? { dataSelector: Array.isArray(e.data_selector) ? [...e.data_selector] : e.data_selector } : {}),
     ...inheritPaginator(e.paginator, r.ownPaginator, config.client.paginator),
@@ -55,6 +60,7 @@ function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, con
     ...(r.config.max_table_nesting !== undefined ? { maxTableNesting: r.config.max_table_nesting } : {}),
     ...limitsOf(r.config),
     ...(r.config.parallelized ? { parallelized: true } : {}),
+    ...(r.config.processing_steps?.length ? { processingSteps: r.config.processing_steps.map(({ filter, map }) => ({ ...(filter !== undefined ? { filter } : {}), ...(map !== undefined ? { map } : {}) })) } : {}),
   };
 }
 

@@ -1,16 +1,17 @@
-import { placed, RestSyncError } from '../../errors';
+import { HttpFatalError, placed, RestSyncError } from '../../errors';
 import { canStride } from '../../plan/paginator';
 import type { Json, PaginatorSpec } from '../../plan/types';
 import type { ActivityDeps } from '../deps';
 import type { FetchPagesInput } from '../types';
 import { fetchRaw, type FetchOptions } from '../http/client';
-import { applyAuth, publicToken, type OAuthTokens } from '../http/auth';
+import { applyAuth, isTokenAuth, publicToken, type AuthContext, type OAuthTokens } from '../http/auth';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../http/send';
 import { createPaginator, stridedPaginator, type AutoLog, type Paginator, type RequestSpec } from '../paginators';
 import { selectRecords } from '../select';
 import { resolveDeep } from '../secrets';
 import { applyIncremental, filterIncremental, type IncrementalWindow } from '../incremental';
 import { applyParent, expandRequest } from '../partitions';
+import { compileSteps } from '../steps';
 import type { Position, Stripe } from './position';
 
 /** One page as fetched: its records (incremental: those inside the window) and the paginator's next token. */
@@ -68,16 +69,31 @@ export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, i
     return paginator.applyToken(expandRequest(req, templateHeaders), pos.token);
   };
 
-  const fetchAt = async (pos: Position, where: string): Promise<Fetched> => {
-    const req = await applyAuth(requestAt(pos), auth, { ...deps, limiter, signal, timeoutMs: client.timeoutMs });
+  const steps = compileSteps(resource.processingSteps);
+  const authCtx: AuthContext = { ...deps, limiter, signal, timeoutMs: client.timeoutMs, baseUrl: client.baseUrl };
+
+  /** One exchange; a token the API refuses (401) is dropped and the request sent once more with a fresh one. */
+  const exchange = async (pos: Position, where: string, again = isTokenAuth(auth)): Promise<Awaited<ReturnType<typeof fetchRaw>>> => {
+    const req = await applyAuth(requestAt(pos), auth, authCtx);
     const call = () => fetchRaw(deps.http, req, { ...options, secrets: deps.secrets.known(), where });
-    const raw = limiter ? await limiter.schedule(call) : await call();
+    try {
+      return limiter ? await limiter.schedule(call) : await call();
+    } catch (err) {
+      if (!again || !(err instanceof HttpFatalError) || err.status !== 401) throw err;
+      deps.log?.warn(`${where}: HTTP 401 with a token obtained at run time: a new token is requested and the request sent once more`);
+      deps.tokens.invalidate(auth, authCtx);
+      return exchange(pos, where, false);
+    }
+  };
+
+  const fetchAt = async (pos: Position, where: string): Promise<Fetched> => {
+    const raw = await exchange(pos, where);
     if (raw === 'ignored') return { records: [], next: null };
     const records = selectRecords(raw.body, resource.dataSelector, where);
     // the token is committed and returned: the auth is applied to each request, never stored
     const next = publicToken(paginator.nextToken({ ...raw, records }, pos.token), auth, deps.secrets.known());
-    if (!resource.incremental || !incr) return { records, next };
-    return { ...filterIncremental(records, resource.incremental, incr, where), next };
+    const kept = resource.incremental && incr ? filterIncremental(records, resource.incremental, incr, where) : { records };
+    return steps ? { ...kept, records: await steps(kept.records), next } : { ...kept, next };
   };
 
   return {
