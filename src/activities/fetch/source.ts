@@ -47,7 +47,7 @@ export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, i
   const headers = { ...resolved(client.headers), ...resolved(resource.headers) };
   // the resource's plain headers are templates (dlt formats them); client headers and secrets are not
   const templateHeaders = Object.keys(resource.headers).filter((k) => typeof resource.headers[k] === 'string');
-  const base: RequestSpec = { method: resource.method, url: resource.path, params: { ...resource.params }, headers, json: resource.json };
+  const base: RequestSpec = { method: resource.method, url: resource.path, params: { ...resource.params }, headers, json: resource.json, ...(resource.data !== undefined ? { data: resource.data } : {}) };
   const limiter = deps.limits?.get(input.dataset, client, resource);
   // dlt: the endpoint's own auth replaces the client's
   const auth = resource.auth ?? client.auth;
