@@ -77,6 +77,7 @@ describe('secrets against a hostile API', () => {
     expect(pages.map((r) => Number(r.query.get('page') ?? 1))).toEqual(Array.from({ length: LINKED_PAGES }, (_, i) => i + 1));
     for (const r of pages) {
       expect(r.query.getAll('api_key')).toHaveLength(kind === 'api_key_query' ? 1 : 0);
+      expect(r.query.getAll('sid')).toHaveLength(kind === 'session_token' ? 1 : 0);
       expect(r.query.has('echo')).toBe(false);
     }
     const length = (r: MockRequest) => `${r.query}`.length;
@@ -94,6 +95,8 @@ describe('secrets against a hostile API', () => {
       api_key_cookie: 'header x-tenant-token, header cookie',
       http_basic: 'header x-tenant-token, header authorization',
       oauth2: 'header x-tenant-token, header authorization',
+      oauth2_refresh: 'header x-tenant-token, header authorization',
+      session_token: 'header x-tenant-token, the query params holding secrets',
     };
     const lines = worker.output().split('\n').filter((l) => l.includes('is not the origin of base_url'));
     expect(lines.sort()).toEqual(
