@@ -41,8 +41,14 @@ export const seconds = (what: string) => bounded(0, 3600, what, { exclusiveMin: 
 /** A dlt key rest-sync does not implement: refused by name, with what to do instead. */
 export const refused = (why: string) =>
   z.unknown().superRefine((v, ctx) => {
-    if (v !== undefined) ctx.addIssue({ code: 'custom', message: `not supported: ${why}` });
+    if (v !== undefined) ctx.addIssue({ code: 'custom', message: `not supported (got ${quoteJson(v)}): ${why}` });
   });
+
+/** A config value as JSON, cut to 80 characters: how messages quote what the config gave. */
+export function quoteJson(v: unknown): string {
+  const t = JSON.stringify(v) ?? String(v);
+  return t.length > 80 ? `${t.slice(0, 77)}...` : t;
+}
 
 /** A JSONPath into a response or request body, its syntax checked when the config is validated. */
 export const jsonPath = z

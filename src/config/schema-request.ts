@@ -6,14 +6,10 @@
 import { z } from 'zod';
 import { expressionProblem } from './expression';
 import { quoteBrief } from './json-path-syntax';
-import { bounded, jsonPath, optStr, refused, secretText, strict, text } from './schema-parts';
+import { bounded, jsonPath, optStr, quoteJson, refused, secretText, strict, text } from './schema-parts';
 
 const formScalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-/** A value as JSON, cut to 80 characters: how messages quote what the config gave. */
-const quoted = (v: unknown) => {
-  const t = JSON.stringify(v) ?? String(v);
-  return t.length > 80 ? `${t.slice(0, 77)}...` : t;
-};
+const quoted = quoteJson;
 const formBody = z.record(z.string(), z.union([formScalar, z.array(formScalar)]));
 
 /**
@@ -48,16 +44,22 @@ export function jsonDataProblem(json: unknown, data: unknown): string | undefine
   return `set json or data, not both (dlt's client refuses a request with both): json ${quoted(json)}, data ${quoted(data)}`;
 }
 
-const expression = (what: string) =>
-  z.string().min(1).superRefine((source, ctx) => {
+const expression = z
+  .string()
+  .min(1)
+  .superRefine((source, ctx) => {
+    if (/^\s*lambda\b/.test(source)) {
+      ctx.addIssue({ code: 'custom', message: `${quoteJson(source)} is a Python lambda: write a JSONata expression, or let \`rest-sync import\` translate the Python config` });
+      return;
+    }
     const problem = expressionProblem(source);
-    if (problem) ctx.addIssue({ code: 'custom', message: `${what}: ${problem}` });
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
 const processingStep = strict(
   {
-    filter: expression('filter').optional(),
-    map: expression('map').optional(),
+    filter: expression.optional(),
+    map: expression.optional(),
     yield_map: refused('a yield_map (one record into many) needs a Python function; load the records and unnest them with SQL').optional(),
   },
   {
@@ -65,7 +67,7 @@ const processingStep = strict(
     map: 'a JSONata expression over the record ($) that yields the new record, e.g. $merge([$, {"a": b}]); null drops it',
     yield_map: 'not supported: a Python generator',
   },
-).refine((s) => s.filter !== undefined || s.map !== undefined, { message: 'a processing step needs filter or map' });
+).refine((s) => s.filter !== undefined || s.map !== undefined || s.yield_map !== undefined, { message: 'a processing step needs filter or map' });
 
 /** dlt's processing_steps: applied in order to each record after selection (and the incremental window). */
 export const processingStepsSchema = z.array(processingStep);

@@ -48,9 +48,9 @@ describe('processing_steps in the config', () => {
   });
 
   test.each([
-    ['a syntax error, quoting the expression', [{ filter: 'id >' }], 'resources[0].processing_steps[0].filter: filter: not a JSONata expression:'],
+    ['a syntax error, quoting the expression', [{ filter: 'id >' }], 'resources[0].processing_steps[0].filter: not a JSONata expression: '],
     ['a step with neither key', [{}], 'resources[0].processing_steps[0]: a processing step needs filter or map'],
-    ['yield_map, by name', [{ yield_map: 'x' }], 'resources[0].processing_steps[0].yield_map: not supported: a yield_map'],
+    ['yield_map, by name', [{ yield_map: 'x' }], 'resources[0].processing_steps[0].yield_map: not supported (got "x"): a yield_map'],
     ['an unknown key', [{ flat_map: 'x' }], 'resources[0].processing_steps[0].flat_map: unknown key; allowed keys: filter, map, yield_map'],
   ])('refuses %s', (_name, steps, message) => {
     expect(() => parseSourceConfig(config(steps))).toThrow(message);
