@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { jsonPathProblem, quoteBrief } from './json-path-syntax';
+import { quoteJson } from './request-rules';
 
 /**
  * A strict object whose unknown-key error names every allowed key. Every key has a description
@@ -43,12 +44,6 @@ export const refused = (why: string) =>
   z.unknown().superRefine((v, ctx) => {
     if (v !== undefined) ctx.addIssue({ code: 'custom', message: `not supported (got ${quoteJson(v)}): ${why}` });
   });
-
-/** A config value as JSON, cut to 80 characters: how messages quote what the config gave. */
-export function quoteJson(v: unknown): string {
-  const t = JSON.stringify(v) ?? String(v);
-  return t.length > 80 ? `${t.slice(0, 77)}...` : t;
-}
 
 /** A JSONPath into a response or request body, its syntax checked when the config is validated. */
 export const jsonPath = z

@@ -6,10 +6,10 @@
 import { z } from 'zod';
 import { expressionProblem } from './expression';
 import { quoteBrief } from './json-path-syntax';
-import { bounded, jsonPath, optStr, quoteJson, refused, secretText, strict, text } from './schema-parts';
+import { isoDurationSeconds, jsonDataProblem, quoteJson } from './request-rules';
+import { bounded, jsonPath, optStr, refused, secretText, strict, text } from './schema-parts';
 
 const formScalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-const quoted = quoteJson;
 const formBody = z.record(z.string(), z.union([formScalar, z.array(formScalar)]));
 
 /**
@@ -20,28 +20,15 @@ export const dataBodySchema = z
   .unknown()
   .superRefine((v, ctx) => {
     if (typeof v !== 'string' && !formBody.safeParse(v).success) {
-      ctx.addIssue({ code: 'custom', message: `expected a form (an object of strings, numbers, booleans or lists of them) or a raw string, got ${quoted(v)}`, abort: true });
+      ctx.addIssue({ code: 'custom', message: `expected a form (an object of strings, numbers, booleans or lists of them) or a raw string, got ${quoteJson(v)}`, abort: true });
     }
   })
   .pipe(z.union([z.string(), formBody]));
-
-/** Python's truth test, which dlt's client applies to json and data. */
-function pyTruthy(v: unknown): boolean {
-  if (v === undefined || v === null || v === false || v === 0 || v === '') return false;
-  if (typeof v === 'object') return Object.keys(v).length > 0;
-  return true;
-}
 
 /** dlt's RESTClient refuses a request with both a json and a data body; so does `validate`, naming both. */
 export function jsonDataRule(e: { json?: unknown; data?: unknown }, ctx: z.RefinementCtx): void {
   const problem = jsonDataProblem(e.json, e.data);
   if (problem) ctx.addIssue({ code: 'custom', path: ['data'], message: problem });
-}
-
-/** The sentence refusing a json body and a data body together, or undefined when at most one is set (also checked after resource_defaults merge). */
-export function jsonDataProblem(json: unknown, data: unknown): string | undefined {
-  if (!pyTruthy(json) || !pyTruthy(data)) return undefined;
-  return `set json or data, not both (dlt's client refuses a request with both): json ${quoted(json)}, data ${quoted(data)}`;
 }
 
 const expression = z
@@ -112,14 +99,6 @@ const duration = z.union([
     if (isoDurationSeconds(s) === undefined) ctx.addIssue({ code: 'custom', message: `expected an ISO 8601 duration such as PT1H or P1D, got ${quoteBrief(s)}` });
   }),
 ]);
-
-/** Seconds of an ISO 8601 duration (years and months as 365 and 30 days), or undefined when `s` is none. */
-export function isoDurationSeconds(s: string): number | undefined {
-  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(s);
-  if (!m || s === 'P' || s.endsWith('T')) return undefined;
-  const [y, mo, w, d, h, mi, sec] = m.slice(1).map((x) => Number(x ?? 0));
-  return (((y * 365 + mo * 30 + w * 7 + d) * 24 + h) * 60 + mi) * 60 + sec;
-}
 
 export const sessionTokenAuth = strict(
   {

@@ -3,7 +3,7 @@
  * run. Pure and deterministic (no clock, no randomness, no I/O), so workflow code may call it.
  */
 import type { SourceConfig } from '../config/schema';
-import { jsonDataProblem } from '../config/schema-request';
+import { jsonDataProblem } from '../config/request-rules';
 import { ConfigError } from '../errors';
 import { authOf, clientOf, limitsOf } from './client';
 import { fillParamRefs } from './config-params';

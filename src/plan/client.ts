@@ -4,7 +4,7 @@
  */
 import type { AuthConfig, SourceConfig } from '../config/schema';
 import { quoteBrief } from '../config/json-path-syntax';
-import { isoDurationSeconds } from '../config/schema-request';
+import { isoDurationSeconds } from '../config/request-rules';
 import { ConfigError } from '../errors';
 import { textOf } from './config-params';
 import type { AuthSpec, ClientPlan, Json, MaybeSecret, RateLimitSpec, SessionTokenAuth } from './types';
