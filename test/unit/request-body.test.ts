@@ -17,6 +17,8 @@ const search = (raw: unknown) => plan(raw).resources.find((r) => r.name === 'sea
 describe('data bodies as requests sends them', () => {
   test.each([
     ['a form', { q: 'a b', n: 1 }, {}, 'q=a+b&n=1', 'application/x-www-form-urlencoded'],
+    // requests 2.34: Request('POST', u, data={'q': 'a b&c~*!', 'f': 1.5, 'ü': 'é'}).prepare().body
+    ['quoted as Python\'s quote_plus', { q: "a b&c~*!'", f: 1.5, ü: 'é' }, {}, 'q=a+b%26c~%2A%21%27&f=1.5&%C3%BC=%C3%A9', 'application/x-www-form-urlencoded'],
     ['a list repeats its key, null is left out', { tag: ['x', 'y'], skip: null }, {}, 'tag=x&tag=y', 'application/x-www-form-urlencoded'],
     ['booleans as Python prints them', { on: true, off: false }, {}, 'on=True&off=False', 'application/x-www-form-urlencoded'],
     ['a form with the caller\'s content type', { a: '1' }, { 'Content-Type': 'text/plain' }, 'a=1', undefined],

@@ -16,13 +16,20 @@ function formText(v: Json): string {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
-/** requests' encoding of a dict body: key=value pairs in order, a list's items under one key each. */
+/** Python's quote_plus, which requests' urlencode applies: only letters, digits and `_.-~` stay, a space is `+`. */
+function quotePlus(text: string): string {
+  return encodeURIComponent(text)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
+}
+
+/** requests' encoding of a dict body, byte for byte: key=value pairs in order, a list's items under one key each. */
 export function formEncode(data: Record<string, Json>): string {
-  const q = new URLSearchParams();
+  const pairs: string[] = [];
   for (const [k, v] of Object.entries(data)) {
-    for (const item of Array.isArray(v) ? v : [v]) if (item !== null && item !== undefined) q.append(k, formText(item));
+    for (const item of Array.isArray(v) ? v : [v]) if (item !== null && item !== undefined) pairs.push(`${quotePlus(k)}=${quotePlus(formText(item))}`);
   }
-  return q.toString();
+  return pairs.join('&');
 }
 
 /** Whether `data` sends anything (Python's truth test, as requests applies it). */
