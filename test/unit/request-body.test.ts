@@ -55,6 +55,7 @@ describe('data refused as dlt refuses it, naming the key and quoting the value',
     ['a number', { data: 5 }, undefined, 'resources[1].endpoint.data: expected a form (an object of strings, numbers, booleans or lists of them) or a raw string, got 5'],
     ['a nested object', { data: { a: { b: 1 } } }, undefined, 'resources[1].endpoint.data'],
     ['json from resource_defaults with data', { data: 'x=1' }, { json: { q: 1 } }, 'resources[1].endpoint.data: resource "search": set json or data, not both'],
+    ['a body-path paginator with data', { data: { q: 1 }, paginator: { type: 'offset', limit: 10, offset_body_path: 'offset' } }, undefined, 'resources[1].endpoint.data: resource "search": the offset paginator\'s offset_body_path writes into the JSON body, but the endpoint sends a data body ({"q":1})'],
   ])('%s', (_name, endpoint, defaults, message) => {
     expect(() => search(source(endpoint, defaults))).toThrow(message);
   });
