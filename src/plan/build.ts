@@ -7,7 +7,8 @@ import { jsonDataProblem, quoteJson } from '../config/request-rules';
 import { ConfigError } from '../errors';
 import { authOf, clientOf, limitsOf } from './client';
 import { fillParamRefs } from './config-params';
-import { columnList, columnsOf, incrementalOf, responseActionsOf, retryOf, writeDispositionOf } from './hints';
+import { checkWriteDisposition } from '../config/disposition';
+import { columnList, columnsOf, incrementalOf, mergeOf, responseActionsOf, retryOf, writeDispositionOf } from './hints';
 import { mergeResources, type MergedResource } from './merge';
 import { exportFieldsByParent, orderResources } from './order';
 import { inheritPaginator } from './paginator';
@@ -54,6 +55,11 @@ function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, con
   const incremental = incrementalOf(e.incremental, resolved.incrementalParam);
   const paginator = inheritPaginator(e.paginator, r.ownPaginator, config.client.paginator);
   refuseBodyPathWithData(r, paginator.paginator);
+  if (incremental?.perParent && !parent) {
+    throw new ConfigError(`resource "${r.name}": incremental per_parent true needs a parent resource (a resolve param or {resources.<parent>.<field>} placeholder)`, `resources[${r.index}].endpoint.incremental.per_parent`);
+  }
+  checkWriteDisposition(r.name, r.index, r.config);
+  const merge = mergeOf(r.config);
   return {
     name: r.name,
     table: r.config.table_name ?? r.name,
@@ -68,6 +74,7 @@ function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, con
     primaryKey: columnList(r.config.primary_key),
     mergeKey: columnList(r.config.merge_key),
     writeDisposition: writeDispositionOf(r.config.write_disposition),
+    ...(merge ? { merge } : {}),
     ...(parent ? { parent } : {}),
     retry: retryOf(e.error_handler),
     responseActions: responseActionsOf(e.response_actions),

@@ -49,6 +49,22 @@ export async function createTestDatabase(): Promise<{ url: string; db: Knex; dro
   };
 }
 
+/**
+ * A fresh database for one test file, with `schema` made by `setup` (the dataset's bookkeeping
+ * tables) before its tests and the database dropped after them. Read `.db` inside tests.
+ */
+export function useTestSchema(schema: string, setup: (db: Knex, schema: string) => Promise<void>): { db: Knex } {
+  const ctx = {} as { db: Knex };
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    ctx.db = database.db;
+    await setup(ctx.db, schema);
+  });
+  afterAll(() => database?.drop());
+  return ctx;
+}
+
 export interface TestTemporal {
   client: Client;
   taskQueue: string;

@@ -10,16 +10,22 @@ import { createPaginator, stridedPaginator, type AutoLog, type Paginator, type R
 import { selectRecords } from '../select';
 import { resolveDeep } from '../secrets';
 import { applyIncremental, filterIncremental, type IncrementalWindow } from '../incremental';
-import { applyParent, expandRequest } from '../partitions';
+import { applyParent, expandRequest, parentColumns } from '../partitions';
 import { compileSteps } from '../steps';
+import { readParentIncremental } from '../store/incremental-state';
+import { datasetSchema } from '../store/dataset';
 import type { Position, Stripe } from './position';
+import { parentKeyOf, parentWindow } from './parent-incremental';
 
 /** One page as fetched: its records (incremental: those inside the window) and the paginator's next token. */
 export interface Fetched {
   records: unknown[];
   next: Json | null;
-  /** incremental: the largest cursor value among the records kept */
+  /** incremental: the best cursor value among the records kept, and the dedup hashes of those at it */
   max?: Json;
+  hashes?: string[];
+  /** per_parent incremental: the parent record's key and the window the page used */
+  parentIncremental?: { key: Json; window: IncrementalWindow };
 }
 
 /** Where pages come from: the resource's request, auth, limiter, HTTP client, selector and paginator, for one activity call. */
@@ -62,19 +68,19 @@ export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, i
     onResponse: limiter ? (status, h) => limiter.observe(status, h) : undefined,
   };
 
-  /** The request for the page at `pos`, without auth. */
-  const requestAt = (pos: Position): RequestSpec => {
+  /** The request for the page at `pos` in incremental window `w`, without auth. */
+  const requestAt = (pos: Position, w: IncrementalWindow | undefined): RequestSpec => {
     let req = pos.parent ? applyParent(base, resource.parent!, pos.parent.vals) : base;
-    if (resource.incremental && incr) req = applyIncremental(req, resource.incremental, incr);
+    if (resource.incremental && w) req = applyIncremental(req, resource.incremental, w);
     return paginator.applyToken(expandRequest(req, templateHeaders), pos.token);
   };
 
   const steps = compileSteps(resource.processingSteps);
   const authCtx: AuthContext = { ...deps, limiter, signal, timeoutMs: client.timeoutMs, baseUrl: client.baseUrl };
 
-  /** One exchange; a token the API refuses (401) is dropped and the request sent once more with a fresh one. */
-  const exchange = async (pos: Position, where: string, again = isTokenAuth(auth)): Promise<Awaited<ReturnType<typeof fetchRaw>>> => {
-    const req = await applyAuth(requestAt(pos), auth, authCtx);
+  /** One exchange of `unsigned`; a token the API refuses (401) is dropped and the request sent once more with a fresh one. */
+  const exchange = async (unsigned: RequestSpec, where: string, again = isTokenAuth(auth)): Promise<Awaited<ReturnType<typeof fetchRaw>>> => {
+    const req = await applyAuth(unsigned, auth, authCtx);
     const call = () => fetchRaw(deps.http, req, { ...options, secrets: deps.secrets.known(), where });
     try {
       return limiter ? await limiter.schedule(call) : await call();
@@ -82,18 +88,35 @@ export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, i
       if (!again || !(err instanceof HttpFatalError) || err.status !== 401) throw err;
       deps.log?.warn(`${where}: HTTP 401 with a token obtained at run time: a new token is requested and the request sent once more`);
       deps.tokens.invalidate(auth, authCtx);
-      return exchange(pos, where, false);
+      return exchange(unsigned, where, false);
     }
+  };
+  /** dlt's processing_steps on the records kept (after selection and the incremental window) */
+  const processed = async (records: unknown[]) => (steps ? steps(records) : records);
+
+  /** per_parent: the parent record's own window, from its row (read again for each page: the row moves with each commit). */
+  const parentIncremental = async (pos: Position): Promise<Fetched['parentIncremental']> => {
+    if (!resource.incremental?.perParent || !pos.parent) return undefined;
+    const key = parentKeyOf(resource, pos.parent.vals);
+    const row = await readParentIncremental(deps.db, datasetSchema(input.dataset), resource.name, key);
+    return { key, window: parentWindow(resource.incremental, row, input.syncId) };
   };
 
   const fetchAt = async (pos: Position, where: string): Promise<Fetched> => {
-    const raw = await exchange(pos, where);
+    const perParent = await parentIncremental(pos);
+    const w = perParent?.window ?? incr;
+    const raw = await exchange(requestAt(pos, w), where);
     if (raw === 'ignored') return { records: [], next: null };
     const records = selectRecords(raw.body, resource.dataSelector, where);
     // the token is committed and returned: the auth is applied to each request, never stored
     const next = publicToken(paginator.nextToken({ ...raw, records }, pos.token), auth, deps.secrets.known());
-    const kept = resource.incremental && incr ? filterIncremental(records, resource.incremental, incr, where) : { records };
-    return steps ? { ...kept, records: await steps(kept.records), next } : { ...kept, next };
+    if (!resource.incremental || !w) return { records: await processed(records), next };
+    const fromParent = pos.parent ? parentColumns(resource, pos.parent.vals, true) : undefined;
+    const kept = filterIncremental(records, resource.incremental, w, where, resource.primaryKey, fromParent);
+    // row_order: dlt closes a root resource's pages once the records left the range (never a child's)
+    const stop = kept.stop && !resource.parent;
+    if (stop && next !== null) deps.log?.info?.(`${where}: row_order ${resource.incremental.rowOrder}: records past the incremental range, no further page is fetched`);
+    return { records: await processed(kept.records), max: kept.max, hashes: kept.hashes, next: stop ? null : next, ...(perParent ? { parentIncremental: perParent } : {}) };
   };
 
   return {
