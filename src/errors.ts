@@ -58,6 +58,14 @@ export class DataError extends RestSyncError {
   }
 }
 
+/** A processing step's expression failed on a record: the page fails (no retry fixes it), the library's error kept as cause. */
+export class ProcessingStepError extends DataError {
+  constructor(message: string, cause: unknown) {
+    super(message);
+    this.cause = cause;
+  }
+}
+
 /** Another live sync holds the dataset (one sync of a dataset at a time, guarded in Postgres). */
 export class DatasetBusyError extends RestSyncError {
   constructor(message: string) {

@@ -43,7 +43,8 @@ export function applyIncremental(req: RequestSpec, spec: IncrementalSpec, w: Inc
   if (spec.startParam && w.start !== null && w.start !== undefined) params[spec.startParam] = w.start;
   if (spec.endParam && w.end !== null && w.end !== undefined) params[spec.endParam] = w.end;
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, fillText(v, values)]));
-  return { ...req, url: fillText(req.url, values), params, headers, json: req.json === undefined ? undefined : fillJson(req.json, values, true) };
+  const data = req.data === undefined ? {} : { data: fillJson(req.data, values) as RequestSpec['data'] }; // dlt formats data as text
+  return { ...req, url: fillText(req.url, values), params, headers, json: req.json === undefined ? undefined : fillJson(req.json, values, true), ...data };
 }
 
 /** What one page leaves of its records, and what it tells the resource's incremental state. */

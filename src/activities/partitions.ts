@@ -19,20 +19,29 @@ export function applyParent(req: RequestSpec, link: ParentLink, vals: Record<str
     else if (f.location === 'params' && f.param) out.params[f.param] = fillJson(out.params[f.param] ?? null, values, true);
     else if (f.location === 'headers' && f.param && out.headers[f.param] !== undefined) out.headers[f.param] = fillText(out.headers[f.param], values);
     else if (f.location === 'json' && out.json !== undefined) out.json = fillJson(out.json, values, true);
+    else if (f.location === 'data' && out.data !== undefined) out.data = fillJson(out.data, values) as RequestSpec['data'];
   }
   return out;
 }
 
 /**
  * The request as sent, from its filled template (dlt's last str.format pass): `{{`/`}}` become
- * literal braces in the path, params, body and the resource's own plain headers `templateHeaders`
+ * literal braces in the path, params, json and data bodies and the resource's own plain headers `templateHeaders`
  * (never client headers or secrets, which dlt does not format either).
  */
 export function expandRequest(req: RequestSpec, templateHeaders: string[]): RequestSpec {
   const headers = { ...req.headers };
   for (const h of templateHeaders) if (headers[h] !== undefined) headers[h] = expandText(headers[h]);
   const json = req.json === undefined ? undefined : expandJson(req.json);
-  return { ...req, url: expandText(req.url), params: expandJson(req.params as Json) as RequestSpec['params'], headers, ...(json !== undefined ? { json } : {}) };
+  const data = req.data === undefined ? undefined : (expandJson(req.data) as RequestSpec['data']);
+  return {
+    ...req,
+    url: expandText(req.url),
+    params: expandJson(req.params as Json) as RequestSpec['params'],
+    headers,
+    ...(json !== undefined ? { json } : {}),
+    ...(data !== undefined ? { data } : {}),
+  };
 }
 
 /** dlt's include_from_parent columns: `_<parent>_<field>` (normalized, or as dlt adds them to each record with `raw`). */

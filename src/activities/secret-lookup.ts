@@ -18,6 +18,9 @@ export interface SecretResolver {
  */
 export const DEFAULT_SOURCE_SECTION = 'rest_api';
 
+/** Values derived at run time (tokens) kept for scrubbing: the newest this many; a worker's configured secrets are always kept. */
+export const MAX_DERIVED = 1000;
+
 /**
  * Where dlt looks for a secret, most specific first, as key paths. A plain name `api_key` is
  * looked up as `sources.<source>.api_key`, then `sources.api_key`, then `api_key`; a dotted name
@@ -69,6 +72,8 @@ export function createSecretResolver(opts: { env?: NodeJS.ProcessEnv; secretsFil
   const file = opts.secretsFile ?? path.join(process.cwd(), '.dlt', 'secrets.toml');
   let toml: unknown;
   const handed = new Set<string>();
+  /** tokens and credentials derived from secrets, oldest first */
+  const derived = new Set<string>();
   const find = (name: string): string => {
     const paths = lookupPaths(name, opts.source);
     for (const p of paths) {
@@ -97,7 +102,13 @@ export function createSecretResolver(opts: { env?: NodeJS.ProcessEnv; secretsFil
       handed.add(value);
       return value;
     },
-    known: () => [...handed],
-    remember: (value: string) => void handed.add(value),
+    known: () => [...handed, ...derived],
+    remember(value: string) {
+      if (handed.has(value)) return;
+      derived.delete(value);
+      derived.add(value);
+      // a login before every request (a session token without expiry) would grow the list, and every scrub with it, page by page
+      if (derived.size > MAX_DERIVED) derived.delete(derived.values().next().value!);
+    },
   };
 }

@@ -3,10 +3,12 @@
  * a Python dict literal, or a markdown / .py document that calls `rest_api_source({...})`.
  * Python is read with a small string-aware lexer and a literal-only parser, so quotes, `#` and `//`
  * inside strings (URLs) never confuse it. `dlt.secrets[...]` becomes `{ "$secret": name }` and
- * `dlt.config[...]` becomes `{ "$param": name }`; nothing is evaluated.
+ * `dlt.config[...]` becomes `{ "$param": name }`; a processing step's simple lambda becomes a
+ * JSONata expression (lambda.ts); nothing is evaluated.
  */
 import JSON5 from 'json5';
 import { ConfigError } from '../errors';
+import { LambdaError, translateLambda } from './lambda';
 import { MAX_CONFIG_DEPTH } from './validate';
 
 type TokKind = 'str' | 'num' | 'name' | 'op' | 'end';
@@ -228,12 +230,36 @@ class LiteralParser {
       this.at += 2;
       return { $secret: this.refName(tok) };
     }
+    if (tok.text === 'lambda') return this.lambda(tok);
     // dlt's incremental takes the builtins max / min as last_value_func: they become their names
     if (this.keys[this.keys.length - 1] === 'last_value_func') {
       if ((tok.text === 'max' || tok.text === 'min') && !attr && !this.isOp('(')) return tok.text;
       return this.fail(tok, 'unsupported last_value_func: only the builtins max and min can be read (a custom function cannot run here)');
     }
     return this.fail(tok, 'unsupported Python expression: only literals, dlt.secrets[...] and dlt.config[...] are read');
+  }
+
+  /** A processing step's lambda, translated to JSONata; one that cannot be is refused quoting it. */
+  private lambda(start: Tok): string {
+    let depth = 0;
+    while (this.peek().kind !== 'end') {
+      const t = this.peek();
+      if (t.kind === 'op' && '([{'.includes(t.text)) depth += 1;
+      else if (t.kind === 'op' && ')]}'.includes(t.text)) {
+        if (depth === 0) break;
+        depth -= 1;
+      } else if (t.kind === 'op' && t.text === ',' && depth === 0) break;
+      this.at += 1;
+    }
+    const source = this.text.slice(start.pos, this.peek().pos).trim();
+    const step = this.keys[this.keys.length - 1];
+    if (step !== 'filter' && step !== 'map') throw new ConfigError(`a lambda is read only as a processing step's filter or map: ${JSON.stringify(source)}`, where(this.text, this.origin, start.pos));
+    try {
+      return translateLambda(source);
+    } catch (err) {
+      if (!(err instanceof LambdaError)) throw err;
+      throw new ConfigError(`cannot translate the ${step} lambda ${JSON.stringify(source)} to an expression: ${err.message}; write the step as a JSONata expression string`, where(this.text, this.origin, start.pos));
+    }
   }
 
   /** The name in `["x"]`, `.get("x")`, `("x")`, or the enclosing dict key for `.value`. */

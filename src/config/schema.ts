@@ -5,24 +5,15 @@
  * `endpoint.error_handler` and `endpoint.headers` (the seeds' dialect), auth type `basic`
  * (alias of `http_basic`), api_key location `param` (dlt's alias of `query`), loose column hints
  * (dlt has many, plus `x-` extensions). Keys of dlt that rest-sync does not
- * implement yet (`processing_steps`, `client.session`, `incremental.convert`, merge strategy `cdc` and the write_disposition keys `deduplicated`, `source_filter`,
+ * implement yet (`client.session`, `incremental.convert`, merge strategy `cdc` and the write_disposition keys `deduplicated`, `source_filter`,
  * `destination_scope`, `skip_unchanged_rows`) are refused by name: no key is accepted and ignored;
  * disposition combinations dlt would ignore are refused by config/disposition.ts. `$param` references (from `dlt.config[...]`) are allowed where a config string is.
  */
 import { z } from 'zod';
-import { jsonPathProblem, quoteBrief } from './json-path-syntax';
+import { bounded, count, jsonPath, optPath, optStr, paramRefSchema, refused, seconds, secretRefSchema, secretText, strict, text } from './schema-parts';
+import { dataBodySchema, jsonDataRule, processingStepsSchema, sessionTokenAuth, oauth2RefreshTokenAuth } from './schema-request';
 
-/**
- * A strict object whose unknown-key error names every allowed key. Every key has a description
- * (the type demands one): `rest-sync schema` prints them for editors, and `configKeyDocs` lists them.
- */
-function strict<T extends z.ZodRawShape>(shape: T, docs: { [K in keyof T]: string }) {
-  const allowed = Object.keys(shape).join(', ');
-  const described = Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, (v as z.ZodType).describe(docs[k as keyof T])])) as unknown as T;
-  return z.strictObject(described, {
-    error: (iss) => (iss.code === 'unrecognized_keys' ? `allowed keys: ${allowed}` : undefined),
-  });
-}
+export { paramRefSchema, secretRefSchema } from './schema-parts';
 
 /** Descriptions shared by several objects' keys. */
 const D = {
@@ -43,42 +34,6 @@ const D = {
   paginator: 'how the next page is requested: a name (auto, single_page, json_link, header_link, cursor, page_number) or an object',
   endpoint: 'the endpoint: a path, or {path, params, paginator, data_selector, ...}',
 };
-
-export const secretRefSchema = strict({ $secret: z.string().min(1) }, { $secret: 'the name of a secret: env var or .dlt/secrets.toml key, looked up as dlt does' });
-export const paramRefSchema = strict({ $param: z.string().min(1) }, { $param: 'the name of a source param, given with --param name=value' });
-/** A plain config string, or a `$param` filled in from `--param` when planning. */
-const text = z.union([z.string(), paramRefSchema]);
-/** A value that may be a secret reference (auth values, headers). */
-const secretText = z.union([z.string(), secretRefSchema, paramRefSchema]);
-const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const optStr = z.string().min(1).optional();
-
-/**
- * A number within bounds that `run` can honour: anything outside would hang a sync (a rate of
- * 1e-9 per second) or be refused by Temporal at run time (1e12 attempts), so `validate` refuses it.
- */
-function bounded(min: number, max: number, what: string, opts: { int?: boolean; exclusiveMin?: boolean } = {}) {
-  const base = opts.int ? z.number().int() : z.number();
-  const low = opts.exclusiveMin ? base.gt(min, `${what} must be above ${min}`) : base.min(min, `${what} must be at least ${min}`);
-  return low.max(max, `${what} must be at most ${max}`);
-}
-/** A positive number of seconds, at most an hour: timeouts and retry intervals. */
-const seconds = (what: string) => bounded(0, 3600, what, { exclusiveMin: true });
-/** A dlt key rest-sync does not implement: refused by name, with what to do instead. */
-const refused = (why: string) =>
-  z.unknown().superRefine((v, ctx) => {
-    if (v !== undefined) ctx.addIssue({ code: 'custom', message: `not supported: ${why}` });
-  });
-
-/** A JSONPath into a response or request body, its syntax checked when the config is validated. */
-const jsonPath = z
-  .string()
-  .min(1)
-  .superRefine((path, ctx) => {
-    const problem = jsonPathProblem(path);
-    if (problem) ctx.addIssue({ code: 'custom', message: `not a JSONPath: ${problem} in ${quoteBrief(path)}` });
-  });
-const optPath = jsonPath.optional();
 
 /** Page sizes, offsets and counts a paginator sends. */
 const pageSize = bounded(1, 1_000_000, 'a page size', { int: true });
@@ -228,6 +183,8 @@ const authObject = z.discriminatedUnion('type', [
     access_token_request_data: 'extra form fields of the token request',
     default_token_expiration: 'seconds a token lives when the answer does not say',
   }),
+  oauth2RefreshTokenAuth,
+  sessionTokenAuth,
 ]);
 export const authSchema = z.union([authObject, authShorthand]);
 
@@ -257,7 +214,7 @@ export const clientSchema = strict({
 }, {
   base_url: 'the API root every endpoint path is relative to',
   headers: D.headers,
-  auth: 'authentication: bearer, api_key, http_basic or oauth2_client_credentials',
+  auth: 'authentication: bearer, api_key, http_basic, oauth2_client_credentials, oauth2_refresh_token or session_token',
   paginator: `${D.paginator}; inherited by resources that set none`,
   timeout: 'seconds one page may take in all (default 60)',
   max_response_bytes: 'bytes a response may have once decompressed (default 256 MB)',
@@ -381,11 +338,12 @@ export const endpointSchema = strict({
   error_handler: errorHandlerSchema.optional(),
   /** dlt's endpoint-level auth, in place of client.auth; `null` sends none */
   auth: authSchema.nullish(),
+  data: dataBodySchema.optional(),
 }, {
   path: 'path relative to base_url (or an absolute URL); {placeholders} are params or parent fields',
   method: 'HTTP method (default GET)',
   params: 'query params: values, or resolve / incremental bindings',
-  json: 'the request body (POST)',
+  json: 'the request body (POST), sent as JSON',
   headers: D.headers,
   paginator: D.paginator,
   data_selector: 'where the records are in the response: a JSONPath, a key list, or [] for the whole body',
@@ -393,7 +351,8 @@ export const endpointSchema = strict({
   incremental: 'load only records past the last cursor value',
   error_handler: 'retries of this endpoint: statuses, attempts, backoff',
   auth: 'auth of this endpoint in place of client.auth; null sends none',
-}).superRefine(resolveParamsInPath);
+  data: 'the request body as a form (an object: application/x-www-form-urlencoded) or a raw string; not with json',
+}).superRefine(resolveParamsInPath).superRefine(jsonDataRule);
 
 const columnNames = z.union([z.string().min(1), z.array(z.string().min(1))]);
 const DATA_TYPES = ['text', 'double', 'bool', 'timestamp', 'bigint', 'binary', 'json', 'complex', 'decimal', 'wei', 'date', 'time'] as const;
@@ -457,7 +416,7 @@ const resourceBase = {
   merge_key: columnNames.optional(),
   selected: z.boolean().optional(),
   parallelized: z.boolean().optional(),
-  processing_steps: refused('filter or map records downstream (SQL on the loaded table) for now').optional(),
+  processing_steps: processingStepsSchema.optional(),
   ...limitKeys,
 };
 
@@ -471,7 +430,7 @@ const resourceBaseDocs: { [K in keyof typeof resourceBase]: string } = {
   merge_key: "merge (delete-insert, scd2): column or columns whose values in a load replace (retire) the earlier loads' rows with them",
   selected: 'false: fetched only for the resources that depend on it, not loaded',
   parallelized: "a child resource's parent records are walked in parallel lanes",
-  processing_steps: 'not supported: filter or map with SQL on the loaded table',
+  processing_steps: 'filter / map steps applied in order to each record: [{"filter": "<JSONata>"}, {"map": "<JSONata>"}]',
   rate_limit: D.rate_limit,
   max_concurrency: D.max_concurrency,
 };

@@ -3,6 +3,7 @@
  * run. Pure and deterministic (no clock, no randomness, no I/O), so workflow code may call it.
  */
 import type { SourceConfig } from '../config/schema';
+import { jsonDataProblem, quoteJson } from '../config/request-rules';
 import { ConfigError } from '../errors';
 import { authOf, clientOf, limitsOf } from './client';
 import { fillParamRefs } from './config-params';
@@ -12,7 +13,7 @@ import { mergeResources, type MergedResource } from './merge';
 import { exportFieldsByParent, orderResources } from './order';
 import { inheritPaginator } from './paginator';
 import { resolveRequest } from './parents';
-import type { ParentLink, ResourcePlan, SourcePlan } from './types';
+import type { PaginatorSpec, ParentLink, ResourcePlan, SourcePlan } from './types';
 
 /** The parent link of a resolved resource; include_from_parent without a parent is an error. */
 function parentLinkOf(r: MergedResource, resolved: ReturnType<typeof resolveRequest>): ParentLink | undefined {
@@ -26,12 +27,34 @@ function parentLinkOf(r: MergedResource, resolved: ReturnType<typeof resolveRequ
   return { resource: resolved.parent, fields: resolved.fields, includeFromParent: [...include] };
 }
 
+/**
+ * A paginator that writes its position into the JSON body (`*_body_path`) cannot page a `data`
+ * body: requests sends the data and drops the json, so dlt would ask for the first page again and
+ * again. Refused naming both.
+ */
+function refuseBodyPathWithData(r: MergedResource, p: PaginatorSpec): void {
+  const data = r.endpoint.data;
+  if (data === undefined || data === '' || (typeof data === 'object' && Object.keys(data).length === 0)) return;
+  const key = Object.entries(p).find(([k, v]) => k.endsWith('BodyPath') && v !== undefined)?.[0];
+  if (!key) return;
+  const snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  throw new ConfigError(
+    `resource "${r.name}": the ${p.type} paginator's ${snake} writes into the JSON body, but the endpoint sends a data body (${quoteJson(data)}); requests would drop the json and the page would never move: use json, or a query param`,
+    `resources[${r.index}].endpoint.data`,
+  );
+}
+
 /** One resource's plan, before export fields (which depend on its children) are known. */
 function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, config: SourceConfig, params: Record<string, string>): ResourcePlan {
   const e = r.endpoint;
+  // resource_defaults may bring a json body to an endpoint with data (or the reverse): refused as dlt's client refuses it
+  const both = jsonDataProblem(e.json, e.data);
+  if (both) throw new ConfigError(`resource "${r.name}": ${both}`, `resources[${r.index}].endpoint.data`);
   const resolved = resolveRequest(r, all, params);
   const parent = parentLinkOf(r, resolved);
   const incremental = incrementalOf(e.incremental, resolved.incrementalParam);
+  const paginator = inheritPaginator(e.paginator, r.ownPaginator, config.client.paginator);
+  refuseBodyPathWithData(r, paginator.paginator);
   if (incremental?.perParent && !parent) {
     throw new ConfigError(`resource "${r.name}": incremental per_parent true needs a parent resource (a resolve param or {resources.<parent>.<field>} placeholder)`, `resources[${r.index}].endpoint.incremental.per_parent`);
   }
@@ -44,9 +67,10 @@ function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, con
     path: resolved.path,
     params: resolved.params,
     ...(resolved.json !== undefined ? { json: resolved.json } : {}),
+    ...(resolved.data !== undefined ? { data: resolved.data } : {}),
     headers: resolved.headers,
     ...(e.data_selector != null ? { dataSelector: Array.isArray(e.data_selector) ? [...e.data_selector] : e.data_selector } : {}),
-    ...inheritPaginator(e.paginator, r.ownPaginator, config.client.paginator),
+    ...paginator,
     primaryKey: columnList(r.config.primary_key),
     mergeKey: columnList(r.config.merge_key),
     writeDisposition: writeDispositionOf(r.config.write_disposition),
@@ -62,6 +86,7 @@ function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, con
     ...(r.config.max_table_nesting !== undefined ? { maxTableNesting: r.config.max_table_nesting } : {}),
     ...limitsOf(r.config),
     ...(r.config.parallelized ? { parallelized: true } : {}),
+    ...(r.config.processing_steps?.length ? { processingSteps: r.config.processing_steps.map(({ filter, map }) => ({ ...(filter !== undefined ? { filter } : {}), ...(map !== undefined ? { map } : {}) })) } : {}),
   };
 }
 

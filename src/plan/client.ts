@@ -4,9 +4,10 @@
  */
 import type { AuthConfig, SourceConfig } from '../config/schema';
 import { quoteBrief } from '../config/json-path-syntax';
+import { isoDurationSeconds } from '../config/request-rules';
 import { ConfigError } from '../errors';
 import { textOf } from './config-params';
-import type { AuthSpec, ClientPlan, Json, MaybeSecret, RateLimitSpec } from './types';
+import type { AuthSpec, ClientPlan, Json, MaybeSecret, RateLimitSpec, SessionTokenAuth } from './types';
 
 /** Request timeout when the config sets none: long enough for slow APIs, short enough to retry. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -49,7 +50,46 @@ export function authOf(auth: AuthConfig | null | undefined): AuthSpec {
         ...(auth.access_token_request_data ? { accessTokenRequestData: auth.access_token_request_data as Record<string, Json> } : {}),
         ...(auth.default_token_expiration !== undefined ? { defaultTokenExpiration: auth.default_token_expiration } : {}),
       };
+    case 'oauth2_refresh_token':
+      return {
+        type: 'oauth2_refresh_token',
+        accessTokenUrl: textOf(auth.access_token_url),
+        clientId: secret(auth.client_id),
+        ...(auth.client_secret !== undefined ? { clientSecret: secret(auth.client_secret) } : {}),
+        refreshToken: secret(auth.refresh_token),
+        ...(auth.access_token_request_data ? { accessTokenRequestData: auth.access_token_request_data as Record<string, Json> } : {}),
+        ...(auth.default_token_expiration !== undefined ? { defaultTokenExpiration: auth.default_token_expiration } : {}),
+      };
+    case 'session_token':
+    case 'SessionTokenAuthenticator':
+      return sessionTokenOf(auth);
   }
+}
+
+type SessionConfig = Extract<NonNullable<AuthConfig>, { type: 'session_token' | 'SessionTokenAuthenticator' }>;
+
+/** Airbyte's SessionTokenAuthenticator as a plan: the login request, where the token is and where it goes. */
+function sessionTokenOf(auth: SessionConfig): SessionTokenAuth {
+  const l = auth.login_requester;
+  const ra = auth.request_authentication;
+  const inject: SessionTokenAuth['inject'] =
+    ra?.type === 'ApiKey'
+      ? { in: ra.inject_into.inject_into === 'header' ? 'header' : 'query', name: ra.inject_into.field_name, template: ra.api_token ?? '{{ session_token }}' }
+      : { in: 'header', name: 'Authorization', template: 'Bearer {{ session_token }}' };
+  const expires = auth.expiration_duration;
+  return {
+    type: 'session_token',
+    login: {
+      url: textOf((l.url ?? l.path)!),
+      method: (l.http_method ?? 'POST').toUpperCase() as 'GET' | 'POST',
+      ...(l.request_body_json ? { json: l.request_body_json as Json } : {}),
+      ...(l.request_body_data ? { data: Object.fromEntries(Object.entries(l.request_body_data).map(([k, v]) => [k, secret(v)])) } : {}),
+      headers: headersOf(l.request_headers),
+    },
+    tokenPath: auth.session_token_path,
+    ...(expires !== undefined ? { expiresInSeconds: typeof expires === 'number' ? expires : isoDurationSeconds(expires)! } : {}),
+    inject,
+  };
 }
 
 /** base_url must be an http(s) URL with a host: anything else could never be fetched. */

@@ -25,6 +25,7 @@ function paginatorText(p: PaginatorSpec): string {
 }
 
 function authText(a: AuthSpec): string {
+  if (a.type === 'session_token') return `session_token from ${a.login.url}, sent in ${a.inject.in} "${a.inject.name}"`;
   return a.type === 'api_key' ? `api_key in ${a.location} "${a.name}"` : a.type;
 }
 
@@ -52,6 +53,11 @@ function resourceLines(r: ResourcePlan, n: number): string[] {
   if (r.parent) lines.push(`   ${parentText(r.parent)}`);
   if (r.exportFields.length) lines.push(`   exports to children: ${r.exportFields.join(', ')}`);
   if (r.incremental) lines.push(`   incremental: ${r.incremental.cursorPath}${r.incremental.startParam ? ` -> ${r.incremental.startParam}` : ''}${incrementalOptions(r.incremental)}`);
+  if (r.data !== undefined) lines.push(`   body: ${typeof r.data === 'string' ? 'raw data' : 'form data'}`);
+  if (r.auth) lines.push(`   auth: ${authText(r.auth)} (the endpoint's own)`);
+  for (const [i, step] of (r.processingSteps ?? []).entries()) {
+    lines.push(`   step ${i}: ${[step.filter !== undefined ? `filter ${step.filter}` : '', step.map !== undefined ? `map ${step.map}` : ''].filter(Boolean).join(', then ')}`);
+  }
   return lines;
 }
 

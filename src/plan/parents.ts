@@ -34,6 +34,8 @@ export interface ResolvedRequest {
   /** the endpoint's headers, placeholders decided like the params' (secret references untouched) */
   headers: Record<string, MaybeSecret>;
   json?: Json;
+  /** the `data` body (form or raw string), placeholders decided like the json's */
+  data?: string | Record<string, Json>;
   parent?: string;
   fields: ParentField[];
   incrementalParam?: IncrementalParam;
@@ -170,7 +172,7 @@ function splitParams(r: MergedResource) {
   return { plain, resolve, incremental: incremental[0] };
 }
 
-/** Resolves the path, params and json of one resource against params and the other resources. */
+/** Resolves the path, params, headers, json and data of one resource against params and the other resources. */
 export function resolveRequest(r: MergedResource, all: Map<string, MergedResource>, params: Record<string, string>): ResolvedRequest {
   const { plain, resolve, incremental } = splitParams(r);
   const resolver = new Resolver(r, all, params, incremental !== undefined || r.endpoint.incremental !== undefined);
@@ -206,9 +208,11 @@ export function resolveRequest(r: MergedResource, all: Map<string, MergedResourc
   }
   const jsonSite: Site = { location: 'json', configPath: `${at}.json` };
   const json = r.endpoint.json === undefined ? undefined : mapJsonStrings(r.endpoint.json as Json, (s) => resolver.text(s, jsonSite));
+  const dataSite: Site = { location: 'data', configPath: `${at}.data` };
+  const data = r.endpoint.data === undefined ? undefined : (mapJsonStrings(r.endpoint.data as Json, (s) => resolver.text(s, dataSite)) as ResolvedRequest['data']);
   if (resolver.parents.size > 1) {
     resolver.fail(`placeholders come from more than one parent (${[...resolver.parents].join(', ')}); dlt allows one parent per resource`, at);
   }
   const parent = resolver.parents.values().next().value;
-  return { path, params: out, headers, ...(json !== undefined ? { json } : {}), parent, fields: resolver.fields, incrementalParam: incremental };
+  return { path, params: out, headers, ...(json !== undefined ? { json } : {}), ...(data !== undefined ? { data } : {}), parent, fields: resolver.fields, incrementalParam: incremental };
 }

@@ -78,7 +78,43 @@ export type AuthSpec =
       clientSecret: MaybeSecret;
       accessTokenRequestData?: Record<string, Json>;
       defaultTokenExpiration?: number;
-    };
+    }
+  | {
+      type: 'oauth2_refresh_token';
+      accessTokenUrl: string;
+      clientId: MaybeSecret;
+      clientSecret?: MaybeSecret;
+      refreshToken: MaybeSecret;
+      accessTokenRequestData?: Record<string, Json>;
+      defaultTokenExpiration?: number;
+    }
+  | SessionTokenAuth;
+
+/** Airbyte's SessionTokenAuthenticator: a login request whose answer holds the token, sent on each request as `inject` says. */
+export interface SessionTokenAuth {
+  type: 'session_token';
+  login: {
+    /** absolute, or relative to base_url */
+    url: string;
+    method: 'GET' | 'POST';
+    /** body values and headers may be secret references (the credentials) */
+    json?: Json;
+    data?: Record<string, MaybeSecret>;
+    headers: Record<string, MaybeSecret>;
+  };
+  /** a key list or a JSONPath into the login answer */
+  tokenPath: string | string[];
+  /** unset: a login before every request (Airbyte's default) */
+  expiresInSeconds?: number;
+  /** where the token goes; `template` holds `{{ session_token }}` */
+  inject: { in: 'header' | 'query'; name: string; template: string };
+}
+
+/** dlt's processing step: `filter` keeps a record when true, `map` yields the new record (JSONata expressions). */
+export interface ProcessingStep {
+  filter?: string;
+  map?: string;
+}
 
 export interface RetrySpec {
   maximumAttempts: number;
@@ -122,7 +158,7 @@ export interface ParentField {
   /** the placeholder name as it stands in braces in the planned path/params, e.g. `project` or `parent_id` */
   placeholder: string;
   /** where it appears: path, query param name, or json body */
-  location: 'path' | 'params' | 'json' | 'headers';
+  location: 'path' | 'params' | 'json' | 'data' | 'headers';
   /** the param name when location is 'params', the header name when 'headers' */
   param?: string;
   /** field in the parent record (dot path) */
@@ -174,6 +210,8 @@ export interface ResourcePlan {
   path: string;
   params: Record<string, Json>;
   json?: Json;
+  /** dlt's `data` body: an object is sent form-encoded, a string as it is */
+  data?: string | Record<string, Json>;
   headers: Record<string, MaybeSecret>;
   /** undefined: auto-detect; [] or '$': whole response; string: JSONPath; string[]: key path */
   dataSelector?: string | string[];
@@ -202,6 +240,8 @@ export interface ResourcePlan {
   maxConcurrency?: number;
   /** dlt's `parallelized`: a child fans out over its parent's records concurrently */
   parallelized?: boolean;
+  /** dlt's processing_steps, applied in order to each record after selection and the incremental window */
+  processingSteps?: ProcessingStep[];
 }
 
 /** A token bucket: `requestsPerSecond` on average, up to `burst` at once. */

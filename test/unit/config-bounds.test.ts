@@ -95,7 +95,7 @@ describe('validate refuses what run cannot do', () => {
 /** No key is accepted and ignored: dlt keys rest-sync does not implement are refused by name. */
 describe('dlt keys not implemented are refused by name', () => {
   test.each([
-    ['processing_steps', (c: any) => (c.resources[0].processing_steps = [{ filter: 'lambda x: x' }]), 'resources[0].processing_steps: not supported'],
+    ['a Python lambda as a processing step', (c: any) => (c.resources[0].processing_steps = [{ filter: 'lambda x: x' }]), 'resources[0].processing_steps[0].filter: "lambda x: x" is a Python lambda: write a JSONata expression'],
     ['client.session', (c: any) => (c.client.session = {}), 'client.session: not supported'],
     ['incremental.convert', (c: any) => (c.resources[0].endpoint.incremental = { cursor_path: 'updated', convert: 'int' }), 'resources[0].endpoint.incremental.convert: not supported'],
   ])('%s', (_name, edit, expected) => {

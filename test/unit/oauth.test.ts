@@ -17,13 +17,13 @@ describe('OAuth2 client credentials', () => {
   function context(tokens = new OAuthTokens()) {
     const remembered: string[] = [];
     let issued = 0;
-    const post = jest.fn(async (): Promise<{ status: number; data: string }> => ({ status: 200, data: JSON.stringify({ access_token: `tok-${++issued}`, expires_in: 3600 }) }));
+    const post = jest.fn(async (_req: { url: string; data?: string }): Promise<{ status: number; data: string }> => ({ status: 200, data: JSON.stringify({ access_token: `tok-${++issued}`, expires_in: 3600 }) }));
     const scheduled = jest.fn((fn: () => Promise<unknown>) => fn());
     const signal = new AbortController().signal;
     const ctx: AuthContext = {
       secrets: { resolve: () => 'secret', known: () => remembered, remember: (v: string) => void remembered.push(v) },
       tokens,
-      http: { post } as unknown as AxiosInstance,
+      http: { request: post } as unknown as AxiosInstance,
       limiter: { schedule: scheduled as <T>(fn: () => Promise<T>) => Promise<T>, observe: () => undefined },
       signal,
       timeoutMs: 5000,
@@ -37,8 +37,10 @@ describe('OAuth2 client credentials', () => {
     expect(out.headers.authorization).toBe('Bearer tok-1');
     expect(scheduled).toHaveBeenCalledTimes(1);
     // dlt's form body: client credentials first, then grant_type and access_token_request_data; no HTTP Basic
-    expect(post).toHaveBeenCalledWith('https://auth.test/token', 'client_id=id&client_secret=secret&grant_type=client_credentials&scope=read', expect.objectContaining({ signal, maxRedirects: 0, timeout: 5000 }));
-    expect((post.mock.calls[0] as unknown[])[2]).not.toHaveProperty('auth');
+    expect(post).toHaveBeenCalledWith(
+      expect.objectContaining({ method: 'POST', url: 'https://auth.test/token', data: 'client_id=id&client_secret=secret&grant_type=client_credentials&scope=read', signal, maxRedirects: 0, timeout: 5000 }),
+    );
+    expect((post.mock.calls[0] as unknown[])[0]).not.toHaveProperty('auth');
     expect(remembered).toContain('tok-1');
   });
 

@@ -385,6 +385,18 @@ describe('describePlan', () => {
   });
 });
 
+describe('describePlan: the request side', () => {
+  test.each([
+    ['a form body', { data: { q: 1 } }, undefined, '   body: form data'],
+    ['a raw body', { data: 'q=1' }, undefined, '   body: raw data'],
+    ['processing steps in order', {}, [{ filter: 'id > 1' }, { filter: 'on', map: '$' }], '   step 0: filter id > 1\n   step 1: filter on, then map $'],
+    ['an endpoint session token', { auth: { type: 'session_token', login_requester: { path: 'login' }, session_token_path: ['t'] } }, undefined, '   auth: session_token from login, sent in header "Authorization" (the endpoint\'s own)'],
+  ])('%s', (_name, endpoint, steps, line) => {
+    const config = { client: { base_url: 'https://a.io' }, resources: [{ name: 'r', endpoint: { path: 'r', method: 'POST', ...endpoint }, ...(steps ? { processing_steps: steps } : {}) }] };
+    expect(describePlan(buildPlan(parseSourceConfig(config), {}))).toContain(line);
+  });
+});
+
 describe('plan modules stay workflow-safe', () => {
   const planDir = path.join(__dirname, '../../src/plan');
   test.each(['build.ts', 'describe.ts', 'merge.ts', 'parents.ts', 'placeholders.ts', 'order.ts', 'paginator.ts', 'client.ts', 'hints.ts', 'config-params.ts'])(

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { publicToken } from '../../src/activities/http/auth';
+import { MAX_DERIVED } from '../../src/activities/secret-lookup';
 import { createSecretResolver, redact } from '../../src/activities/secrets';
 import type { AuthSpec } from '../../src/plan/types';
 
@@ -44,6 +45,16 @@ describe('redact', () => {
     const pair = Buffer.from('alice:pw-123').toString('base64');
     secrets.remember(pair);
     expect(redact(`Basic ${pair} / pw-123`, secrets.known())).toBe('Basic *** / ***');
+  });
+
+  test('tokens obtained at run time are scrubbed; only the newest MAX_DERIVED are kept, configured secrets always', () => {
+    const secrets = createSecretResolver({ env: { KEY: 'configured-key' }, secretsFile: '/nonexistent' });
+    secrets.resolve('key');
+    for (let i = 0; i < MAX_DERIVED + 5; i++) secrets.remember(`session-token-${i}`);
+    expect(secrets.known()).toHaveLength(MAX_DERIVED + 1);
+    expect(secrets.known()).toContain('configured-key');
+    expect(redact(`session-token-${MAX_DERIVED + 4} configured-key`, secrets.known())).toBe('*** ***');
+    expect(secrets.known()).not.toContain('session-token-0');
   });
 
   test('values shorter than 3 characters and text without a secret are left alone', () => {

@@ -1,16 +1,17 @@
-import { placed, RestSyncError } from '../../errors';
+import { HttpFatalError, placed, RestSyncError } from '../../errors';
 import { canStride } from '../../plan/paginator';
 import type { Json, PaginatorSpec } from '../../plan/types';
 import type { ActivityDeps } from '../deps';
 import type { FetchPagesInput } from '../types';
 import { fetchRaw, type FetchOptions } from '../http/client';
-import { applyAuth, publicToken, type OAuthTokens } from '../http/auth';
+import { applyAuth, isTokenAuth, publicToken, type AuthContext, type OAuthTokens } from '../http/auth';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../http/send';
 import { createPaginator, stridedPaginator, type AutoLog, type Paginator, type RequestSpec } from '../paginators';
 import { selectRecords } from '../select';
 import { resolveDeep } from '../secrets';
 import { applyIncremental, filterIncremental, type IncrementalWindow } from '../incremental';
 import { applyParent, expandRequest, parentColumns } from '../partitions';
+import { compileSteps } from '../steps';
 import { readParentIncremental } from '../store/incremental-state';
 import { datasetSchema } from '../store/dataset';
 import type { Position, Stripe } from './position';
@@ -52,7 +53,7 @@ export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, i
   const headers = { ...resolved(client.headers), ...resolved(resource.headers) };
   // the resource's plain headers are templates (dlt formats them); client headers and secrets are not
   const templateHeaders = Object.keys(resource.headers).filter((k) => typeof resource.headers[k] === 'string');
-  const base: RequestSpec = { method: resource.method, url: resource.path, params: { ...resource.params }, headers, json: resource.json };
+  const base: RequestSpec = { method: resource.method, url: resource.path, params: { ...resource.params }, headers, json: resource.json, ...(resource.data !== undefined ? { data: resource.data } : {}) };
   const limiter = deps.limits?.get(input.dataset, client, resource);
   // dlt: the endpoint's own auth replaces the client's
   const auth = resource.auth ?? client.auth;
@@ -74,6 +75,25 @@ export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, i
     return paginator.applyToken(expandRequest(req, templateHeaders), pos.token);
   };
 
+  const steps = compileSteps(resource.processingSteps);
+  const authCtx: AuthContext = { ...deps, limiter, signal, timeoutMs: client.timeoutMs, baseUrl: client.baseUrl };
+
+  /** One exchange of `unsigned`; a token the API refuses (401) is dropped and the request sent once more with a fresh one. */
+  const exchange = async (unsigned: RequestSpec, where: string, again = isTokenAuth(auth)): Promise<Awaited<ReturnType<typeof fetchRaw>>> => {
+    const req = await applyAuth(unsigned, auth, authCtx);
+    const call = () => fetchRaw(deps.http, req, { ...options, secrets: deps.secrets.known(), where });
+    try {
+      return limiter ? await limiter.schedule(call) : await call();
+    } catch (err) {
+      if (!again || !(err instanceof HttpFatalError) || err.status !== 401) throw err;
+      deps.log?.warn(`${where}: HTTP 401 with a token obtained at run time: a new token is requested and the request sent once more`);
+      deps.tokens.invalidate(auth, authCtx);
+      return exchange(unsigned, where, false);
+    }
+  };
+  /** dlt's processing_steps on the records kept (after selection and the incremental window) */
+  const processed = async (records: unknown[]) => (steps ? steps(records) : records);
+
   /** per_parent: the parent record's own window, from its row (read again for each page: the row moves with each commit). */
   const parentIncremental = async (pos: Position): Promise<Fetched['parentIncremental']> => {
     if (!resource.incremental?.perParent || !pos.parent) return undefined;
@@ -85,20 +105,18 @@ export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, i
   const fetchAt = async (pos: Position, where: string): Promise<Fetched> => {
     const perParent = await parentIncremental(pos);
     const w = perParent?.window ?? incr;
-    const req = await applyAuth(requestAt(pos, w), auth, { ...deps, limiter, signal, timeoutMs: client.timeoutMs });
-    const call = () => fetchRaw(deps.http, req, { ...options, secrets: deps.secrets.known(), where });
-    const raw = limiter ? await limiter.schedule(call) : await call();
+    const raw = await exchange(requestAt(pos, w), where);
     if (raw === 'ignored') return { records: [], next: null };
     const records = selectRecords(raw.body, resource.dataSelector, where);
     // the token is committed and returned: the auth is applied to each request, never stored
     const next = publicToken(paginator.nextToken({ ...raw, records }, pos.token), auth, deps.secrets.known());
-    if (!resource.incremental || !w) return { records, next };
+    if (!resource.incremental || !w) return { records: await processed(records), next };
     const fromParent = pos.parent ? parentColumns(resource, pos.parent.vals, true) : undefined;
     const kept = filterIncremental(records, resource.incremental, w, where, resource.primaryKey, fromParent);
     // row_order: dlt closes a root resource's pages once the records left the range (never a child's)
     const stop = kept.stop && !resource.parent;
     if (stop && next !== null) deps.log?.info?.(`${where}: row_order ${resource.incremental.rowOrder}: records past the incremental range, no further page is fetched`);
-    return { records: kept.records, max: kept.max, hashes: kept.hashes, next: stop ? null : next, ...(perParent ? { parentIncremental: perParent } : {}) };
+    return { records: await processed(kept.records), max: kept.max, hashes: kept.hashes, next: stop ? null : next, ...(perParent ? { parentIncremental: perParent } : {}) };
   };
 
   return {

@@ -5,6 +5,7 @@ import { HttpFatalError, HttpRetriableError, RestSyncError } from '../../errors'
 import type { Json, ResponseAction } from '../../plan/types';
 import type { RequestSpec } from '../paginators/types';
 import { redact } from '../secrets';
+import { requestBody } from './body';
 import { parseJsonBody } from './json';
 import { send } from './send';
 import { publicUrl } from './urls';
@@ -105,7 +106,8 @@ export async function fetchRaw(client: AxiosInstance, req: RequestSpec, o: Fetch
 async function classify(client: AxiosInstance, req: RequestSpec, o: FetchOptions): Promise<RawPage | 'ignored'> {
   const base = joinUrl(o.baseUrl, req.url);
   const qs = serializeParams(req.params);
-  const sent = await send(client, { method: req.method, url: qs ? `${base}${base.includes('?') ? '&' : '?'}${qs}` : base, headers: req.headers, data: req.json }, o);
+  const body = requestBody(req);
+  const sent = await send(client, { method: req.method, url: qs ? `${base}${base.includes('?') ? '&' : '?'}${qs}` : base, headers: body.headers, data: body.data, untyped: body.untyped }, o);
   const res = sent.res;
   const url = publicUrl(sent.url, [], o.secrets);
   const text = typeof res.data === 'string' ? res.data : String(res.data ?? '');

@@ -14,6 +14,8 @@ export interface Exchange {
   url: string;
   headers: Record<string, string>;
   data?: Json;
+  /** a raw body that goes without a content type, as requests sends a string (axios would add one) */
+  untyped?: boolean;
 }
 
 export interface SendOptions {
@@ -48,7 +50,8 @@ export async function send(client: AxiosInstance, first: Exchange, o: SendOption
     if (originOf(hop.url) !== home) hop = foreign(hop, o);
     let res: AxiosResponse<string>;
     try {
-      res = await client.request({ method: hop.method, url: hop.url, headers: hop.headers, data: hop.data, signal, maxRedirects: 0, maxContentLength: o.maxResponseBytes });
+      const headers = hop.untyped && hop.data !== undefined ? { ...hop.headers, 'content-type': false } : hop.headers;
+      res = await client.request({ method: hop.method, url: hop.url, headers, data: hop.data, signal, maxRedirects: 0, maxContentLength: o.maxResponseBytes });
     } catch (err) {
       throw failure(err, hop.url, deadline.aborted, o);
     }

@@ -8,6 +8,8 @@ export interface RequestSpec {
   params: Record<string, Json>;
   headers: Record<string, string>;
   json?: Json;
+  /** dlt's `data` body: an object is sent form-encoded, a string as it is */
+  data?: string | Record<string, Json>;
 }
 
 /** One API answer, as paginators and selectors see it. */
