@@ -1,3 +1,4 @@
+import type { ColumnHintSpec, SchemaContract } from '../config/column-hints';
 /**
  * The plan: what a source config means once defaults are merged, shorthand expanded and parents
  * resolved. Plain JSON only (it travels in workflow and activity inputs), camelCase, and free of
@@ -158,6 +159,10 @@ export interface ResourcePlan {
   exportFields: string[];
   /** config `columns` hints: column name -> postgres type */
   columns: Record<string, string>;
+  /** config `columns` hints in full (type, precision, nullable, unique); absent in plans made before them */
+  columnHints?: Record<string, ColumnHintSpec>;
+  /** dlt's schema_contract, expanded; absent: everything evolves */
+  schemaContract?: SchemaContract;
   maxTableNesting?: number;
   /** a resource's own limits, inside the source's */
   rateLimit?: RateLimitSpec;

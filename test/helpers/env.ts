@@ -49,6 +49,24 @@ export async function createTestDatabase(): Promise<{ url: string; db: Knex; dro
   };
 }
 
+/**
+ * A throwaway database for a describe block, its state tables made in `schema`: call at the top
+ * of the block, read `.db` in tests.
+ */
+export function useStateDatabase(schema: string, ensure: (db: Knex, schema: string) => Promise<void>): { readonly db: Knex } {
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await ensure(database.db, schema);
+  });
+  afterAll(() => database?.drop());
+  return {
+    get db() {
+      return database!.db;
+    },
+  };
+}
+
 export interface TestTemporal {
   client: Client;
   taskQueue: string;

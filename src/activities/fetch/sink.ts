@@ -3,6 +3,8 @@ import type { FetchPagesInput } from '../types';
 import { commitPage } from '../store/commit';
 import { evolveTable, readShape, type TableShape } from '../store/tables';
 import { prepareRows } from '../store/rows';
+import type { FittedWrite } from '../store/fit';
+import { createPageSchema } from './page-schema';
 import type { NameCache } from '../store/names';
 import type { StateRow } from '../store/state';
 import { exportPartitions, parentColumns } from '../partitions';
@@ -28,16 +30,22 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
   const key = stripeKey(resource.name, stripe);
   const child = !!resource.parent;
   let shape: TableShape | undefined = await readShape(deps.db, schema, table);
+  // a replace loads into a staging table that starts empty: the table it replaces is what the
+  // contract and the column types go by until the staging table exists
+  const baseline = table === resource.table ? undefined : await readShape(deps.db, schema, resource.table);
+  const pageSchema = createPageSchema(resource);
 
   /** The table evolved for the page's columns (created on the first page); warns of each widened column. */
-  const evolve = async (prepared: ReturnType<typeof prepareRows>, where: string): Promise<TableShape> => {
+  const evolve = async (write: FittedWrite, keys: Map<string, string>, where: string): Promise<TableShape> => {
     const evolved = await evolveTable(deps.db, shape, {
       schema,
       table,
-      pageTypes: prepared.types,
+      pageTypes: write.types,
       primaryKey: resource.writeDisposition === 'append' ? [] : resource.primaryKey,
-      hints: resource.columns,
-      keys: prepared.keys,
+      hints: pageSchema.pgTypes,
+      keys,
+      notNull: pageSchema.notNull,
+      unique: pageSchema.unique,
     });
     for (const w of evolved.widened) deps.log?.warn(`${where}: column "${w.column}" widened from ${w.from} to ${w.to} to keep a value`);
     return evolved.shape;
@@ -58,16 +66,25 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
         warn: (m) => deps.log?.warn(m),
         names: deps.names,
       });
-      if (resource.selected && (prepared.rows.length > 0 || !shape)) shape = await evolve(prepared, where);
+      // hints, coercion, variants and the schema contract, before any DDL: a refused page writes nothing
+      const raw = { table, rows: prepared.rows, types: prepared.types };
+      let write = pageSchema.fit(raw, shape, baseline, where, true);
+      if (resource.selected && !write.discarded && (write.rows.length > 0 || !shape)) {
+        shape = await evolve(write, prepared.keys, where);
+        if (pageSchema.raced(write, shape)) {
+          write = pageSchema.fit(raw, shape, baseline, where, true);
+          shape = await evolve(write, prepared.keys, where);
+        }
+      }
       const known = shape;
-      const columns = new Map([...prepared.types.keys()].map((c) => [c, known?.columns.get(c) ?? 'text']));
+      const columns = new Map([...write.types.keys()].map((c) => [c, known?.columns.get(c) ?? 'text']));
       const nextToken = encodeToken(pos, page.next, child);
       const done = !child && page.next === null;
       const committed = await commitPage(deps.db, {
         schema,
         table,
         columns,
-        rows: prepared.rows,
+        rows: write.rows,
         primaryKey: resource.primaryKey,
         disposition: resource.writeDisposition,
         resource: key,

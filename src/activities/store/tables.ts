@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { canonicalType, fits, widen, type PgType } from './types';
+import { canonicalType, columnTypeOf, fits, widen, type PgType } from './types';
+import type { ColumnType } from './coerce';
 import { ownerComment, ownerFromComment, qualified, quoteIdent, quoteLiteral } from './names';
 import { sqlFree } from './db-errors';
 
@@ -9,6 +10,10 @@ export interface TableShape {
   /** column → the record key it was created for (its comment), null when not recorded */
   owners: Map<string, string | null>;
   hasPrimaryKey: boolean;
+  /** column → its dlt type and limits (what a value is coerced to); absent in shapes made by hand */
+  types?: Map<string, ColumnType>;
+  /** columns declared NOT NULL */
+  notNull?: Set<string>;
 }
 
 /** Reads a table's columns, or undefined when it does not exist yet. */
@@ -18,7 +23,8 @@ export function readShape(db: Knex, schema: string, table: string): Promise<Tabl
 
 async function readShapeSql(db: Knex, schema: string, table: string): Promise<TableShape | undefined> {
   const cols = await db.raw(
-    `SELECT column_name, data_type, col_description(to_regclass(?), ordinal_position::int) AS comment
+    `SELECT column_name, data_type, col_description(to_regclass(?), ordinal_position::int) AS comment,
+            character_maximum_length AS length, numeric_precision AS precision, numeric_scale AS scale, is_nullable
      FROM information_schema.columns
      WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position`,
     [qualified(schema, table), schema, table],
@@ -31,18 +37,25 @@ async function readShapeSql(db: Knex, schema: string, table: string): Promise<Ta
   );
   const columns = new Map<string, string>();
   const owners = new Map<string, string | null>();
+  const types = new Map<string, ColumnType>();
+  const notNull = new Set<string>();
   for (const r of cols.rows) {
     columns.set(r.column_name, canonicalType(r.data_type));
     owners.set(r.column_name, ownerFromComment(r.comment));
+    types.set(r.column_name, columnTypeOf(r.data_type, r));
+    if (r.is_nullable === 'NO') notNull.add(r.column_name);
   }
-  return { columns, owners, hasPrimaryKey: pk.rows.length > 0 };
+  return { columns, owners, hasPrimaryKey: pk.rows.length > 0, types, notNull };
 }
 
 export interface EvolveInput {
   schema: string;
   table: string;
   /** column → type asked for by this page's values (undefined: only nulls seen) */
-  pageTypes: Map<string, PgType | undefined>;
+  pageTypes: Map<string, string | undefined>;
+  /** column hints' constraints: NOT NULL on the columns of a table it creates, UNIQUE on any column it adds */
+  notNull?: ReadonlySet<string>;
+  unique?: ReadonlySet<string>;
   primaryKey: string[];
   /** config `columns` hints: they win over inference */
   hints: Record<string, string>;
@@ -75,9 +88,10 @@ export async function evolveTable(
   // own keys only: a column named `constructor` must not find Object's
   const hint = (col: string): string | undefined => (Object.hasOwn(hints, col) ? hints[col] : undefined);
   const want = (col: string): string => hint(col) ?? pageTypes.get(col) ?? 'text';
+  const unique = (col: string): string => (input.unique?.has(col) ? ' UNIQUE' : '');
   if (!shape) {
     const cols = new Set([...primaryKey, ...pageTypes.keys()]);
-    const defs = [...cols].map((c) => `${quoteIdent(c)} ${want(c)}`);
+    const defs = [...cols].map((c) => `${quoteIdent(c)} ${want(c)}${input.notNull?.has(c) ? ' NOT NULL' : ''}${unique(c)}`);
     if (primaryKey.length) defs.push(`PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
     await run(db, [`CREATE TABLE IF NOT EXISTS ${target} (${defs.join(', ')})`, ...comments(cols)]);
     return { shape: (await readShape(db, schema, table))!, widened: [] };
@@ -89,9 +103,9 @@ export async function evolveTable(
     const have = shape.columns.get(col);
     if (have === undefined) {
       added.push(col);
-      alters.push(`ADD COLUMN IF NOT EXISTS ${quoteIdent(col)} ${want(col)}`);
-    } else if (type && !hint(col) && !fits(type, have)) {
-      const to = widen(type, have as PgType) ?? 'text';
+      alters.push(`ADD COLUMN IF NOT EXISTS ${quoteIdent(col)} ${want(col)}${unique(col)}`);
+    } else if (type && !hint(col) && !fits(type as PgType, have)) {
+      const to = widen(type as PgType, have as PgType) ?? 'text';
       const using = to === 'jsonb' ? `to_jsonb(${quoteIdent(col)})` : `${quoteIdent(col)}::${to}`;
       alters.push(`ALTER COLUMN ${quoteIdent(col)} TYPE ${to} USING ${using}`);
       widened.push({ column: col, from: have, to });
