@@ -48,7 +48,8 @@ export function createPageSchema(resource: ResourcePlan): PageSchema {
     unique: pick((h) => h.unique === true),
     pgTypes,
     fit(write, shape, baseline, where, root) {
-      const fitted = fitWrite(write, { shape: shape ?? baseline, hints: root ? hints : undefined, where });
+      const keys = root ? [...resource.primaryKey, ...resource.mergeKey] : [];
+      const fitted = fitWrite(write, { shape: shape ?? baseline, hints: root ? hints : undefined, where, keys });
       return applyContract(fitted, { contract: resource.schemaContract, newTable: !shape && !baseline, where });
     },
     raced(write, shape) {

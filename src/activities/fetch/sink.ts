@@ -48,6 +48,9 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
       unique: pageSchema.unique,
     });
     for (const w of evolved.widened) deps.log?.warn(`${where}: column "${w.column}" widened from ${w.from} to ${w.to} to keep a value`);
+    for (const [column, c] of write.added) {
+      if (c.of !== undefined) deps.log?.warn(`${where}: values of "${c.of}" that do not fit its type go to the variant column "${column}" (${write.types.get(column)}), as dlt does`);
+    }
     return evolved.shape;
   };
 

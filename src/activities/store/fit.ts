@@ -1,9 +1,9 @@
 import { DataError } from '../../errors';
-import type { ColumnHintSpec } from '../../config/column-hints';
+import type { ColumnHintSpec, DltType } from '../../config/column-hints';
 import { coerce, inferKind, kindOf, NO_FIT, OutOfRange, type ColumnType } from './coerce';
 import { shorten } from './names';
 import type { TableShape } from './tables';
-import { columnTypeOf, pgTypeOfKind } from './types';
+import { canonicalType, columnTypeOf, pgTypeOfKind, widen, type PgType } from './types';
 
 /**
  * One table's rows of a page on their way to Postgres: the rows (keys are column names) and,
@@ -25,6 +25,8 @@ export interface NewColumn {
   hinted: boolean;
   /** only nulls seen */
   nullOnly: boolean;
+  /** a variant: the column whose values it takes */
+  of?: string;
 }
 
 export interface FittedWrite extends TableWrite {
@@ -39,6 +41,11 @@ export interface FitOptions {
   hints?: Record<string, ColumnHintSpec>;
   /** `resource "users" page 3`, for messages */
   where: string;
+  /**
+   * Key columns (primary and merge key): a variant would leave the key NULL, so a key value that
+   * does not fit widens its column instead (bigint → numeric → text), keeping every key.
+   */
+  keys?: readonly string[];
 }
 
 /** dlt's variant column of `column` for values of `kind`: `<column>__v_<kind>`, shortened as dlt does. */
@@ -70,6 +77,7 @@ export function fitWrite(write: TableWrite, opts: FitOptions): FittedWrite {
   const types = new Map<string, string | undefined>();
   const added = new Map<string, NewColumn>();
   const notNull = new Set(opts.shape?.notNull ?? []);
+  const keys = new Set(opts.keys ?? []);
   for (const [name, h] of Object.entries(hints)) {
     if (h.nullable === false) notNull.add(name);
     const t = hintedType(h);
@@ -78,7 +86,7 @@ export function fitWrite(write: TableWrite, opts: FitOptions): FittedWrite {
     types.set(name, h.pgType);
     added.set(name, { variant: false, hinted: true, nullOnly: false });
   }
-  const typeOf = (column: string): string | undefined => (existing.has(column) ? opts.shape!.columns.get(column) : types.get(column));
+  const typeOf = (column: string): string | undefined => (types.has(column) ? types.get(column) : opts.shape?.columns.get(column));
   const rows = write.rows.map((row, i) => {
     let out = row;
     const set = (column: string, value: unknown, drop?: string) => {
@@ -111,13 +119,22 @@ export function fitWrite(write: TableWrite, opts: FitOptions): FittedWrite {
         if (fitted !== v) set(k, fitted);
         continue;
       }
+      if (keys.has(k)) {
+        if (hints[k]?.dataType !== undefined) {
+          throw new DataError(`${opts.where}: record ${i}: the key value of "${k}" (${kind}) does not fit its hinted type ${hints[k].dataType}`);
+        }
+        col = widenKey(k, kind, cols, types, typeOf(k));
+        const widened = coerceAt(v, kind, col, opts.where, write.table, k, i);
+        if (widened !== v) set(k, widened);
+        continue;
+      }
       const variant = variantName(k, kind);
       let vcol = cols.get(variant);
       if (!vcol) {
         vcol = { type: kind };
         cols.set(variant, vcol);
         types.set(variant, pgTypeOfKind(kind));
-        added.set(variant, { variant: true, hinted: false, nullOnly: false });
+        added.set(variant, { variant: true, hinted: false, nullOnly: false, of: k });
       } else if (!types.has(variant)) types.set(variant, typeOf(variant));
       const value = coerceAt(v, kind, vcol, opts.where, write.table, variant, i);
       if (value === NO_FIT) {
@@ -129,6 +146,15 @@ export function fitWrite(write: TableWrite, opts: FitOptions): FittedWrite {
     return out;
   });
   return { table: write.table, rows, types, added };
+}
+
+/** A key column's wider type, for a value of `kind` that does not fit it: the narrowest of rest-sync's widening that holds both. */
+function widenKey(column: string, kind: DltType, cols: Map<string, ColumnType>, types: Map<string, string | undefined>, have: string | undefined): ColumnType {
+  const to = widen(canonicalType(have ?? 'text') as PgType, pgTypeOfKind(kind) as PgType) ?? 'text';
+  const col = columnTypeOf(to);
+  cols.set(column, col);
+  types.set(column, to);
+  return col;
 }
 
 function coerceAt(v: unknown, kind: ReturnType<typeof kindOf>, col: ColumnType, where: string, table: string, column: string, i: number): unknown {
