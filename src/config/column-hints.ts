@@ -76,9 +76,9 @@ export function hintProblem(h: ColumnHintConfig): { key: keyof ColumnHintConfig;
   }
   const p = h.precision;
   if (p === undefined) return h.scale !== undefined ? { key: 'scale', message: 'scale needs a precision' } : undefined;
-  if (type === 'bigint' && p > 64) return { key: 'precision', message: `a bigint's precision is in bits, at most 64 (got ${p})` };
-  if ((type === 'timestamp' || type === 'time') && p > MAX_TIME_PRECISION) return { key: 'precision', message: `Postgres keeps at most ${MAX_TIME_PRECISION} digits of a second (got ${p})` };
-  if ((type === 'decimal' || type === 'wei') && p > 1000) return { key: 'precision', message: `Postgres numeric takes at most 1000 digits (got ${p})` };
+  if (type === 'bigint' && p > 64) return { key: 'precision', message: `a bigint's precision is in bits, at most 64` };
+  if ((type === 'timestamp' || type === 'time') && p > MAX_TIME_PRECISION) return { key: 'precision', message: `Postgres keeps at most ${MAX_TIME_PRECISION} digits of a second` };
+  if ((type === 'decimal' || type === 'wei') && p > 1000) return { key: 'precision', message: `Postgres numeric takes at most 1000 digits` };
   if (h.scale !== undefined && h.scale > p) return { key: 'scale', message: `scale ${h.scale} is above the precision ${p}` };
   return undefined;
 }
