@@ -5,6 +5,7 @@ import { fitWrite, variantName, type FittedWrite } from '../../src/activities/st
 import { ExactNumber } from '../../src/activities/http/json';
 import type { TableShape } from '../../src/activities/store/tables';
 import { DataError } from '../../src/errors';
+import { prepareRows } from '../../src/activities/store/rows';
 
 describe("dlt data types on Postgres (dlt's PostgresTypeMapper)", () => {
   test.each<[ColumnHintConfig, string]>([
@@ -108,6 +109,9 @@ describe("values into dlt's types (dlt's coerce_value)", () => {
     [1704164645, T('timestamp'), '2024-01-02T03:04:05+00:00'],
     [1.5, T('timestamp'), '1970-01-01T00:00:01.500000+00:00'],
     ['soon', T('timestamp'), NO_FIT],
+    ['2024-02-30T00:00:00Z', T('timestamp'), NO_FIT],
+    ['2024-02-29 23:59:59.123456+05:30', T('timestamp'), '2024-02-29 23:59:59.123456+05:30'],
+    ['2024-01-02T03:04:05+0200', T('timestamp'), '2024-01-02T03:04:05+02:00'],
     ['2024-01-02', T('date'), '2024-01-02'],
     ['2024-01-02T23:00:00-02:00', T('date'), '2024-01-03'],
     ['10:20:30', T('time'), '10:20:30'],
@@ -141,6 +145,13 @@ describe('fitting a table write', () => {
     expect(fitted.rows).toEqual([{ a: 1 }, { a: '2' }, { a__v_text: 'x' }, { a__v_double: 1.5 }, { a: null }]);
     expect(Object.fromEntries(fitted.types)).toEqual({ a: 'bigint', a__v_text: 'text', a__v_double: 'double precision' });
     expect(rows[2]).toEqual({ a: 'x' }); // records stay as parsed: children fan out over them
+  });
+
+  test('integers and fractions of a new column in one page make it double (JSON 0.0 parses to 0 here)', () => {
+    const prepared = prepareRows([{ s: 0 }, { s: 1.5 }], { primaryKey: [], dedupe: false, where: 'w' });
+    const fitted = fitWrite({ table: 't', ...prepared }, { where: 'w' });
+    expect(fitted.rows).toEqual([{ s: 0 }, { s: 1.5 }]);
+    expect(fitted.types.get('s')).toBe('double precision');
   });
 
   test('a key column widens instead of taking a variant', () => {

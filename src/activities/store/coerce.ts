@@ -157,9 +157,22 @@ function toJson(v: unknown, kind: DltType): Coerced {
 function toTimestamp(v: unknown, kind: DltType, timezone: boolean): Coerced {
   if (kind === 'bigint' || kind === 'double') return fromEpoch(Number(v), timezone);
   if (kind !== 'text') return NO_FIT;
+  if (timezone && plainWithZone(v as string)) return v; // the hot path: most APIs send these
   const ts = parseTimestamp(v as string);
   return ts ? formatTimestamp(ts, timezone) : NO_FIT;
 }
+
+/** `YYYY-MM-DDTHH:MM:SS[.f](Z|±HH:MM)` with valid fields, checked without allocating: Postgres reads it as is. */
+function plainWithZone(s: string): boolean {
+  if (s.length < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return false;
+  const t = s.charCodeAt(10);
+  if (t !== 84 && t !== 32) return false;
+  const n = (i: number) => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
+  const y = n(0) * 100 + n(2);
+  return EXTENDED_WITH_ZONE.test(s) && validDate(y, n(5), n(8)) && n(11) <= 23 && n(14) <= 59 && n(17) <= 59;
+}
+
+const EXTENDED_WITH_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
 function toDate(v: unknown, kind: DltType): Coerced {
   if (kind === 'bigint' || kind === 'double') {
@@ -207,7 +220,9 @@ interface Timestamp {
 
 const ISO_TIMESTAMP = /^(\d{4})-?(\d{2})-?(\d{2})[T ](\d{2})(?::?(\d{2})(?::?(\d{2})(?:[.,](\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
-const validDate = (y: number, mo: number, d: number) => mo >= 1 && mo <= 12 && d >= 1 && d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const validDate = (y: number, mo: number, d: number) => mo >= 1 && mo <= 12 && d >= 1 && d <= (mo === 2 && leap(y) ? 29 : MONTH_DAYS[mo - 1]);
 
 /** An ISO 8601 date and time (extended or basic, `T` or a space, optional zone), or undefined. */
 export function parseTimestamp(s: string): Timestamp | undefined {

@@ -107,7 +107,7 @@ export function fitWrite(write: TableWrite, opts: FitOptions): FittedWrite {
       const kind = kindOf(v);
       let col = cols.get(k);
       if (!col) {
-        col = { type: inferKind(v) };
+        col = { type: firstType(v, write.types.get(k)) };
         cols.set(k, col);
         types.set(k, pgTypeOfKind(col.type));
         added.set(k, { variant: false, hinted: false, nullOnly: false });
@@ -146,6 +146,16 @@ export function fitWrite(write: TableWrite, opts: FitOptions): FittedWrite {
     return out;
   });
   return { table: write.table, rows, types, added };
+}
+
+/**
+ * A new column's type: its first value's (dlt), except that integers and fractions in one page make
+ * a double column: JSON's `0.0` parses to the integer 0 here (Python keeps a float), so without this
+ * a float column whose first value is whole would send the rest to a variant.
+ */
+function firstType(v: unknown, pageType: string | undefined): DltType {
+  const kind = inferKind(v);
+  return kind === 'bigint' && pageType === 'double precision' ? 'double' : kind;
 }
 
 /** A key column's wider type, for a value of `kind` that does not fit it: the narrowest of rest-sync's widening that holds both. */
