@@ -1,9 +1,9 @@
-import type { ColumnHintSpec, SchemaContract } from '../config/column-hints';
 /**
  * The plan: what a source config means once defaults are merged, shorthand expanded and parents
  * resolved. Plain JSON only (it travels in workflow and activity inputs), camelCase, and free of
  * secret values: secrets stay `{ "$secret": "name" }` references until an activity resolves them.
  */
+import type { ColumnHintSpec, SchemaContract } from '../config/column-hints';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { createPageSink } from '../../src/activities/fetch/sink';
 import { NameCache } from '../../src/activities/store/names';
+import { stagingTable } from '../../src/activities/store/dataset';
 import { claimState, ensureStateTables, readState } from '../../src/activities/store/state';
 import type { FetchPagesInput } from '../../src/activities/types';
 import { parseSourceConfig } from '../../src/config/validate';
@@ -29,7 +30,8 @@ describe('column hints, coercion, variants and schema contracts against real Pos
   async function loadPage(resource: ResourcePlan, records: object[]): Promise<void> {
     const deps = { db, names: new NameCache(), http: undefined as never, secrets: undefined as never };
     const input = { resource, syncId: 'sync-1' } as FetchPagesInput;
-    const sink = await createPageSink(deps, input, { kind: 'whole' }, SCHEMA, resource.table);
+    const table = resource.writeDisposition === 'replace' ? stagingTable(resource.table) : resource.table;
+    const sink = await createPageSink(deps, input, { kind: 'whole' }, SCHEMA, table);
     const state = (await readState(db, SCHEMA, resource.name))!;
     const committed = await sink.commit(state, { token: state.token }, { records, next: { page: state.pages + 1 } });
     expect(committed).toBeDefined();
@@ -161,5 +163,13 @@ describe('column hints, coercion, variants and schema contracts against real Pos
     expect(keyed.primaryKey).toEqual(['id']);
     await loadPages(keyed, [[{ id: 1, v: 'a' }, { id: 1, v: 'b' }]]);
     expect(await rowsOf('keyed')).toEqual([{ id: 1, v: 'b' }]);
+  });
+
+  test("replace: the contract goes by the table being replaced, so a frozen resource's staging table is no new table", async () => {
+    await loadPages(planOf('swapped', {}), [[{ id: 1, at: '2024-01-01T00:00:00Z' }]]);
+    const frozen = planOf('swapped', { write_disposition: 'replace', schema_contract: 'freeze' });
+    await loadPage(frozen, [{ id: 2, at: '2024-01-02T00:00:00+01:00' }]);
+    expect(await columnTypes(stagingTable('swapped'))).toEqual({ id: 'bigint', at: 'timestamp with time zone' });
+    await expect(loadPage(frozen, [{ id: 3, extra: 1 }])).rejects.toThrow(/schema_contract columns is freeze: new column "extra" \(bigint\) in table "swapped__staging"/);
   });
 });
