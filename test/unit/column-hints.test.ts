@@ -161,6 +161,19 @@ describe('fitting a table write', () => {
   });
 
   test.each([
+    ['discard_row', [{ id: 1 }]],
+    ['discard_value', [{ id: 1 }]],
+  ] as const)('data_type %s: a key value that would change its column type drops the record', (mode, rows) => {
+    expect(fitWrite(write([{ id: 1 }, { id: 'a' }]), { where: 'w', keys: ['id'], keyTypeChange: mode }).rows).toEqual(rows);
+  });
+
+  test('data_type freeze: a key value that would change its column type fails the page', () => {
+    expect(() => fitWrite(write([{ id: 1 }, { id: 'a' }]), { where: 'resource "r" page 1', keys: ['id'], keyTypeChange: 'freeze' })).toThrow(
+      'resource "r" page 1: schema_contract data_type is freeze: record 1: the key value of "id" (text) does not fit its column (bigint) of table "t", which would have to change type',
+    );
+  });
+
+  test.each([
     [{ a: null }, 'record 0 has no value for column "a" of table "t", which is not nullable'],
     [{ b: 1 }, 'record 0 has no value for column "a" of table "t", which is not nullable'],
   ])('a NOT NULL column without a value (%j) fails the page', (row, message) => {

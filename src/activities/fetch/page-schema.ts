@@ -49,7 +49,9 @@ export function createPageSchema(resource: ResourcePlan): PageSchema {
     pgTypes,
     fit(write, shape, baseline, where, root) {
       const keys = root ? [...resource.primaryKey, ...resource.mergeKey] : [];
-      const fitted = fitWrite(write, { shape: shape ?? baseline, hints: root ? hints : undefined, where, keys });
+      const dataType = resource.schemaContract?.data_type;
+      const keyTypeChange = dataType && dataType !== 'evolve' ? dataType : undefined;
+      const fitted = fitWrite(write, { shape: shape ?? baseline, hints: root ? hints : undefined, where, keys, keyTypeChange });
       return applyContract(fitted, { contract: resource.schemaContract, newTable: !shape && !baseline, where });
     },
     raced(write, shape) {

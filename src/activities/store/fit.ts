@@ -46,6 +46,11 @@ export interface FitOptions {
    * does not fit widens its column instead (bigint → numeric → text), keeping every key.
    */
   keys?: readonly string[];
+  /**
+   * The `data_type` contract when it is not evolve: widening a key column is a type change, so
+   * freeze fails the page and the discard modes drop the record (a key value cannot be dropped alone).
+   */
+  keyTypeChange?: 'freeze' | 'discard_row' | 'discard_value';
 }
 
 /** dlt's variant column of `column` for values of `kind`: `<column>__v_<kind>`, shortened as dlt does. */
@@ -87,7 +92,7 @@ export function fitWrite(write: TableWrite, opts: FitOptions): FittedWrite {
     added.set(name, { variant: false, hinted: true, nullOnly: false });
   }
   const typeOf = (column: string): string | undefined => (types.has(column) ? types.get(column) : opts.shape?.columns.get(column));
-  const rows = write.rows.map((row, i) => {
+  const rows = write.rows.map((row, i): Record<string, unknown> | undefined => {
     let out = row;
     const set = (column: string, value: unknown, drop?: string) => {
       if (out === row) out = { ...row };
@@ -123,6 +128,10 @@ export function fitWrite(write: TableWrite, opts: FitOptions): FittedWrite {
         if (hints[k]?.dataType !== undefined) {
           throw new DataError(`${opts.where}: record ${i}: the key value of "${k}" (${kind}) does not fit its hinted type ${hints[k].dataType}`);
         }
+        if (opts.keyTypeChange === 'freeze') {
+          throw new DataError(`${opts.where}: schema_contract data_type is freeze: record ${i}: the key value of "${k}" (${kind}) does not fit its column (${typeOf(k)}) of table "${write.table}", which would have to change type`);
+        }
+        if (opts.keyTypeChange) return undefined;
         col = widenKey(k, kind, cols, types, typeOf(k));
         const widened = coerceAt(v, kind, col, opts.where, write.table, k, i);
         if (widened !== v) set(k, widened);
@@ -145,7 +154,7 @@ export function fitWrite(write: TableWrite, opts: FitOptions): FittedWrite {
     for (const c of notNull) if (!(c in out)) throw notNullError(opts.where, write.table, c, i);
     return out;
   });
-  return { table: write.table, rows, types, added };
+  return { table: write.table, rows: rows.filter((r) => r !== undefined), types, added };
 }
 
 /**
