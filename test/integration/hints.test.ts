@@ -172,4 +172,19 @@ describe('column hints, coercion, variants and schema contracts against real Pos
     expect(await columnTypes(stagingTable('swapped'))).toEqual({ id: 'bigint', at: 'timestamp with time zone' });
     await expect(loadPage(frozen, [{ id: 3, extra: 1 }])).rejects.toThrow(/schema_contract columns is freeze: new column "extra" \(bigint\) in table "swapped__staging"/);
   });
+
+  test('two windows creating one table at once: the later one fits its page again to the column the first created (a variant, not a failed insert)', async () => {
+    const resource = planOf('race', {});
+    const deps = { db, names: new NameCache(), http: undefined as never, secrets: undefined as never };
+    const input = { resource, syncId: 'sync-1' } as FetchPagesInput;
+    const stripes = [0, 1].map((index) => ({ kind: 'window' as const, index, count: 2, from: null }));
+    for (const w of [0, 1]) await claimState(db, SCHEMA, `race#w${w}`, 'sync-1', { page: 0 });
+    // both sinks read the table before it exists
+    const [first, second] = await Promise.all(stripes.map((stripe) => createPageSink(deps, input, stripe, SCHEMA, 'race')));
+    const commit = async (sink: typeof first, w: number, records: object[]) =>
+      sink.commit((await readState(db, SCHEMA, `race#w${w}`))!, { token: { page: 0 } }, { records, next: { page: 1 } });
+    expect(await commit(first, 0, [{ id: 1, n: 1 }])).toBeDefined();
+    expect(await commit(second, 1, [{ id: 2, n: 2.5 }])).toBeDefined();
+    expect(await rowsOf('race')).toEqual([{ id: 1, n: 1, n__v_double: null }, { id: 2, n: null, n__v_double: 2.5 }]);
+  });
 });
