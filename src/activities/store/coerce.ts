@@ -1,5 +1,6 @@
 import { ExactNumber } from '../http/json';
 import type { DltType } from '../../config/column-hints';
+import { parseTime, parseTimestamp, toDate, toTimestamp } from './timestamps';
 
 /**
  * Values into dlt's data types, as dlt's normalizer does it: the type a JSON value has (dlt's
@@ -84,9 +85,9 @@ function convert(v: unknown, kind: DltType, to: ColumnType): Coerced {
     case 'json':
       return toJson(v, kind);
     case 'timestamp':
-      return toTimestamp(v, kind, to.timezone !== false);
+      return toTimestamp(v, kind, to.timezone !== false) ?? NO_FIT;
     case 'date':
-      return toDate(v, kind);
+      return toDate(v, kind) ?? NO_FIT;
     case 'time':
       return kind === 'text' ? parseTime(v as string) ?? NO_FIT : NO_FIT;
     case 'binary':
@@ -154,39 +155,6 @@ function toJson(v: unknown, kind: DltType): Coerced {
   }
 }
 
-function toTimestamp(v: unknown, kind: DltType, timezone: boolean): Coerced {
-  if (kind === 'bigint' || kind === 'double') return fromEpoch(Number(v), timezone);
-  if (kind !== 'text') return NO_FIT;
-  if (timezone && plainWithZone(v as string)) return v; // the hot path: most APIs send these
-  const ts = parseTimestamp(v as string);
-  return ts ? formatTimestamp(ts, timezone) : NO_FIT;
-}
-
-/** `YYYY-MM-DDTHH:MM:SS[.f](Z|±HH:MM)` with valid fields, checked without allocating: Postgres reads it as is. */
-function plainWithZone(s: string): boolean {
-  if (s.length < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return false;
-  const t = s.charCodeAt(10);
-  if (t !== 84 && t !== 32) return false;
-  const n = (i: number) => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
-  const y = n(0) * 100 + n(2);
-  return EXTENDED_WITH_ZONE.test(s) && validDate(y, n(5), n(8)) && n(11) <= 23 && n(14) <= 59 && n(17) <= 59;
-}
-
-const EXTENDED_WITH_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
-
-function toDate(v: unknown, kind: DltType): Coerced {
-  if (kind === 'bigint' || kind === 'double') {
-    const ts = fromEpoch(Number(v), true);
-    return ts === NO_FIT ? NO_FIT : ts.slice(0, 10);
-  }
-  if (kind !== 'text') return NO_FIT;
-  const s = (v as string).trim();
-  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  if (d) return validDate(+d[1], +d[2], +d[3]) ? s : NO_FIT;
-  const ts = parseTimestamp(s);
-  return ts ? formatTimestamp(ts, false).slice(0, 10) : NO_FIT;
-}
-
 /** `0x…` hex or strict base64 text, or an integer's little-endian bytes, as Postgres's `\x` hex. */
 function toBinary(v: unknown, kind: DltType): Coerced {
   if (kind === 'bigint') {
@@ -204,77 +172,6 @@ function toBinary(v: unknown, kind: DltType): Coerced {
   if (s.startsWith('0x')) return /^0x([0-9a-f]{2})*$/i.test(s) ? `\\x${s.slice(2)}` : NO_FIT;
   if (!/^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(s)) return NO_FIT;
   return `\\x${Buffer.from(s, 'base64').toString('hex')}`;
-}
-
-/** A timestamp's parts; `offset` in minutes east of UTC, undefined for a naive one (taken as UTC, as dlt does). */
-interface Timestamp {
-  y: number;
-  mo: number;
-  d: number;
-  h: number;
-  mi: number;
-  s: number;
-  fraction: string;
-  offset?: number;
-}
-
-const ISO_TIMESTAMP = /^(\d{4})-?(\d{2})-?(\d{2})[T ](\d{2})(?::?(\d{2})(?::?(\d{2})(?:[.,](\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
-
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-const validDate = (y: number, mo: number, d: number) => mo >= 1 && mo <= 12 && d >= 1 && d <= (mo === 2 && leap(y) ? 29 : MONTH_DAYS[mo - 1]);
-
-/** An ISO 8601 date and time (extended or basic, `T` or a space, optional zone), or undefined. */
-export function parseTimestamp(s: string): Timestamp | undefined {
-  const m = ISO_TIMESTAMP.exec(s);
-  if (!m) return undefined;
-  const [y, mo, d, h, mi, sec] = [+m[1], +m[2], +m[3], +m[4], +(m[5] ?? 0), +(m[6] ?? 0)];
-  if (!validDate(y, mo, d) || h > 23 || mi > 59 || sec > 59) return undefined;
-  let offset: number | undefined;
-  if (m[8]) {
-    const z = m[8].toUpperCase();
-    const digits = z === 'Z' ? '0000' : z.slice(1).replace(':', '').padEnd(4, '0');
-    const minutes = +digits.slice(0, 2) * 60 + +digits.slice(2);
-    if (+digits.slice(2) > 59 || minutes > 18 * 60) return undefined;
-    offset = z.startsWith('-') ? -minutes : minutes;
-  }
-  return { y, mo, d, h, mi, s: sec, fraction: m[7] ?? '', offset };
-}
-
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-
-/**
- * A timestamp as Postgres reads it without guessing: with its offset (a naive one as UTC) for a
- * `timestamptz` column, or as the UTC wall clock for a `timezone: false` column, as dlt stores it.
- */
-function formatTimestamp(t: Timestamp, timezone: boolean): string {
-  const frac = t.fraction ? `.${t.fraction}` : '';
-  if (timezone) {
-    const o = t.offset ?? 0;
-    const zone = `${o < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(o) / 60))}:${pad(Math.abs(o) % 60)}`;
-    return `${pad(t.y, 4)}-${pad(t.mo)}-${pad(t.d)}T${pad(t.h)}:${pad(t.mi)}:${pad(t.s)}${frac}${zone}`;
-  }
-  const wall = new Date(0);
-  wall.setUTCFullYear(t.y, t.mo - 1, t.d); // years below 100 stay as given
-  wall.setUTCHours(t.h, t.mi, t.s, 0);
-  const utc = new Date(wall.getTime() - (t.offset ?? 0) * 60_000);
-  return `${pad(utc.getUTCFullYear(), 4)}-${pad(utc.getUTCMonth() + 1)}-${pad(utc.getUTCDate())}T${pad(utc.getUTCHours())}:${pad(utc.getUTCMinutes())}:${pad(utc.getUTCSeconds())}${frac}`;
-}
-
-/** Seconds since the epoch (dlt's `pendulum.from_timestamp`), to the microsecond. */
-function fromEpoch(seconds: number, timezone: boolean): string | typeof NO_FIT {
-  if (!Number.isFinite(seconds) || Math.abs(seconds) > 8.64e12) return NO_FIT;
-  const whole = Math.floor(seconds);
-  const micros = Math.round((seconds - whole) * 1e6);
-  const iso = new Date(whole * 1000).toISOString().slice(0, 19);
-  return `${iso}${micros ? `.${pad(micros, 6)}` : ''}${timezone ? '+00:00' : ''}`;
-}
-
-/** `HH:MM[:SS[.f]]`, dlt's time. */
-function parseTime(s: string): string | undefined {
-  const m = /^(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?$/.exec(s.trim());
-  if (!m || +m[1] > 23 || +m[2] > 59 || +(m[3] ?? 0) > 59) return undefined;
-  return s.trim();
 }
 
 /** A value past its column's declared size would fail the insert: say which limit, so the page fails naming the column. */
