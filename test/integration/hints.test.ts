@@ -187,4 +187,16 @@ describe('column hints, coercion, variants and schema contracts against real Pos
     expect(await commit(second, 1, [{ id: 2, n: 2.5 }])).toBeDefined();
     expect(await rowsOf('race')).toEqual([{ id: 1, n: 1, n__v_double: null }, { id: 2, n: null, n__v_double: 2.5 }]);
   });
+
+  test("a hint whose type differs from the existing column's is logged; the table's type wins and values are coerced to it", async () => {
+    await loadPages(planOf('late_hint', {}), [[{ id: 1, n: 5 }]]);
+    const hinted = planOf('late_hint', { columns: { n: { data_type: 'text' } } });
+    const warnings: string[] = [];
+    const log = { warn: (m: string) => warnings.push(m), info: () => undefined, error: () => undefined, debug: () => undefined };
+    const deps = { db, names: new NameCache(), http: undefined as never, secrets: undefined as never, log: log as never };
+    const sink = await createPageSink(deps, { resource: hinted, syncId: 'sync-1' } as FetchPagesInput, { kind: 'whole' }, SCHEMA, 'late_hint');
+    await sink.commit((await readState(db, SCHEMA, 'late_hint'))!, { token: {} }, { records: [{ id: 2, n: '7' }], next: {} });
+    expect(warnings).toEqual(['resource "late_hint": column "n" is bigint in the table: its hint data_type text applies to new tables only, values are coerced to bigint']);
+    expect(await rowsOf('late_hint')).toEqual([{ id: 1, n: 5 }, { id: 2, n: 7 }]);
+  });
 });

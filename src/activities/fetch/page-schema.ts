@@ -20,6 +20,8 @@ export interface PageSchema {
    * replace's staging table stands in for) and applies the schema contract. Throws on a freeze.
    */
   fit(write: TableWrite, shape: TableShape | undefined, baseline: TableShape | undefined, where: string, root: boolean): FittedWrite & { discarded?: true };
+  /** Hints whose data type differs from the column the table already has (the table's type wins: values are coerced to it). */
+  conflicts(shape: TableShape | undefined): string[];
   /** True when the table came out with another type for a column the write added (another window created it first): fit again. */
   raced(write: FittedWrite, shape: TableShape): boolean;
 }
@@ -53,6 +55,16 @@ export function createPageSchema(resource: ResourcePlan): PageSchema {
       const keyTypeChange = dataType && dataType !== 'evolve' ? dataType : undefined;
       const fitted = fitWrite(write, { shape: shape ?? baseline, hints: root ? hints : undefined, where, keys, keyTypeChange });
       return applyContract(fitted, { contract: resource.schemaContract, newTable: !shape && !baseline, where });
+    },
+    conflicts(shape) {
+      const out: string[] = [];
+      for (const [column, h] of Object.entries(hints)) {
+        const have = shape?.types?.get(column);
+        if (h.dataType && have && columnTypeOf(h.pgType!.replace(/\(.*$/, '')).type !== have.type) {
+          out.push(`column "${column}" is ${shape!.columns.get(column)} in the table: its hint data_type ${h.dataType} applies to new tables only, values are coerced to ${have.type}`);
+        }
+      }
+      return out;
     },
     raced(write, shape) {
       for (const [column, c] of write.added) {
