@@ -77,6 +77,17 @@ describe("values into dlt's types (dlt's coerce_value)", () => {
     ['2024', 'text'],
     ['10:20:30', 'text'],
     ['2024-02-30T00:00:00Z', 'text'],
+    // as dlt 1.31's is_iso_timestamp answers them
+    ['2024-01-02T03', 'timestamp'],
+    ['20240102T030405', 'timestamp'],
+    ['2024-01-02T03:04:05+0530', 'timestamp'],
+    ['2024-01-02T03:04:05,5Z', 'timestamp'],
+    ['2024/01/02 03:04:05', 'timestamp'],
+    ['2024-01-02t03:04:05z', 'text'],
+    ['2024-01-02T24:00:00', 'text'],
+    ['2024-01-02T03:04:60Z', 'text'],
+    ['2024-01-02 03:04:05 +02:00', 'text'],
+    ['Tue, 02 Jan 2024 03:04:05 GMT', 'text'],
   ])('a new column of %p is %s (dlt detects iso_timestamp only)', (v, want) => expect(inferKind(v)).toBe(want));
 
   const T = (type: ColumnType['type'], more: Partial<ColumnType> = {}): ColumnType => ({ type, ...more });

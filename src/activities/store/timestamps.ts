@@ -54,7 +54,8 @@ interface Timestamp {
   offset?: number;
 }
 
-const ISO_TIMESTAMP = /^(\d{4})-?(\d{2})-?(\d{2})[T ](\d{2})(?::?(\d{2})(?::?(\d{2})(?:[.,](\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+/** What dlt's detection takes for a date and time: ISO 8601 extended or basic, `T` or a space, and `2024/01/02 03:04` (pendulum's fallback); week and ordinal dates are left as text. */
+const ISO_TIMESTAMP = /^(\d{4})([-/]?)(\d{2})\2(\d{2})[T ](\d{2})(?::?(\d{2})(?::?(\d{2})(?:[.,](\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
@@ -64,17 +65,17 @@ const validDate = (y: number, mo: number, d: number) => mo >= 1 && mo <= 12 && d
 export function parseTimestamp(s: string): Timestamp | undefined {
   const m = ISO_TIMESTAMP.exec(s);
   if (!m) return undefined;
-  const [y, mo, d, h, mi, sec] = [+m[1], +m[2], +m[3], +m[4], +(m[5] ?? 0), +(m[6] ?? 0)];
+  const [y, mo, d, h, mi, sec] = [+m[1], +m[3], +m[4], +m[5], +(m[6] ?? 0), +(m[7] ?? 0)];
   if (!validDate(y, mo, d) || h > 23 || mi > 59 || sec > 59) return undefined;
   let offset: number | undefined;
-  if (m[8]) {
-    const z = m[8].toUpperCase();
+  if (m[9]) {
+    const z = m[9];
     const digits = z === 'Z' ? '0000' : z.slice(1).replace(':', '').padEnd(4, '0');
     const minutes = +digits.slice(0, 2) * 60 + +digits.slice(2);
     if (+digits.slice(2) > 59 || minutes > 18 * 60) return undefined;
     offset = z.startsWith('-') ? -minutes : minutes;
   }
-  return { y, mo, d, h, mi, s: sec, fraction: m[7] ?? '', offset };
+  return { y, mo, d, h, mi, s: sec, fraction: m[8] ?? '', offset };
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
