@@ -99,8 +99,18 @@ function toText(v: unknown, kind: DltType): Coerced {
   if (kind === 'text') return v;
   if (kind === 'json') return JSON.stringify(v);
   if (kind === 'bool') return v ? 'True' : 'False'; // Python's str(bool), as dlt writes it
-  return String(v);
+  return kind === 'double' ? pythonFloat(v as number) : String(v);
 }
+
+/** A double as Python writes it (`1e+20`, `1.5e-07`, `9007199254740994.0`), as dlt's text of a float is. */
+function pythonFloat(x: number): string {
+  const exp = x === 0 ? 0 : Math.floor(Math.log10(Math.abs(x)));
+  if (exp < -4 || exp >= 16) return x.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
+  return Number.isInteger(x) ? `${x}.0` : String(x);
+}
+
+/** Python's numeric literals allow `_` between digits (`1_000`): dlt's int()/float()/Decimal() take them. */
+const digitsOf = (t: string): string => (/\d_\d/.test(t) && !/(^|[^\d])_|_($|[^\d])|__/.test(t) ? t.replace(/_/g, '') : t);
 
 function toBigint(v: unknown, kind: DltType): Coerced {
   if (kind === 'bigint') return v;
@@ -110,7 +120,7 @@ function toBigint(v: unknown, kind: DltType): Coerced {
     return INTEGER.test(t) && inInt64(t) ? t : NO_FIT;
   }
   if (kind !== 'text') return NO_FIT;
-  const t = (v as string).trim();
+  const t = digitsOf((v as string).trim());
   if (/^0x[0-9a-f]+$/i.test(t)) return inInt64(t) ? BigInt(t).toString() : NO_FIT;
   return INTEGER.test(t) && inInt64(t) ? BigInt(t).toString() : NO_FIT;
 }
@@ -118,7 +128,7 @@ function toBigint(v: unknown, kind: DltType): Coerced {
 function toDouble(v: unknown, kind: DltType): Coerced {
   if (kind === 'double' || kind === 'bigint') return v;
   if (kind !== 'text') return NO_FIT; // a decimal would be rounded: kept in a variant instead
-  const t = (v as string).trim();
+  const t = digitsOf((v as string).trim());
   if (/^0x[0-9a-f]+$/i.test(t)) return Number(BigInt(t));
   if (FLOAT.test(t)) return Number(t);
   if (SPECIAL_FLOAT.test(t)) return /nan/i.test(t) ? 'NaN' : t.startsWith('-') ? '-Infinity' : 'Infinity';
@@ -128,13 +138,13 @@ function toDouble(v: unknown, kind: DltType): Coerced {
 function toDecimal(v: unknown, kind: DltType): Coerced {
   if (kind === 'decimal' || kind === 'bigint' || kind === 'double') return v;
   if (kind !== 'text') return NO_FIT;
-  const t = (v as string).trim();
+  const t = digitsOf((v as string).trim());
   if (/^0x[0-9a-f]+$/i.test(t)) return BigInt(t).toString();
   return FLOAT.test(t) ? t : NO_FIT;
 }
 
-const TRUE = new Set(['true', 'yes', 'y', 't', 'on', '1']);
-const FALSE = new Set(['false', 'no', 'n', 'f', 'off', '0']);
+const TRUE = new Set(['true', 'yes', 'y', 't', '1']);
+const FALSE = new Set(['false', 'no', 'n', 'f', '0']);
 
 /** dlt's str2bool for text; a number is true unless zero. */
 function toBool(v: unknown, kind: DltType): Coerced {
