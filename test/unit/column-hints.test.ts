@@ -112,7 +112,7 @@ describe("values into dlt's types (dlt's coerce_value)", () => {
     ['1.25', T('decimal'), '1.25'],
     [2.5, T('decimal'), 2.5],
     ['yes', T('bool'), true],
-    ['off', T('bool'), false],
+    ['f', T('bool'), false],
     [0, T('bool'), false],
     ['maybe', T('bool'), NO_FIT],
     ['{"a":1}', T('json'), { a: 1 }],
