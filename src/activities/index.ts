@@ -22,8 +22,11 @@ import { fetchPages } from './fetch/fetch-pages';
 import { stripeKeys } from './fetch/position';
 import { OAuthTokens } from './http/auth';
 import { NameCache } from './store/names';
-import { datasetSchema, ensureTable, forDestination, swapStaging } from './store/dataset';
-import { ensureStateTables, readState, readTotals, saveLastValue } from './store/state';
+import { datasetSchema, ensureTable, forDestination, keyColumns, swapStaging } from './store/dataset';
+import { completeLoad, ensureLoadTables, finishScd2, syncLoadId } from './store/loads';
+import { ensureStateTables, readState, readTotals } from './store/state';
+import { saveLastValue } from './store/incremental-state';
+import { DUPLICATE_CURSOR_WARNING, duplicateCursorWarning } from './incremental';
 
 export type { ActivityDeps } from './deps';
 /** What the CLI needs of the worker's secrets: the resolver it hands its worker, and the names a config refers to (checked before a sync starts). */
@@ -62,6 +65,9 @@ export function createActivities(deps: ActivityDeps) {
         }
         await ensureStateTables(deps.db, schema);
         await ensureRunLog(deps.db, schema);
+        await ensureLoadTables(deps.db, schema);
+        // the sync's load id, made now and kept by its retries, continue-as-new and takeovers
+        await syncLoadId(deps.db, schema, claim?.syncId ?? input.syncId);
         return claim ? { schema, syncId: claim.syncId } : { schema };
       });
     },
@@ -75,25 +81,37 @@ export function createActivities(deps: ActivityDeps) {
       return guard(() => fetchPages(fetchDeps, input));
     },
 
-    /** Makes a finished resource visible (replace swap) and reports its committed totals. */
+    /**
+     * Makes a finished resource visible (replace swap, scd2's retirement of the rows its load did
+     * not see; both idempotent) and reports its committed totals.
+     */
     async finishResource(input: FinishResourceInput): Promise<FinishResourceOutput> {
       return guard(async () => {
         const schema = datasetSchema(input.dataset);
         const resource = forDestination(input.resource);
-        // a resource fetched only for its children has no table of its own
-        if (resource.selected && resource.writeDisposition === 'replace') await swapStaging(deps.db, schema, resource.table);
-        if (resource.selected) await ensureTable(deps.db, schema, resource.table, resource.writeDisposition === 'append' ? [] : resource.primaryKey);
-        const { maxValue, ...totals } = await readTotals(deps.db, schema, stripeKeys(resource.name, input.lanes, input.windows), input.syncId);
-        if (resource.incremental) await saveLastValue(deps.db, schema, resource.name, resource.incremental, maxValue);
+        // a resource fetched only for its children (or `skip`) has no table of its own
+        const loaded = resource.selected && resource.writeDisposition !== 'skip';
+        if (loaded && resource.writeDisposition === 'replace') await swapStaging(deps.db, schema, resource.table);
+        if (loaded && resource.writeDisposition === 'merge' && resource.merge?.scd2) {
+          const loadId = await syncLoadId(deps.db, schema, input.syncId);
+          const retired = await finishScd2(deps.db, { schema, table: resource.table, merge: resource.merge, mergeKey: resource.mergeKey, loadId, seenKey: resource.table });
+          if (retired > 0) deps.log?.info(`resource "${resource.name}": scd2 retired ${retired} row(s) absent from load ${loadId}`);
+        }
+        if (loaded) await ensureTable(deps.db, schema, resource.table, keyColumns(resource));
+        const { maxValue, maxHashes, ...totals } = await readTotals(deps.db, schema, stripeKeys(resource.name, input.lanes, input.windows), input.syncId, resource.incremental);
+        // per_parent: each parent record's last value was kept with its last page
+        if (resource.incremental && !resource.incremental.perParent) await saveLastValue(deps.db, schema, resource.name, resource.incremental, maxValue, maxHashes);
+        if (maxHashes.length > DUPLICATE_CURSOR_WARNING) deps.log?.warn(duplicateCursorWarning(resource.name, resource.incremental!.cursorPath, maxHashes.length));
         await logEnd(deps.db, schema, { syncId: input.syncId, resource: resource.name, ...totals, outcome: 'succeeded' });
         return totals;
       });
     },
 
-    /** Records the resources that failed in the run log, with their committed totals. */
+    /** Records a completed sync's load in `_dlt_loads`, or the resources that failed in the run log, with their committed totals. */
     async finishSync(input: FinishSyncInput): Promise<FinishSyncOutput> {
       return guard(async () => {
         const schema = datasetSchema(input.dataset);
+        if (input.completed) await completeLoad(deps.db, schema, input.syncId);
         if (input.cancelled) await logCancelled(deps.db, schema, input.syncId);
         for (const [resource, error] of Object.entries(input.failures)) {
           const state = await readState(deps.db, schema, resource);

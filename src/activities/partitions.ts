@@ -35,9 +35,10 @@ export function expandRequest(req: RequestSpec, templateHeaders: string[]): Requ
   return { ...req, url: expandText(req.url), params: expandJson(req.params as Json) as RequestSpec['params'], headers, ...(json !== undefined ? { json } : {}) };
 }
 
-/** dlt's include_from_parent columns: `_<parent>_<field>`. */
-export function parentColumns(resource: ResourcePlan, vals: Record<string, Json>): Record<string, unknown> | undefined {
+/** dlt's include_from_parent columns: `_<parent>_<field>` (normalized, or as dlt adds them to each record with `raw`). */
+export function parentColumns(resource: ResourcePlan, vals: Record<string, Json>, raw = false): Record<string, unknown> | undefined {
   const link = resource.parent;
   if (!link || link.includeFromParent.length === 0) return undefined;
-  return Object.fromEntries(link.includeFromParent.map((f) => [normalizeName(`_${link.resource}_${f}`), vals[f] ?? null]));
+  const name = (f: string) => (raw ? `_${link.resource}_${f}` : normalizeName(`_${link.resource}_${f}`));
+  return Object.fromEntries(link.includeFromParent.map((f) => [name(f), vals[f] ?? null]));
 }

@@ -45,9 +45,19 @@ export function secretForms(secret: string): string[] {
  */
 export function redact(message: string, secrets: string[]): string {
   const forms = formsOf(secrets);
-  let out = message;
+  let out = withoutUnicodeEscapes(message);
   for (const form of forms) out = out.split(form).join('***');
   return withoutRemains(out, forms);
+}
+
+/**
+ * A text with its `\\uXXXX` escapes decoded: encoders that escape every non-ASCII character, or
+ * `<`, `>`, `&` as Go's does, spell a secret in a way no fixed form list can enumerate. Decoding
+ * first lets the forms above match it; the message keeps its meaning (the escape is only a spelling).
+ */
+function withoutUnicodeEscapes(text: string): string {
+  if (!text.includes('\\u')) return text;
+  return text.replace(/\\u([0-9a-fA-F]{4})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 /** Every form of every secret long enough to scrub, longest first. */

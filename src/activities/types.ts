@@ -80,6 +80,8 @@ export interface FinishSyncInput {
   failures: Record<string, string>;
   /** the sync was cancelled: resources still running end `cancelled` in the run log */
   cancelled?: boolean;
+  /** every resource succeeded: the load is recorded in `_dlt_loads` (status 0) */
+  completed?: boolean;
 }
 export interface FinishSyncOutput {
   failed: number;

@@ -62,8 +62,11 @@ export function ensureDlt(log: (line: string) => void): { python: string } | { s
   return ready() ? { python: venvPython() } : { skipped: 'dlt installed but `import dlt, psycopg2` fails' };
 }
 
-/** Runs dlt's rest_api on `config` into `dataset` (dlt names the Postgres schema after it). */
-export async function runDlt(python: string, config: unknown, pgUrl: string, dataset: string): Promise<DltFigures> {
+/**
+ * Runs dlt's rest_api on `config` into `dataset` (dlt names the Postgres schema after it).
+ * `pipelinesDir` keeps dlt's local pipeline state for a later run (the parity check runs twice).
+ */
+export async function runDlt(python: string, config: unknown, pgUrl: string, dataset: string, pipelinesDir?: string): Promise<DltFigures> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rest-sync-bench-dlt-'));
   const script = path.join(dir, 'bench_dlt.py');
   writeFileSync(script, DLT_SCRIPT);
@@ -76,7 +79,7 @@ export async function runDlt(python: string, config: unknown, pgUrl: string, dat
         BENCH_PIPELINE: `bench_${dataset}`,
         BENCH_PG_URL: pgUrl.replace(/^postgres:\/\//, 'postgresql://'),
         BENCH_DATASET: dataset,
-        BENCH_PIPELINES_DIR: path.join(dir, 'pipelines'),
+        BENCH_PIPELINES_DIR: pipelinesDir ?? path.join(dir, 'pipelines'),
         BENCH_CONFIG: JSON.stringify(config),
         RUNTIME__DLTHUB_TELEMETRY: 'false',
         RUNTIME__LOG_LEVEL: 'WARNING',

@@ -4,8 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import pg from 'pg';
-import { startEmbeddedPostgres, type PostgresHandle } from '../infra/postgres';
+import { scratchPostgres } from '../infra/postgres';
 import { PAGE_SIZE, startApiProcess, VARIANTS, type Variant } from './api';
 import { ensureDlt } from './dlt';
 import { formatResult, type BenchResult } from './report';
@@ -72,13 +71,9 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'rest-sync-bench-'));
   const cleanup: (() => Promise<void> | void)[] = [() => rmSync(tmp, { recursive: true, force: true })];
   try {
-    const pgHandle: PostgresHandle = process.env.DATABASE_URL
-      ? { url: process.env.DATABASE_URL, stop: async () => undefined }
-      : await startEmbeddedPostgres({ dataDir: path.join(tmp, 'postgres'), persistent: false });
-    cleanup.unshift(() => pgHandle.stop());
-    const db = new pg.Pool({ connectionString: pgHandle.url, max: 2 });
-    db.on('error', () => undefined); // an idle connection closed by the server's shutdown
-    cleanup.unshift(() => db.end());
+    const scratch = await scratchPostgres(path.join(tmp, 'postgres'));
+    cleanup.unshift(() => scratch.close());
+    const { handle: pgHandle, db } = scratch;
     const api = await startApiProcess(n, manners);
     cleanup.unshift(() => api.close());
     log(`bulk API ${api.url} (pid ${api.pid}), Postgres ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded'}; starting dev server and worker`);

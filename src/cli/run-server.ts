@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { DEFAULT_TASK_QUEUE } from '../worker';
 import { connectTemporal, type TemporalHandle } from './temporal';
-import { alive, describeTarget, resolveTarget } from './target';
+import { describeTarget, resolveTarget } from './target';
+import { claimRunServer, publishRunServer, releaseRunServer } from './run-claim';
 
 /** Where `run` keeps its dev servers' workflows (one sqlite file per dataset) when TEMPORAL_ADDRESS is unset. */
 export const RUN_SERVER_DIR = path.join('.rest-sync', 'run');
@@ -20,21 +21,6 @@ export function runTaskQueue(dataset: string, folder = process.cwd()): string {
   if (process.env.TEMPORAL_TASK_QUEUE) return process.env.TEMPORAL_TASK_QUEUE;
   const hash = createHash('sha256').update(`${dataset}\0${path.resolve(folder)}`).digest('hex').slice(0, 12);
   return `${DEFAULT_TASK_QUEUE}-run-${hash}`;
-}
-
-/** What a `run` that owns a dev server writes next to its workflow file, for a second `run` of the dataset. */
-interface ServerLock {
-  pid: number;
-  address: string;
-}
-
-function readLock(file: string): ServerLock | undefined {
-  try {
-    const lock = JSON.parse(readFileSync(file, 'utf8')) as ServerLock;
-    return alive(lock.pid) ? lock : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** A plain connection to the dev server another live `run` of this dataset owns. */
@@ -66,21 +52,38 @@ export async function connectRunTemporal(dataset: string, log: (l: string) => vo
   }
   mkdirSync(RUN_SERVER_DIR, { recursive: true });
   const lockFile = path.resolve(RUN_SERVER_DIR, `${dataset}.json`);
-  const owner = readLock(lockFile);
-  if (owner) {
-    const joined = await joinServer(owner.address).catch(() => undefined);
-    if (joined) {
-      log(`Temporal: the dev server of the running \`run\` of ${dataset} (pid ${owner.pid}) at ${owner.address}`);
-      return joined;
+  for (let tries = 1; ; tries++) {
+    const claim = await claimRunServer(lockFile, dataset);
+    if (claim.kind === 'join') {
+      const joined = await joinServer(claim.address).catch(() => undefined);
+      if (joined) {
+        log(`Temporal: the dev server of the running \`run\` of ${dataset} (pid ${claim.pid}) at ${claim.address}`);
+        return joined;
+      }
+      // its server is going away (the claim goes with it) or not answering: claim again, for a while
+      if (tries >= 150) throw new Error(`the dev server of the running \`run\` of ${dataset} (pid ${claim.pid}) at ${claim.address} does not answer; stop that run or remove ${lockFile}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      continue;
     }
+    return ownServer(dataset, lockFile, log);
   }
-  const temporal = await connectTemporal({ dbFilename: path.resolve(RUN_SERVER_DIR, `${dataset}.db`) });
+}
+
+/** Starts this run's own dev server on the dataset's workflow file and publishes its address. */
+async function ownServer(dataset: string, lockFile: string, log: (l: string) => void): Promise<TemporalHandle> {
+  let temporal: TemporalHandle;
+  try {
+    temporal = await connectTemporal({ dbFilename: path.resolve(RUN_SERVER_DIR, `${dataset}.db`) });
+  } catch (err) {
+    releaseRunServer(lockFile);
+    throw err;
+  }
   log(`Temporal: a dev server of this run at ${temporal.address} (TEMPORAL_ADDRESS unset, no \`rest-sync dev\` here); workflows kept in ${RUN_SERVER_DIR}/${dataset}.db`);
-  writeFileSync(lockFile, JSON.stringify({ pid: process.pid, address: temporal.address! } satisfies ServerLock));
+  publishRunServer(lockFile, temporal.address!);
   return {
     ...temporal,
     close: async () => {
-      if (readLock(lockFile)?.pid === process.pid) rmSync(lockFile, { force: true });
+      releaseRunServer(lockFile);
       await temporal.close();
     },
   };

@@ -24,7 +24,8 @@ export function stateShow(dataset: string, resource?: string): Promise<DatasetSt
 }
 
 export function formatState(s: DatasetState): string {
-  const inc = s.incremental.map((r) => [r.resource, JSON.stringify(r.lastValue), new Date(r.updatedAt).toISOString()]);
+  // a per_parent child's values: one a parent record, named by its fields
+  const inc = s.incremental.map((r) => [r.parent === undefined ? r.resource : `${r.resource} ${JSON.stringify(r.parent)}`, JSON.stringify(r.lastValue), new Date(r.updatedAt).toISOString()]);
   const unf = s.unfinished.map((r) => [r.key, r.syncId, String(r.pages), String(r.rows), new Date(r.updatedAt).toISOString()]);
   return [
     `dataset ${s.schema}${s.heldBy ? ` (being synced by ${s.heldBy})` : ''}`,

@@ -31,6 +31,7 @@ export function validateCommand(config: string, opts: { param: string[]; json?: 
     parent: r.parent?.resource ?? null,
     selected: r.selected,
     writeDisposition: r.writeDisposition,
+    ...(r.merge ? { mergeStrategy: r.merge.strategy } : {}),
     paginator: r.paginator.type,
   }));
   return JSON.stringify({ valid: true, baseUrl: plan.client.baseUrl, resources }, null, 2);

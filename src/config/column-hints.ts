@@ -25,6 +25,8 @@ export interface ColumnHintConfig {
   unique?: boolean;
   primary_key?: boolean;
   merge_key?: boolean;
+  dedup_sort?: 'asc' | 'desc';
+  hard_delete?: boolean;
 }
 
 /** One column's planned hint: the dlt type, its Postgres type and its constraints. */

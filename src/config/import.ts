@@ -228,6 +228,11 @@ class LiteralParser {
       this.at += 2;
       return { $secret: this.refName(tok) };
     }
+    // dlt's incremental takes the builtins max / min as last_value_func: they become their names
+    if (this.keys[this.keys.length - 1] === 'last_value_func') {
+      if ((tok.text === 'max' || tok.text === 'min') && !attr && !this.isOp('(')) return tok.text;
+      return this.fail(tok, 'unsupported last_value_func: only the builtins max and min can be read (a custom function cannot run here)');
+    }
     return this.fail(tok, 'unsupported Python expression: only literals, dlt.secrets[...] and dlt.config[...] are read');
   }
 

@@ -6,7 +6,9 @@
  * (alias of `http_basic`), api_key location `param` (dlt's alias of `query`). Column hints that
  * have no effect on Postgres are refused by name. Keys of dlt that rest-sync does not
  * implement yet (`processing_steps`, `client.session`, `incremental.convert`, `max_table_nesting`
- * other than 0) are refused by name: no key is accepted and ignored. `$param` references (from `dlt.config[...]`) are allowed where a config string is.
+ * other than 0, merge strategy `cdc` and the write_disposition keys `deduplicated`, `source_filter`,
+ * `destination_scope`, `skip_unchanged_rows`) are refused by name: no key is accepted and ignored;
+ * disposition combinations dlt would ignore are refused by config/disposition.ts. `$param` references (from `dlt.config[...]`) are allowed where a config string is.
  */
 import { z } from 'zod';
 import { jsonPathProblem, quoteBrief } from './json-path-syntax';
@@ -278,8 +280,12 @@ const incrementalDocs = {
   range_start: 'closed (default) keeps a record at the start value, open drops it',
   range_end: 'open (default) drops a record at the end value, closed keeps it',
   on_cursor_value_missing: 'a record without a cursor value: raise (default, fails the page), include or exclude',
-  last_value_func: 'not supported: rest-sync keeps the largest cursor value',
-  lag: 'not supported yet',
+  last_value_func: 'max (default): the largest cursor value is kept and records below the start dropped; min: the smallest, for APIs that go back in time',
+  lag: 'seconds (ISO datetime cursors), days (date cursors) or units (numbers) the start value is moved back each run to re-read late records; disables boundary deduplication, as in dlt',
+  primary_key: 'field or fields that identify a record at the boundary value (default: the resource primary_key, else the whole record); [] disables boundary deduplication',
+  row_order: 'asc / desc: the API returns records ordered by the cursor, so paging stops at the first page past the end value (asc) or before the start value (desc)',
+  allow_external_schedulers: 'false only: rest-sync has no external scheduler (Airflow) to take the range from',
+  per_parent: 'child resources only (rest-sync extension, dlt#2429): keep a last value per parent record, by the parent fields the child uses, instead of one for the whole resource',
 };
 const incrementalFields = {
   cursor_path: jsonPath,
@@ -292,8 +298,16 @@ const incrementalFields = {
   range_end: z.enum(['open', 'closed']).optional(),
   /** dlt: a record without a cursor value (missing or null) fails the page (`raise`, default), is kept or dropped */
   on_cursor_value_missing: z.enum(['raise', 'include', 'exclude']).optional(),
-  last_value_func: refused('rest-sync keeps the largest cursor value (dlt\'s default max); drop last_value_func').optional(),
-  lag: refused('rest-sync does not re-read a lag window yet; drop lag or lower initial_value').optional(),
+  /** dlt: a callable, or the name `max` / `min`; a config file can only name one */
+  last_value_func: z.enum(['max', 'min']).optional(),
+  lag: z.number().nonnegative('lag must be 0 or more').optional(),
+  primary_key: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+  row_order: z.enum(['asc', 'desc']).optional(),
+  allow_external_schedulers: z
+    .boolean()
+    .refine((v) => v === false, { message: 'allow_external_schedulers true is not supported: rest-sync has no external scheduler to take the range from; set initial_value / end_value' })
+    .optional(),
+  per_parent: z.boolean().optional(),
 };
 /** dlt's rule: a bounded range (a backfill) needs both ends. */
 const backfillNeedsStart = <T extends { initial_value?: unknown; end_value?: unknown }>(i: T) => i.end_value == null || i.initial_value != null;
@@ -398,8 +412,8 @@ const columnHintShape = {
   partition: refusedHint('dlt ignores partition on Postgres; drop it'),
   cluster: refusedHint('dlt ignores cluster on Postgres; drop it'),
   sort: refusedHint('dlt ignores sort on Postgres; drop it'),
-  hard_delete: refusedHint('merge with hard deletes is not implemented; drop hard_delete'),
-  dedup_sort: refusedHint('merge deduplication by a sort column is not implemented; drop dedup_sort'),
+  dedup_sort: z.enum(['asc', 'desc']).optional(),
+  hard_delete: z.boolean().optional(),
   row_key: refusedHint("dlt's normalizer sets row_key itself"),
   parent_key: refusedHint("dlt's normalizer sets parent_key itself"),
   root_key: refusedHint("dlt's normalizer sets root_key itself"),
@@ -419,8 +433,8 @@ const columnHintDocs: { [K in keyof typeof columnHintShape]: string } = {
   partition: 'not supported: no effect on Postgres',
   cluster: 'not supported: no effect on Postgres',
   sort: 'not supported: no effect on Postgres',
-  hard_delete: 'not supported yet',
-  dedup_sort: 'not supported yet',
+  dedup_sort: 'merge delete-insert: of the records of one primary key in a load, the lowest (asc) or highest (desc) of this column wins',
+  hard_delete: 'merge: a record with this column set (true, or any value in a non-boolean column) deletes its key',
   row_key: "not supported: dlt's own",
   parent_key: "not supported: dlt's own",
   root_key: "not supported: dlt's own",
@@ -448,7 +462,45 @@ const schemaContractSchema = z.union([
     },
   ),
 ]);
-const writeDisposition = z.enum(['append', 'replace', 'merge']);
+const writeDisposition = z.enum(['append', 'replace', 'merge', 'skip']);
+
+/** A timestamp dlt's `ensure_pendulum_datetime_utc` takes: an ISO 8601 string or unix seconds. */
+const timestamp = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
+  if (Number.isNaN(new Date(typeof v === 'number' ? v * 1000 : v).getTime())) {
+    ctx.addIssue({ code: 'custom', message: `could not parse ${JSON.stringify(v)} as a timestamp (ISO 8601 or unix seconds)` });
+  }
+});
+
+/** dlt's write_disposition dict: the merge strategies and their options (scd2's by dlt's names). */
+const writeDispositionDict = strict(
+  {
+    disposition: writeDisposition,
+    strategy: z.enum(['delete-insert', 'upsert', 'insert-only', 'scd2', 'cdc']).superRefine((v, ctx) => {
+      if (v === 'cdc') ctx.addIssue({ code: 'custom', message: 'not supported: strategy "cdc" (an upsert that deletes absent records); use upsert, or scd2' });
+    }).optional(),
+    validity_column_names: z.tuple([z.string().min(1), z.string().min(1)]).optional(),
+    active_record_timestamp: timestamp.nullable().optional(),
+    boundary_timestamp: timestamp.nullable().optional(),
+    row_version_column_name: z.string().min(1).optional(),
+    deduplicated: refused('rest-sync always collapses one load\'s records by primary key (dedup_sort chooses which)').optional(),
+    source_filter: refused('load only the records to merge (processing is not supported), or use a plain merge').optional(),
+    destination_scope: refused('merge with a merge_key to limit what a load replaces or retires').optional(),
+    skip_unchanged_rows: refused('upsert updates every matched row').optional(),
+  },
+  {
+    disposition: 'skip, append, replace or merge',
+    strategy: 'how merge writes: delete-insert (default), upsert, insert-only or scd2',
+    validity_column_names: 'scd2: the [valid from, valid to] columns (default ["_dlt_valid_from", "_dlt_valid_to"])',
+    active_record_timestamp: 'scd2: the valid-to value of active records (default null)',
+    boundary_timestamp: "scd2: the valid-from of new and valid-to of retired records (default: the load's time)",
+    row_version_column_name: "scd2: a column of the records that versions them, in place of dlt's row hash in _dlt_id",
+    deduplicated: 'not supported: records are always deduplicated by primary key',
+    source_filter: 'not supported: an SQL filter on the loaded records',
+    destination_scope: 'not supported: an SQL filter on the rows a merge may replace',
+    skip_unchanged_rows: 'not supported: upsert updates every matched row',
+  },
+);
+
 
 /** Keys a resource and `resource_defaults` share (dlt's EndpointResourceBase). */
 const resourceBase = {
@@ -459,15 +511,7 @@ const resourceBase = {
       if (n !== 0) ctx.addIssue({ code: 'custom', message: `only 0 is supported (got ${n}): nested objects and lists are stored as jsonb columns` });
     })
     .optional(),
-  write_disposition: z
-    .union([
-      writeDisposition,
-      strict(
-        { disposition: writeDisposition, strategy: z.enum(['delete-insert', 'upsert']).optional() },
-        { disposition: 'append, replace or merge', strategy: 'how merge writes: delete-insert or upsert' },
-      ),
-    ])
-    .optional(),
+  write_disposition: z.union([writeDisposition, writeDispositionDict]).optional(),
   columns: columnsSchema.optional(),
   schema_contract: schemaContractSchema.optional(),
   primary_key: columnNames.optional(),
@@ -482,11 +526,11 @@ const resourceBaseDocs: { [K in keyof typeof resourceBase]: string } = {
   include_from_parent: "parent record fields copied into each record (as _<parent>_<field>)",
   table_name: 'the table the records land in (default: the resource name)',
   max_table_nesting: 'only 0: nested objects and lists are stored as jsonb columns',
-  write_disposition: 'append, replace (swapped in when the sync finishes) or merge (by primary key)',
-  columns: 'column hints: {name: {data_type, precision, scale, timezone, nullable, unique, primary_key, merge_key}} or a list with name',
+  write_disposition: 'append, replace (swapped in when the sync finishes), merge (by primary_key / merge_key, see strategy) or skip (fetched, not loaded); append by default; or {disposition, strategy, ...}',
+  columns: 'column hints: {name: {data_type, precision, scale, timezone, nullable, unique, primary_key, merge_key, dedup_sort, hard_delete}} or a list with name',
   schema_contract: "dlt's schema contract: evolve, freeze, discard_row or discard_value, for all or per tables / columns / data_type",
-  primary_key: 'column or columns that identify a record (merge updates by it)',
-  merge_key: 'column or columns merge replaces by, besides the primary key',
+  primary_key: 'column or columns that identify a record (merge replaces and deduplicates by it)',
+  merge_key: "merge (delete-insert, scd2): column or columns whose values in a load replace (retire) the earlier loads' rows with them",
   selected: 'false: fetched only for the resources that depend on it, not loaded',
   parallelized: "a child resource's parent records are walked in parallel lanes",
   processing_steps: 'not supported: filter or map with SQL on the loaded table',

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { othersCanReach } from './pg-binaries';
 import { startEmbedded } from './embedded-pg';
 
@@ -50,4 +51,21 @@ export async function connectOrStartPostgres(dataDir: string): Promise<PostgresH
   const url = process.env.DATABASE_URL;
   if (url) return { url, stop: async () => undefined };
   return startEmbeddedPostgres({ dataDir });
+}
+
+/**
+ * DATABASE_URL when set, else a throwaway embedded server in `dataDir` (removed when stopped),
+ * plus a small pool on it: what the bench and the parity check measure and compare through.
+ */
+export async function scratchPostgres(dataDir: string): Promise<{ handle: PostgresHandle; db: pg.Pool; close(): Promise<void> }> {
+  const handle: PostgresHandle = process.env.DATABASE_URL
+    ? { url: process.env.DATABASE_URL, stop: async () => undefined }
+    : await startEmbeddedPostgres({ dataDir, persistent: false });
+  const db = new pg.Pool({ connectionString: handle.url, max: 2 });
+  db.on('error', () => undefined); // an idle connection closed by the server's shutdown
+  const close = async () => {
+    await db.end();
+    await handle.stop();
+  };
+  return { handle, db, close };
 }

@@ -7,7 +7,8 @@ import { ConfigError } from '../errors';
 import { columnSpecsOf, contractOf } from '../config/column-hints';
 import { authOf, clientOf, limitsOf } from './client';
 import { fillParamRefs } from './config-params';
-import { columnsOf, incrementalOf, keyWithHints, responseActionsOf, retryOf, writeDispositionOf } from './hints';
+import { checkWriteDisposition } from '../config/disposition';
+import { columnsOf, incrementalOf, keyWithHints, mergeOf, responseActionsOf, retryOf, writeDispositionOf } from './hints';
 import { mergeResources, type MergedResource } from './merge';
 import { exportFieldsByParent, orderResources } from './order';
 import { inheritPaginator } from './paginator';
@@ -39,6 +40,11 @@ function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, con
   const resolved = resolveRequest(r, all, params);
   const parent = parentLinkOf(r, resolved);
   const incremental = incrementalOf(e.incremental, resolved.incrementalParam);
+  if (incremental?.perParent && !parent) {
+    throw new ConfigError(`resource "${r.name}": incremental per_parent true needs a parent resource (a resolve param or {resources.<parent>.<field>} placeholder)`, `resources[${r.index}].endpoint.incremental.per_parent`);
+  }
+  checkWriteDisposition(r.name, r.index, r.config);
+  const merge = mergeOf(r.config);
   return {
     name: r.name,
     table: r.config.table_name ?? r.name,
@@ -52,6 +58,7 @@ function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, con
     primaryKey: keyWithHints(r.config.primary_key, r.config.columns, 'primary_key'),
     mergeKey: keyWithHints(r.config.merge_key, r.config.columns, 'merge_key'),
     writeDisposition: writeDispositionOf(r.config.write_disposition),
+    ...(merge ? { merge } : {}),
     ...(parent ? { parent } : {}),
     retry: retryOf(e.error_handler),
     responseActions: responseActionsOf(e.response_actions),

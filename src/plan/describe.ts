@@ -45,14 +45,26 @@ function resourceLines(r: ResourcePlan, n: number): string[] {
   const lines = [
     `${n}. ${r.name}${r.selected ? '' : ' (not selected)'}`,
     `   ${r.method} ${r.path} -> table ${r.table}`,
-    `   write: ${r.writeDisposition}, primary key: ${key}`,
+    `   write: ${r.writeDisposition}${r.merge ? ` (${r.merge.strategy})` : ''}, primary key: ${key}${r.mergeKey.length ? `, merge key: ${r.mergeKey.join(', ')}` : ''}`,
     `   paginator: ${paginatorText(r.paginator)} ${r.paginatorSource === 'auto' ? '(default: auto-detect)' : `from ${r.paginatorSource}`}`,
     `   records: ${selectorText(r.dataSelector)}`,
   ];
   if (r.parent) lines.push(`   ${parentText(r.parent)}`);
   if (r.exportFields.length) lines.push(`   exports to children: ${r.exportFields.join(', ')}`);
-  if (r.incremental) lines.push(`   incremental: ${r.incremental.cursorPath}${r.incremental.startParam ? ` -> ${r.incremental.startParam}` : ''}`);
+  if (r.incremental) lines.push(`   incremental: ${r.incremental.cursorPath}${r.incremental.startParam ? ` -> ${r.incremental.startParam}` : ''}${incrementalOptions(r.incremental)}`);
   return lines;
+}
+
+/** The incremental options that change what loads, as `validate` shows them: `(min, lag 3600, per parent)`. */
+function incrementalOptions(i: NonNullable<ResourcePlan['incremental']>): string {
+  const opts = [
+    i.lastValueFunc === 'min' ? 'min' : '',
+    i.lag ? `lag ${i.lag}` : '',
+    i.rowOrder ? `row_order ${i.rowOrder}` : '',
+    i.primaryKey !== undefined ? `dedup key ${JSON.stringify(i.primaryKey)}` : '',
+    i.perParent ? 'per parent' : '',
+  ].filter(Boolean);
+  return opts.length ? ` (${opts.join(', ')})` : '';
 }
 
 /** Human-readable plan: client, then resources in dependency order. */

@@ -5,7 +5,8 @@
 import type { ColumnsConfig, EndpointConfig, ResourceConfig } from '../config/schema';
 import { flaggedColumns, hintEntries, pgTypeOf } from '../config/column-hints';
 import type { IncrementalParam } from './parents';
-import type { IncrementalSpec, Json, ResponseAction, RetrySpec, WriteDisposition } from './types';
+import { columnHints, strategyOf, timestampIso as isoOf } from '../config/disposition';
+import type { IncrementalSpec, Json, MergeSpec, MergeStrategy, ResponseAction, RetrySpec, WriteDisposition } from './types';
 
 /** Retry when the config says nothing: 3 attempts, doubling from one second. */
 export const DEFAULT_RETRY: RetrySpec = { maximumAttempts: 3, backoffCoefficient: 2, initialIntervalMs: 1000 };
@@ -30,6 +31,30 @@ export function retryOf(handler: EndpointConfig['error_handler']): RetrySpec {
 export function writeDispositionOf(wd: ResourceConfig['write_disposition']): WriteDisposition {
   if (wd === undefined) return 'append';
   return typeof wd === 'string' ? wd : wd.disposition;
+}
+
+/**
+ * A merge resource's strategy and options as dlt's hints make them: the write_disposition dict,
+ * scd2's validity columns (dlt's `_dlt_valid_from` / `_dlt_valid_to` by default) and row version
+ * column (`_dlt_id`, dlt's row hash), the `dedup_sort` and `hard_delete` column hints.
+ */
+export function mergeOf(config: Pick<ResourceConfig, 'write_disposition' | 'columns'>): MergeSpec | undefined {
+  const strategy = strategyOf(config.write_disposition) as MergeStrategy | undefined;
+  if (strategy === undefined) return undefined;
+  const spec: MergeSpec = { strategy };
+  const hints = columnHints(config.columns);
+  const sorted = hints.find(([, h]) => h.dedup_sort !== undefined);
+  if (sorted) spec.dedupSort = { column: sorted[0], order: sorted[1].dedup_sort as 'asc' | 'desc' };
+  const deleting = hints.find(([, h]) => h.hard_delete === true);
+  if (deleting) spec.hardDelete = deleting[0];
+  if (strategy === 'scd2') {
+    const wd: Partial<Exclude<NonNullable<ResourceConfig['write_disposition']>, string>> = typeof config.write_disposition === 'object' ? config.write_disposition : {};
+    const [validFrom, validTo] = wd.validity_column_names ?? ['_dlt_valid_from', '_dlt_valid_to'];
+    spec.scd2 = { validFrom, validTo, activeRecordTimestamp: isoOf(wd.active_record_timestamp ?? null), rowVersion: wd.row_version_column_name ?? '_dlt_id' };
+    const boundary = isoOf(wd.boundary_timestamp ?? null);
+    if (boundary !== null) spec.scd2.boundaryTimestamp = boundary;
+  }
+  return spec;
 }
 
 /** `"id"` or `["a", "b"]` as a list. */
@@ -59,6 +84,11 @@ export function incrementalOf(config: EndpointConfig['incremental'], param: Incr
     rangeStart: source.range_start,
     rangeEnd: source.range_end,
     onCursorValueMissing: source.on_cursor_value_missing,
+    lastValueFunc: source.last_value_func,
+    lag: source.lag || undefined,
+    primaryKey: Array.isArray(source.primary_key) ? [...source.primary_key] : source.primary_key,
+    rowOrder: source.row_order,
+    perParent: source.per_parent || undefined,
   };
   return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as unknown as IncrementalSpec;
 }

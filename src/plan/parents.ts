@@ -20,6 +20,12 @@ export interface IncrementalParam {
   range_start?: 'open' | 'closed';
   range_end?: 'open' | 'closed';
   on_cursor_value_missing?: 'raise' | 'include' | 'exclude';
+  last_value_func?: 'max' | 'min';
+  lag?: number;
+  primary_key?: string | string[];
+  row_order?: 'asc' | 'desc';
+  allow_external_schedulers?: boolean;
+  per_parent?: boolean;
 }
 
 export interface ResolvedRequest {

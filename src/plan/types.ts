@@ -106,6 +106,16 @@ export interface IncrementalSpec {
   rangeEnd?: 'open' | 'closed';
   /** dlt's on_cursor_value_missing (default raise) */
   onCursorValueMissing?: 'raise' | 'include' | 'exclude';
+  /** dlt's last_value_func by name (default max) */
+  lastValueFunc?: 'max' | 'min';
+  /** dlt's lag: the start value moved back by this many seconds / days / units each run */
+  lag?: number;
+  /** dlt's incremental primary_key: what identifies a record at the boundary ([] turns deduplication off) */
+  primaryKey?: string | string[];
+  /** dlt's row_order: the API returns records ordered by the cursor, so paging may stop early */
+  rowOrder?: 'asc' | 'desc';
+  /** child resources: a last value per parent record instead of one for the resource (dlt#2429) */
+  perParent?: boolean;
 }
 
 /** A placeholder whose value comes from the parent resource's records. */
@@ -129,7 +139,33 @@ export interface ParentLink {
   includeFromParent: string[];
 }
 
-export type WriteDisposition = 'merge' | 'append' | 'replace';
+/** dlt's write dispositions: `skip` fetches (children fan out) but loads nothing. */
+export type WriteDisposition = 'merge' | 'append' | 'replace' | 'skip';
+
+/** dlt's merge strategies rest-sync implements (dlt's default is delete-insert). */
+export type MergeStrategy = 'delete-insert' | 'upsert' | 'insert-only' | 'scd2';
+
+/** How a merge resource writes: dlt's `write_disposition` dict and its column hints. */
+export interface MergeSpec {
+  strategy: MergeStrategy;
+  /** the column hint `dedup_sort`: which record of a primary key one load keeps */
+  dedupSort?: { column: string; order: 'asc' | 'desc' };
+  /** the column hint `hard_delete`: a record with it set (true, or any value in a non-boolean column) deletes its key */
+  hardDelete?: string;
+  scd2?: Scd2Spec;
+}
+
+/** scd2's options as dlt names them, column names as given (normalized by the activities). */
+export interface Scd2Spec {
+  validFrom: string;
+  validTo: string;
+  /** the `valid to` of active records (ISO timestamp); null: NULL */
+  activeRecordTimestamp: string | null;
+  /** the `valid from` of new and `valid to` of retired records (ISO); unset: the load's time */
+  boundaryTimestamp?: string;
+  /** the row version column: `_dlt_id` holds dlt's row hash unless `row_version_column_name` names another */
+  rowVersion: string;
+}
 
 export interface ResourcePlan {
   name: string;
@@ -148,6 +184,8 @@ export interface ResourcePlan {
   primaryKey: string[];
   mergeKey: string[];
   writeDisposition: WriteDisposition;
+  /** merge only: the strategy and its options (absent in plans recorded before strategies: delete-insert) */
+  merge?: MergeSpec;
   parent?: ParentLink;
   retry: RetrySpec;
   responseActions: ResponseAction[];

@@ -134,6 +134,8 @@ async function runResources(
     // per-resource counts in the memo, for the Web UI and `temporal workflow describe`
     upsertMemo(patched('memo-resource-counts') ? { ...memo, counts: results } : memo);
     if (failed.length) await finishSync({ dataset: input.dataset, syncId, failures });
+    // a complete load is recorded in `_dlt_loads`, as dlt does (new behaviour: behind its patch)
+    else if (patched('dlt-loads')) await finishSync({ dataset: input.dataset, syncId, failures: {}, completed: true });
   }
   if (failed.length) {
     throw ApplicationFailure.nonRetryable(

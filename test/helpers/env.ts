@@ -50,21 +50,19 @@ export async function createTestDatabase(): Promise<{ url: string; db: Knex; dro
 }
 
 /**
- * A throwaway database for a describe block, its state tables made in `schema`: call at the top
- * of the block, read `.db` in tests.
+ * A fresh database for one test file, with `schema` made by `setup` (the dataset's bookkeeping
+ * tables) before its tests and the database dropped after them. Read `.db` inside tests.
  */
-export function useStateDatabase(schema: string, ensure: (db: Knex, schema: string) => Promise<void>): { readonly db: Knex } {
+export function useTestSchema(schema: string, setup: (db: Knex, schema: string) => Promise<void>): { db: Knex } {
+  const ctx = {} as { db: Knex };
   let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   beforeAll(async () => {
     database = await createTestDatabase();
-    await ensure(database.db, schema);
+    ctx.db = database.db;
+    await setup(ctx.db, schema);
   });
   afterAll(() => database?.drop());
-  return {
-    get db() {
-      return database!.db;
-    },
-  };
+  return ctx;
 }
 
 export interface TestTemporal {

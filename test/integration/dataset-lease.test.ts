@@ -126,5 +126,10 @@ describe('one sync per dataset', () => {
     expect((out as SyncSourceOutput).resources.items.rows).toBe(TOTAL);
     const syncs = await database.db.raw(`SELECT DISTINCT sync_id FROM ${dataset}._rest_sync_state`);
     expect(syncs.rows).toHaveLength(1); // the same sync, resumed
+    // one load: rows written before and after the takeover carry the same load id, recorded once as complete
+    const loads = await database.db.raw(`SELECT DISTINCT _dlt_load_id AS id FROM ${dataset}.items`);
+    const done = await database.db.raw(`SELECT load_id AS id FROM ${dataset}._dlt_loads`);
+    expect(loads.rows).toHaveLength(1);
+    expect(done.rows).toEqual(loads.rows);
   });
 });

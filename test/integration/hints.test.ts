@@ -7,7 +7,7 @@ import type { FetchPagesInput } from '../../src/activities/types';
 import { parseSourceConfig } from '../../src/config/validate';
 import { buildPlan } from '../../src/plan/build';
 import type { ResourcePlan } from '../../src/plan/types';
-import { useStateDatabase } from '../helpers/env';
+import { useTestSchema } from '../helpers/env';
 
 const SCHEMA = 'hints';
 
@@ -18,7 +18,7 @@ function planOf(name: string, extra: Record<string, unknown>): ResourcePlan {
 }
 
 describe('column hints, coercion, variants and schema contracts against real Postgres', () => {
-  const database = useStateDatabase(SCHEMA, ensureStateTables);
+  const database = useTestSchema(SCHEMA, ensureStateTables);
   let db: Knex;
   beforeEach(() => (db = database.db));
 
@@ -31,7 +31,7 @@ describe('column hints, coercion, variants and schema contracts against real Pos
     const deps = { db, names: new NameCache(), http: undefined as never, secrets: undefined as never };
     const input = { resource, syncId: 'sync-1' } as FetchPagesInput;
     const table = resource.writeDisposition === 'replace' ? stagingTable(resource.table) : resource.table;
-    const sink = await createPageSink(deps, input, { kind: 'whole' }, SCHEMA, table);
+    const sink = await createPageSink(deps, input, { kind: 'whole' }, SCHEMA, table, 'load-1');
     const state = (await readState(db, SCHEMA, resource.name))!;
     const committed = await sink.commit(state, { token: state.token }, { records, next: { page: state.pages + 1 } });
     expect(committed).toBeDefined();
@@ -40,12 +40,16 @@ describe('column hints, coercion, variants and schema contracts against real Pos
     Object.fromEntries(
       (
         await db.raw(
-          `SELECT attname, format_type(atttypid, atttypmod) AS t, attnotnull FROM pg_attribute WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped`,
+          `SELECT attname, format_type(atttypid, atttypmod) AS t, attnotnull FROM pg_attribute WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped AND attname NOT LIKE '\\_dlt\\_%'`,
           [`"${SCHEMA}"."${table}"`],
         )
       ).rows.map((r: { attname: string; t: string; attnotnull: boolean }) => [r.attname, r.attnotnull ? `${r.t} not null` : r.t]),
     );
-  const rowsOf = async (table: string, order = 'id') => (await db.raw(`SELECT * FROM "${SCHEMA}"."${table}" ORDER BY ${order}`)).rows;
+  /** The rows without dlt's own columns (`_dlt_load_id`, ...). */
+  const rowsOf = async (table: string, order = 'id') =>
+    (await db.raw(`SELECT * FROM "${SCHEMA}"."${table}" ORDER BY ${order}`)).rows.map((r: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(r).filter(([c]) => !c.startsWith('_dlt_'))),
+    );
 
   test('each dlt data type makes the Postgres column dlt makes, and values are coerced as dlt coerces them', async () => {
     const resource = planOf('typed', {
@@ -180,7 +184,7 @@ describe('column hints, coercion, variants and schema contracts against real Pos
     const stripes = [0, 1].map((index) => ({ kind: 'window' as const, index, count: 2, from: null }));
     for (const w of [0, 1]) await claimState(db, SCHEMA, `race#w${w}`, 'sync-1', { page: 0 });
     // both sinks read the table before it exists
-    const [first, second] = await Promise.all(stripes.map((stripe) => createPageSink(deps, input, stripe, SCHEMA, 'race')));
+    const [first, second] = await Promise.all(stripes.map((stripe) => createPageSink(deps, input, stripe, SCHEMA, 'race', 'load-1')));
     const commit = async (sink: typeof first, w: number, records: object[]) =>
       sink.commit((await readState(db, SCHEMA, `race#w${w}`))!, { token: { page: 0 } }, { records, next: { page: 1 } });
     expect(await commit(first, 0, [{ id: 1, n: 1 }])).toBeDefined();
@@ -194,7 +198,7 @@ describe('column hints, coercion, variants and schema contracts against real Pos
     const warnings: string[] = [];
     const log = { warn: (m: string) => warnings.push(m), info: () => undefined, error: () => undefined, debug: () => undefined };
     const deps = { db, names: new NameCache(), http: undefined as never, secrets: undefined as never, log: log as never };
-    const sink = await createPageSink(deps, { resource: hinted, syncId: 'sync-1' } as FetchPagesInput, { kind: 'whole' }, SCHEMA, 'late_hint');
+    const sink = await createPageSink(deps, { resource: hinted, syncId: 'sync-1' } as FetchPagesInput, { kind: 'whole' }, SCHEMA, 'late_hint', 'load-1');
     await sink.commit((await readState(db, SCHEMA, 'late_hint'))!, { token: {} }, { records: [{ id: 2, n: '7' }], next: {} });
     expect(warnings).toEqual(['resource "late_hint": column "n" is bigint in the table: its hint data_type text applies to new tables only, values are coerced to bigint']);
     expect(await rowsOf('late_hint')).toEqual([{ id: 1, n: 5 }, { id: 2, n: 7 }]);

@@ -150,6 +150,7 @@ describe('fitting a table write', () => {
     columns: new Map(Object.entries(columns)),
     owners: new Map(),
     hasPrimaryKey: false,
+    primaryKey: [],
     notNull: new Set(notNull),
   });
   const write = (rows: Record<string, unknown>[]) => ({ table: 't', rows, types: new Map() });

@@ -69,6 +69,8 @@ describe('importSourceText: accepted forms', () => {
     ['quotes, # and // inside strings', `{'u': "https://a.io/#x", 'v': 'it\\'s', "w": "a // b"}`, { u: 'https://a.io/#x', v: "it's", w: 'a // b' }],
     ['escapes and raw strings', `{'n': 'a\\nb', 'r': r'a\\nb', 'x': '\\x41\\u00e9'}`, { n: 'a\nb', r: 'a\\nb', x: 'Aé' }],
     ['triple-quoted string', "{'q': '''multi\nline'''}", { q: 'multi\nline' }],
+    ['the builtin max as last_value_func is its name', "{'incremental': {'cursor_path': 'at', 'last_value_func': max}}", { incremental: { cursor_path: 'at', last_value_func: 'max' } }],
+    ['the builtin min as last_value_func is its name', "{'last_value_func': min}", { last_value_func: 'min' }],
   ])('%s', (_name, text, expected) => {
     expect(importSourceText(text, 'cfg')).toEqual(expected);
   });
@@ -77,6 +79,8 @@ describe('importSourceText: accepted forms', () => {
 describe('importSourceText: errors carry the origin line and column', () => {
   test.each([
     ['a variable is not a literal', "{'a': 1,\n 'b': some_var}", 'cfg.py:2:7', 'unsupported Python expression'],
+    ['max anywhere but last_value_func is not read', "{'a': max}", 'cfg.py:1:7', 'unsupported Python expression'],
+    ['another callable as last_value_func is refused by name', "{'last_value_func': my_func}", 'cfg.py:1:21', 'unsupported last_value_func: only the builtins max and min'],
     ['unterminated string', "{'a': 'oops\n}", 'cfg.py:1:7', 'unterminated string'],
     ['missing comma', "{'a': 1\n 'b': 2}", 'cfg.py:2:2', 'expected `,`'],
     ['trailing garbage', "{'a': 1} extra", 'cfg.py:1:10', 'after the config'],

@@ -71,16 +71,18 @@ describe('single_page', () => {
 describe('json_link', () => {
   test.each([
     ['next', { next: 'https://api.example.com/v1/items?page=2' }, 'https://api.example.com/v1/items?page=2'],
-    ['links.next', { links: { next: 'https://x.test/a?p=2' } }, 'https://x.test/a?p=2'],
-    ['_links.next.href', { _links: { next: { href: 'https://x.test/a?p=3' } } }, 'https://x.test/a?p=3'],
-    ['paging.next', { paging: { next: 'https://x.test/b' } }, 'https://x.test/b'],
-    ['pagination.next', { pagination: { next: 'https://x.test/c' } }, 'https://x.test/c'],
+    // dlt's JSONLinkPaginator looks at `next` only (next_url_path defaults to it): a link elsewhere ends the pages
+    ['links.next (not looked at)', { links: { next: 'https://x.test/a?p=2' } }, null],
+    ['_links.next.href (not looked at)', { _links: { next: { href: 'https://x.test/a?p=3' } } }, null],
+    ['paging.next (not looked at)', { paging: { next: 'https://x.test/b' } }, null],
+    ['pagination.next (not looked at)', { pagination: { next: 'https://x.test/c' } }, null],
+    ['nextUrl (not looked at)', { nextUrl: 'https://x.test/d' }, null],
     ['relative path', { next: '/v2/items?page=2' }, 'https://api.example.com/v2/items?page=2'],
     ['relative query', { next: '?page=2' }, 'https://api.example.com/v1/items?page=2'],
     ['next null', { next: null }, null],
     ['next empty', { next: '' }, null],
     ['no next', { data: [] }, null],
-  ])('default lookup: %s', (_name, body, url) => {
+  ])('default next_url_path `next`: %s', (_name, body, url) => {
     const next = createPaginator({ type: 'json_link' }).nextToken(page({ body }), { url: null });
     expect(next).toEqual(url === null ? null : { url });
   });

@@ -319,6 +319,7 @@ describe('hints', () => {
           table_name: 'r_table',
           selected: false,
           max_table_nesting: 0,
+          write_disposition: 'merge',
           merge_key: 'day',
           columns: [{ name: 'amount', data_type: 'decimal', precision: 12, scale: 2 }, { name: 'raw', data_type: 'json' }, { name: 'n', nullable: true }],
           endpoint: {
@@ -382,11 +383,19 @@ describe('describePlan', () => {
     const text = describePlan(planSeed('004_61bb2673330c0b02.txt'));
     expect(text).toContain('source https://api.example.com (auth: bearer, timeout 60s)');
     expect(text).toContain('3. samples');
-    expect(text).toContain('write: merge, primary key: id');
+    expect(text).toContain('write: merge (delete-insert), primary key: id');
     expect(text).toContain('paginator: offset (Offset/limit, limit 1024) from endpoint');
     expect(text).toContain('parent: projects via {parent_id} = projects.id (inferred)');
     expect(text).toContain('paginator: auto (default: auto-detect)');
     expect(text.indexOf('7. appresults')).toBeLessThan(text.indexOf('8. appresults_files'));
+  });
+
+  test.each([
+    ['none', { cursor_path: 'at', start_param: 'since' }, 'incremental: at -> since'],
+    ['min, lag, row_order and dedup key', { cursor_path: 'at', last_value_func: 'min', lag: 60, row_order: 'desc', primary_key: [] }, 'incremental: at (min, lag 60, row_order desc, dedup key [])'],
+  ])('incremental options shown: %s', (_name, incremental, line) => {
+    const raw = { client: { base_url: 'https://a.io' }, resources: [{ name: 'r', endpoint: { path: 'r', incremental } }] };
+    expect(describePlan(buildPlan(parseSourceConfig(raw), {}))).toContain(line);
   });
 });
 

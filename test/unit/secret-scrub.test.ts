@@ -27,6 +27,17 @@ describe('redact', () => {
     expect(redact(`GET /x?key=${text}`, [SECRET])).toBe('GET /x?key=***');
   });
 
+  const U_SECRET = 'tök<en>&"x/9';
+  const uEscape = (s: string, which: RegExp) => esc(s).replace(which, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  test.each([
+    ['non-ASCII escaped (ensure_ascii)', uEscape(U_SECRET, /[\u0080-\uffff]/g)],
+    ['<, > and & escaped as Go writes JSON', uEscape(U_SECRET, /[<>&\u0080-\uffff]/g)],
+    ['every letter escaped, upper-case hex', uEscape(U_SECRET, /[a-z]/g).replace(/\\u00([0-9a-f]{2})/g, (m) => m.toUpperCase().replace('\\U', '\\u'))],
+  ])('\\uXXXX-escaped: %s', (_form, text) => {
+    expect(text).toContain('\\u');
+    expect(redact(`{"echo":"${text}"}`, [U_SECRET])).toBe('{"echo":"***"}');
+  });
+
   test('the Basic credential derived from secrets goes whole, the password in it too', () => {
     const secrets = createSecretResolver({ env: { PASSWORD: 'pw-123' }, secretsFile: '/nonexistent' });
     secrets.resolve('password');

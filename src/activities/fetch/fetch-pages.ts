@@ -6,10 +6,12 @@ import type { NameCache } from '../store/names';
 import type { FetchPagesInput, FetchPagesOutput } from '../types';
 import { describeToken } from '../paginators';
 import { redact } from '../secrets';
-import { claimState, readState, startIncremental, startedWindows, type StateRow } from '../store/state';
+import { claimState, readState, startedWindows, type StateRow } from '../store/state';
+import { startIncremental } from '../store/incremental-state';
 import { keepLease, leaseLost } from '../store/lease';
 import { logStart } from '../store/run-log';
 import { datasetSchema, forDestination, stagingTable, resetStaging } from '../store/dataset';
+import { syncLoadId } from '../store/loads';
 import { locate } from './locate';
 import { advance, CHILD_START, positionText, stripeKey, stripeOf, windowKeyPrefix, type Position, type Stripe } from './position';
 import { createPageSink } from './sink';
@@ -42,9 +44,9 @@ export async function fetchPages(deps: FetchDeps, given: FetchPagesInput): Promi
       return { done: false, pages: state.pages, rows: state.rows, pagesNow: 0, striped: { from: state.token, count } };
     }
   }
-  const incr = resource.incremental ? { start: state.startValue, end: resource.incremental.endValue ?? null } : undefined;
+  const incr = resource.incremental ? { start: state.startValue, end: resource.incremental.endValue ?? null, startHashes: state.startHashes } : undefined;
   const source = createPageSource(deps, input, stripe, ctx.cancellationSignal, incr);
-  const sink = await createPageSink(deps, input, stripe, schema, table);
+  const sink = await createPageSink(deps, input, stripe, schema, table, await syncLoadId(deps.db, schema, input.syncId));
   const started = Date.now();
   let pagesNow = 0;
   // records of the last page this call committed (the workflow decides on parallel windows by it)

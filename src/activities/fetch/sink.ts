@@ -5,11 +5,17 @@ import { evolveTable, readShape, type TableShape } from '../store/tables';
 import { prepareRows } from '../store/rows';
 import type { FittedWrite } from '../store/fit';
 import { createPageSchema } from './page-schema';
+import { addRowIds } from '../store/row-id';
+import { systemColumns } from '../store/write-sql';
+import { keyColumns } from '../store/dataset';
 import type { NameCache } from '../store/names';
 import type { StateRow } from '../store/state';
+import { readParentIncremental, type ParentIncrementalWrite } from '../store/incremental-state';
+import { mergeBest } from '../incremental';
 import { exportPartitions, parentColumns } from '../partitions';
 import { encodeToken, pageOrdinal, stripeKey, type Position, type Stripe } from './position';
 import type { Fetched } from './source';
+import { nextParentRow } from './parent-incremental';
 
 /** Where pages go: rows prepared, the table evolved to hold them, and the page committed with its next token. */
 export interface PageSink {
@@ -25,8 +31,9 @@ export interface PageSink {
  * resource loads into (a replace's staging table). It keeps the table's shape between pages,
  * so a page whose columns are known costs no catalog read.
  */
-export async function createPageSink(deps: ActivityDeps & { names: NameCache }, input: FetchPagesInput, stripe: Stripe, schema: string, table: string): Promise<PageSink> {
+export async function createPageSink(deps: ActivityDeps & { names: NameCache }, input: FetchPagesInput, stripe: Stripe, schema: string, table: string, loadId: string): Promise<PageSink> {
   const { resource } = input;
+  const loaded = resource.selected && resource.writeDisposition !== 'skip';
   const key = stripeKey(resource.name, stripe);
   const child = !!resource.parent;
   let shape: TableShape | undefined = await readShape(deps.db, schema, table);
@@ -42,11 +49,12 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
       schema,
       table,
       pageTypes: write.types,
-      primaryKey: resource.writeDisposition === 'append' ? [] : resource.primaryKey,
+      primaryKey: keyColumns(resource),
       hints: pageSchema.pgTypes,
       keys,
       notNull: pageSchema.notNull,
       unique: pageSchema.unique,
+      dropPrimaryKey: resource.merge?.strategy === 'scd2',
     });
     for (const w of evolved.widened) deps.log?.warn(`${where}: column "${w.column}" widened from ${w.from} to ${w.to} to keep a value`);
     for (const [column, c] of write.added) {
@@ -55,28 +63,46 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
     return evolved.shape;
   };
 
+  /** per_parent: the parent record's row after this page, from the row as committed so far (read now: a prefetched page's view is older). */
+  const parentRow = async (page: Fetched, ended: boolean): Promise<ParentIncrementalWrite | undefined> => {
+    const p = page.parentIncremental;
+    if (!p || !resource.incremental) return undefined;
+    const row = await readParentIncremental(deps.db, schema, resource.name, p.key);
+    return { resource: resource.name, parent: p.key, ...nextParentRow(resource.incremental, row, input.syncId, p.window, page, ended) };
+  };
+
   return {
     async commit(state, pos, page) {
       const where = `resource "${resource.name}" page ${state.pages + 1}`;
       // a resource fetched only for its children (not selected, as dlt's `selected: false`): its
       // pages commit their token and the parent fields children fan out over, but no rows
-      const records = resource.selected ? page.records : [];
+      // (a `skip` resource likewise: dlt extracts it and loads nothing)
+      const records = loaded ? page.records : [];
+      const extra = pos.parent ? parentColumns(resource, pos.parent.vals) : undefined;
       const prepared = prepareRows(records, {
         primaryKey: resource.primaryKey,
-        dedupe: resource.writeDisposition !== 'append',
+        // one load's duplicates collapse in SQL, per write disposition (write-sql.ts)
+        dedupe: false,
         where,
-        extra: pos.parent ? parentColumns(resource, pos.parent.vals) : undefined,
+        extra,
         owners: shape?.owners,
         warn: (m) => deps.log?.warn(m),
         names: deps.names,
       });
+      if (addRowIds(resource, records, prepared.rows, extra, where)) prepared.types.set('_dlt_id', 'text');
       // hints, coercion, variants and the schema contract, before any DDL: a refused page writes nothing
       const raw = { table, rows: prepared.rows, types: prepared.types };
-      let write = pageSchema.fit(raw, shape, baseline, where, true);
-      if (resource.selected && !write.discarded && (write.rows.length > 0 || !shape)) {
+      const fit = () => {
+        const fitted = pageSchema.fit(raw, shape, baseline, where, true);
+        // columns whose values the statement fills (load id, scd2 validity) are the loader's, as dlt's are
+        for (const [c, type] of systemColumns(resource)) if (!fitted.discarded) fitted.types.set(c, type);
+        return fitted;
+      };
+      let write = fit();
+      if (loaded && !write.discarded && (write.rows.length > 0 || !shape)) {
         shape = await evolve(write, prepared.keys, where);
         if (pageSchema.raced(write, shape)) {
-          write = pageSchema.fit(raw, shape, baseline, where, true);
+          write = fit();
           shape = await evolve(write, prepared.keys, where);
         }
       }
@@ -84,6 +110,8 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
       const columns = new Map([...write.types.keys()].map((c) => [c, known?.columns.get(c) ?? 'text']));
       const nextToken = encodeToken(pos, page.next, child);
       const done = !child && page.next === null;
+      const best = resource.incremental ? mergeBest(resource.incremental, state.maxValue, state.maxHashes, page.max ?? null, page.hashes ?? []) : undefined;
+      const parentIncremental = await parentRow(page, page.next === null);
       const committed = await commitPage(deps.db, {
         schema,
         table,
@@ -91,6 +119,11 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
         rows: write.rows,
         primaryKey: resource.primaryKey,
         disposition: resource.writeDisposition,
+        ...(resource.merge ? { merge: resource.merge } : {}),
+        mergeKey: resource.mergeKey,
+        tableColumns: known ? [...known.columns.keys()] : [],
+        constraint: known?.primaryKey ?? [],
+        loadId,
         resource: key,
         syncId: input.syncId,
         expectedPages: state.pages,
@@ -98,9 +131,12 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
         done,
         partitions: exportPartitions(page.records, resource.exportFields),
         partitionOf: { resource: resource.name, page: pageOrdinal(stripe, state.pages) },
-        maxValue: page.max,
+        maxValue: best?.value,
+        maxHashes: best?.hashes,
+        parentIncremental,
       });
-      return committed ? { ...state, token: nextToken, pages: committed.pages, rows: committed.rows, done } : undefined;
+      const incr = best ? { maxValue: best.value, maxHashes: best.hashes } : {};
+      return committed ? { ...state, token: nextToken, pages: committed.pages, rows: committed.rows, done, ...incr } : undefined;
     },
   };
 }

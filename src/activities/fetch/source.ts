@@ -10,15 +10,21 @@ import { createPaginator, stridedPaginator, type AutoLog, type Paginator, type R
 import { selectRecords } from '../select';
 import { resolveDeep } from '../secrets';
 import { applyIncremental, filterIncremental, type IncrementalWindow } from '../incremental';
-import { applyParent, expandRequest } from '../partitions';
+import { applyParent, expandRequest, parentColumns } from '../partitions';
+import { readParentIncremental } from '../store/incremental-state';
+import { datasetSchema } from '../store/dataset';
 import type { Position, Stripe } from './position';
+import { parentKeyOf, parentWindow } from './parent-incremental';
 
 /** One page as fetched: its records (incremental: those inside the window) and the paginator's next token. */
 export interface Fetched {
   records: unknown[];
   next: Json | null;
-  /** incremental: the largest cursor value among the records kept */
+  /** incremental: the best cursor value among the records kept, and the dedup hashes of those at it */
   max?: Json;
+  hashes?: string[];
+  /** per_parent incremental: the parent record's key and the window the page used */
+  parentIncremental?: { key: Json; window: IncrementalWindow };
 }
 
 /** Where pages come from: the resource's request, auth, limiter, HTTP client, selector and paginator, for one activity call. */
@@ -61,23 +67,38 @@ export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, i
     onResponse: limiter ? (status, h) => limiter.observe(status, h) : undefined,
   };
 
-  /** The request for the page at `pos`, without auth. */
-  const requestAt = (pos: Position): RequestSpec => {
+  /** The request for the page at `pos` in incremental window `w`, without auth. */
+  const requestAt = (pos: Position, w: IncrementalWindow | undefined): RequestSpec => {
     let req = pos.parent ? applyParent(base, resource.parent!, pos.parent.vals) : base;
-    if (resource.incremental && incr) req = applyIncremental(req, resource.incremental, incr);
+    if (resource.incremental && w) req = applyIncremental(req, resource.incremental, w);
     return paginator.applyToken(expandRequest(req, templateHeaders), pos.token);
   };
 
+  /** per_parent: the parent record's own window, from its row (read again for each page: the row moves with each commit). */
+  const parentIncremental = async (pos: Position): Promise<Fetched['parentIncremental']> => {
+    if (!resource.incremental?.perParent || !pos.parent) return undefined;
+    const key = parentKeyOf(resource, pos.parent.vals);
+    const row = await readParentIncremental(deps.db, datasetSchema(input.dataset), resource.name, key);
+    return { key, window: parentWindow(resource.incremental, row, input.syncId) };
+  };
+
   const fetchAt = async (pos: Position, where: string): Promise<Fetched> => {
-    const req = await applyAuth(requestAt(pos), auth, { ...deps, limiter, signal, timeoutMs: client.timeoutMs });
+    const perParent = await parentIncremental(pos);
+    const w = perParent?.window ?? incr;
+    const req = await applyAuth(requestAt(pos, w), auth, { ...deps, limiter, signal, timeoutMs: client.timeoutMs });
     const call = () => fetchRaw(deps.http, req, { ...options, secrets: deps.secrets.known(), where });
     const raw = limiter ? await limiter.schedule(call) : await call();
     if (raw === 'ignored') return { records: [], next: null };
     const records = selectRecords(raw.body, resource.dataSelector, where);
     // the token is committed and returned: the auth is applied to each request, never stored
     const next = publicToken(paginator.nextToken({ ...raw, records }, pos.token), auth, deps.secrets.known());
-    if (!resource.incremental || !incr) return { records, next };
-    return { ...filterIncremental(records, resource.incremental, incr, where), next };
+    if (!resource.incremental || !w) return { records, next };
+    const fromParent = pos.parent ? parentColumns(resource, pos.parent.vals, true) : undefined;
+    const kept = filterIncremental(records, resource.incremental, w, where, resource.primaryKey, fromParent);
+    // row_order: dlt closes a root resource's pages once the records left the range (never a child's)
+    const stop = kept.stop && !resource.parent;
+    if (stop && next !== null) deps.log?.info?.(`${where}: row_order ${resource.incremental.rowOrder}: records past the incremental range, no further page is fetched`);
+    return { records: kept.records, max: kept.max, hashes: kept.hashes, next: stop ? null : next, ...(perParent ? { parentIncremental: perParent } : {}) };
   };
 
   return {

@@ -64,7 +64,8 @@ function basePaginator(spec: PaginatorSpec, log?: AutoLog): Paginator {
     case 'single_page':
       return new SinglePagePaginator();
     case 'json_link':
-      return new JsonLinkPaginator(spec.nextUrlPath);
+      // dlt's JSONLinkPaginator: next_url_path defaults to `next`, the only place it looks
+      return new JsonLinkPaginator(spec.nextUrlPath ?? 'next');
     case 'header_link':
       return new HeaderLinkPaginator(spec.linksNextKey ?? 'next');
     case 'offset':

@@ -5,7 +5,7 @@ import { stagingTable } from '../store/dataset';
 import { LEASE_SCHEMA, LEASE_TABLE, LEASE_TTL_SECONDS } from '../store/lease';
 import { qualified } from '../store/names';
 import { RUNS_TABLE } from '../store/run-log';
-import { INCREMENTAL_TABLE, PARTITIONS_TABLE, STATE_TABLE } from '../store/state';
+import { INCREMENTAL_TABLE, PARENT_INCREMENTAL_TABLE, PARTITIONS_TABLE, STATE_TABLE } from '../store/state';
 
 /**
  * The SQL of `rest-sync state show|reset` and `run --full-refresh`: reading and dropping a
@@ -15,6 +15,8 @@ import { INCREMENTAL_TABLE, PARTITIONS_TABLE, STATE_TABLE } from '../store/state
 
 export interface IncrementalValue {
   resource: string;
+  /** per_parent: the parent record (its fields the child uses) this value belongs to */
+  parent?: Json;
   lastValue: Json;
   updatedAt: Date;
 }
@@ -63,6 +65,9 @@ export async function readDatasetState(db: Knex, schema: string, resource?: stri
   const incremental = (await exists(db, schema, INCREMENTAL_TABLE))
     ? (await db.raw(`SELECT resource, last_value, updated_at FROM ${qualified(schema, INCREMENTAL_TABLE)} ${where} ORDER BY resource`, args)).rows
     : [];
+  const perParent = (await exists(db, schema, PARENT_INCREMENTAL_TABLE))
+    ? (await db.raw(`SELECT resource, parent, last_value, updated_at FROM ${qualified(schema, PARENT_INCREMENTAL_TABLE)} ${where ? `${where} AND` : 'WHERE'} last_value IS NOT NULL ORDER BY resource, parent`, args)).rows
+    : [];
   const unfinished = (await exists(db, schema, STATE_TABLE))
     ? (
         await db.raw(
@@ -73,7 +78,10 @@ export async function readDatasetState(db: Knex, schema: string, resource?: stri
     : [];
   return {
     schema,
-    incremental: incremental.map((r: Record<string, unknown>) => ({ resource: r.resource, lastValue: r.last_value, updatedAt: r.updated_at }) as IncrementalValue),
+    incremental: [
+      ...incremental.map((r: Record<string, unknown>) => ({ resource: r.resource, lastValue: r.last_value, updatedAt: r.updated_at }) as IncrementalValue),
+      ...perParent.map((r: Record<string, unknown>) => ({ resource: r.resource, parent: r.parent, lastValue: r.last_value, updatedAt: r.updated_at }) as IncrementalValue),
+    ],
     unfinished: unfinished.map(
       (r: Record<string, unknown>) => ({ key: r.resource, syncId: r.sync_id, pages: Number(r.pages), rows: Number(r.rows), updatedAt: r.updated_at }) as UnfinishedSync,
     ),
@@ -110,7 +118,8 @@ async function deleteState(trx: Knex.Transaction, schema: string, resources?: st
   const incremental = await del(INCREMENTAL_TABLE);
   const unfinished = await del(STATE_TABLE);
   await del(PARTITIONS_TABLE);
-  return { incremental, unfinished };
+  const perParent = await del(PARENT_INCREMENTAL_TABLE);
+  return { incremental: incremental + perParent, unfinished };
 }
 
 /**

@@ -1,8 +1,10 @@
 import type { Knex } from 'knex';
-import type { Json, WriteDisposition } from '../../plan/types';
-import { qualified, quoteIdent } from './names';
+import type { Json, MergeSpec, WriteDisposition } from '../../plan/types';
+import { qualified } from './names';
 import { PARTITIONS_TABLE, STATE_TABLE } from './state';
+import { parentIncrementalCte, type ParentIncrementalWrite } from './incremental-state';
 import { sqlFree } from './db-errors';
+import { tableWriteSql } from './write-sql';
 
 /** One page to make durable: its rows, the token of the page after it, and the guard. */
 export interface PageCommit {
@@ -14,6 +16,15 @@ export interface PageCommit {
   rows: Record<string, unknown>[];
   primaryKey: string[];
   disposition: WriteDisposition;
+  /** merge: the strategy and its options (absent: delete-insert) */
+  merge?: MergeSpec;
+  mergeKey?: string[];
+  /** every column the table has (delete-insert and upsert set the ones a page lacks to NULL) */
+  tableColumns?: string[];
+  /** the columns of the table's PRIMARY KEY constraint, if it has one */
+  constraint?: string[];
+  /** the sync's load id: `_dlt_load_id` of every row */
+  loadId: string;
   resource: string;
   syncId: string;
   /** the page count this attempt read: the commit only happens if nobody moved it since */
@@ -23,8 +34,11 @@ export interface PageCommit {
   /** parent fields for child resources, one object per record, filed under the resource's name and this page's ordinal */
   partitions?: Json[];
   partitionOf?: { resource: string; page: number };
-  /** incremental: the largest cursor value in this page */
+  /** incremental: the run's best cursor value with this page, and the dedup hashes of the records loaded at it */
   maxValue?: Json;
+  maxHashes?: string[];
+  /** per_parent incremental: the parent record's state after this page */
+  parentIncremental?: ParentIncrementalWrite;
 }
 
 /**
@@ -37,16 +51,23 @@ export interface PageCommit {
  */
 export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: number; rows: number } | undefined> {
   const max = c.maxValue === undefined || c.maxValue === null ? null : JSON.stringify(c.maxValue);
-  const bindings: Knex.RawBinding[] = [JSON.stringify(c.nextToken), c.rows.length, c.done, max, max, c.resource, c.syncId, c.expectedPages];
+  const hashes = c.maxHashes === undefined ? null : JSON.stringify(c.maxHashes);
+  const bindings: Knex.RawBinding[] = [JSON.stringify(c.nextToken), c.rows.length, c.done, max, hashes, c.resource, c.syncId, c.expectedPages];
   const ctes = [
     `st AS (UPDATE ${qualified(c.schema, STATE_TABLE)}
       SET token = ?::jsonb, pages = pages + 1, rows = rows + ?, done = ?, updated_at = now(),
-          max_value = CASE WHEN max_value IS NULL OR ?::jsonb > max_value THEN coalesce(?::jsonb, max_value) ELSE max_value END
+          max_value = coalesce(?::jsonb, max_value), max_hashes = coalesce(?::jsonb, max_hashes)
       WHERE resource = ? AND sync_id = ? AND pages = ? RETURNING pages, rows)`,
   ];
   if (c.rows.length > 0 && c.columns.size > 0) {
-    ctes.push(`ins AS (${insertSql(c)})`);
-    bindings.push(JSON.stringify(c.rows));
+    const write = tableWriteSql(
+      { ...c, mergeKey: c.mergeKey ?? [], tableColumns: c.tableColumns ?? [], constraint: c.constraint ?? [], seenKey: c.table },
+      JSON.stringify(c.rows),
+      'st',
+      'w',
+    );
+    ctes.push(...write.ctes);
+    bindings.push(...write.bindings);
   }
   if (c.partitions && c.partitions.length > 0) {
     ctes.push(`parts AS (INSERT INTO ${qualified(c.schema, PARTITIONS_TABLE)} (sync_id, resource, page, idx, vals)
@@ -54,22 +75,12 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
       WHERE EXISTS (SELECT 1 FROM st) ON CONFLICT DO NOTHING)`);
     bindings.push(c.syncId, c.partitionOf?.resource ?? c.resource, c.partitionOf?.page ?? c.expectedPages, JSON.stringify(c.partitions));
   }
+  if (c.parentIncremental) {
+    const cte = parentIncrementalCte(c.schema, c.parentIncremental);
+    ctes.push(cte.sql);
+    bindings.push(...cte.bindings);
+  }
   const res = await sqlFree(() => db.raw(`WITH ${ctes.join(',\n')} SELECT pages, rows FROM st`, bindings), `resource "${c.resource}" page ${c.expectedPages + 1}`);
   const row = res.rows[0];
   return row ? { pages: Number(row.pages), rows: Number(row.rows) } : undefined;
-}
-
-function insertSql(c: PageCommit): string {
-  const cols = [...c.columns.keys()].map(quoteIdent);
-  const defs = [...c.columns].map(([name, type]) => `${quoteIdent(name)} ${type}`);
-  let sql = `INSERT INTO ${qualified(c.schema, c.table)} (${cols.join(', ')})
-    SELECT ${cols.map((q) => `r.${q}`).join(', ')} FROM jsonb_to_recordset(?::jsonb) AS r(${defs.join(', ')})
-    WHERE EXISTS (SELECT 1 FROM st)`;
-  if (c.disposition === 'merge' && c.primaryKey.length > 0) {
-    const pk = new Set(c.primaryKey);
-    const updates = [...c.columns.keys()].filter((k) => !pk.has(k)).map((k) => `${quoteIdent(k)} = EXCLUDED.${quoteIdent(k)}`);
-    const target = c.primaryKey.map(quoteIdent).join(', ');
-    sql += updates.length ? ` ON CONFLICT (${target}) DO UPDATE SET ${updates.join(', ')}` : ` ON CONFLICT (${target}) DO NOTHING`;
-  }
-  return sql;
 }

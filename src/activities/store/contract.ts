@@ -32,7 +32,7 @@ export function applyContract(write: FittedWrite, input: ContractInput): FittedW
   const columnsMode: ContractMode = input.newTable ? 'evolve' : contract.columns;
   const refused = new Map<string, ContractMode>();
   for (const [column, c] of write.added) {
-    if (c.hinted) continue;
+    if (c.hinted || column.startsWith('_dlt_')) continue; // dlt's own columns may always be added
     const mode = c.variant ? contract.data_type : columnsMode;
     if (mode === 'evolve') continue;
     if (c.nullOnly) {

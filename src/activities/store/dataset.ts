@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
-import type { ResourcePlan } from '../../plan/types';
+import type { MergeSpec, ResourcePlan } from '../../plan/types';
 import { normalizeIdentifier, normalizeName, qualified, quoteIdent, shorten } from './names';
 import { readShape } from './tables';
+import { LOAD_ID_COLUMN } from './write-sql';
 
 /** The Postgres schema a dataset lands in. */
 export function datasetSchema(dataset: string): string {
@@ -21,7 +22,7 @@ export async function resetStaging(trx: Knex.Transaction, schema: string, table:
 /** Creates a table no page has created (a resource with no records), so it can be counted. */
 export async function ensureTable(db: Knex, schema: string, table: string, primaryKey: string[]): Promise<void> {
   if (await readShape(db, schema, table)) return;
-  const defs = primaryKey.map((c) => `${quoteIdent(c)} text`);
+  const defs = [...primaryKey, LOAD_ID_COLUMN].map((c) => `${quoteIdent(c)} text`);
   if (primaryKey.length) defs.push(`PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
   await db.raw(`CREATE TABLE IF NOT EXISTS ${qualified(schema, table)} (${defs.join(', ')})`);
 }
@@ -54,6 +55,24 @@ export function forDestination(resource: ResourcePlan): ResourcePlan {
     table: normalizeName(resource.table),
     primaryKey: resource.primaryKey.map(normalizeName),
     mergeKey: resource.mergeKey.map(normalizeName),
+    ...(resource.merge ? { merge: mergeForDestination(resource.merge) } : {}),
     columns: Object.fromEntries(Object.entries(resource.columns).map(([k, v]) => [normalizeName(k), v])),
   };
+}
+
+/** A merge spec with its column names as they are in Postgres. */
+function mergeForDestination(merge: MergeSpec): MergeSpec {
+  const out: MergeSpec = { ...merge };
+  if (merge.dedupSort) out.dedupSort = { ...merge.dedupSort, column: normalizeName(merge.dedupSort.column) };
+  if (merge.hardDelete) out.hardDelete = normalizeName(merge.hardDelete);
+  if (merge.scd2) {
+    const s = merge.scd2;
+    out.scd2 = { ...s, validFrom: normalizeName(s.validFrom), validTo: normalizeName(s.validTo), rowVersion: normalizeName(s.rowVersion) };
+  }
+  return out;
+}
+
+/** The columns a resource's table keeps one row per value of (a PRIMARY KEY constraint): merge's, except scd2's. */
+export function keyColumns(resource: ResourcePlan): string[] {
+  return resource.writeDisposition === 'merge' && resource.merge?.strategy !== 'scd2' ? resource.primaryKey : [];
 }

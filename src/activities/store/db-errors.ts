@@ -27,3 +27,8 @@ export async function sqlFree<T>(run: () => Promise<T>, where?: string): Promise
     throw withoutSql(err, where);
   }
 }
+
+/** Postgres's "relation does not exist" (42P01): a bookkeeping table a sync from an earlier version never made. */
+export function isUndefinedTable(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === '42P01';
+}

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { IncrementalSpec, Json } from '../../plan/types';
 import { qualified, quoteIdent } from './names';
+import { mergeBest } from '../incremental';
 
 /** Per-resource durable progress: the committed paginator token and what was loaded with it. */
 export interface StateRow {
@@ -13,11 +14,15 @@ export interface StateRow {
   /** incremental: the start value this run uses, and the largest cursor value committed so far */
   startValue: Json;
   maxValue: Json;
+  /** boundary deduplication: hashes of the records earlier runs loaded at the start value, and of this run's at maxValue */
+  startHashes: string[];
+  maxHashes: string[];
 }
 
 export const STATE_TABLE = '_rest_sync_state';
 export const PARTITIONS_TABLE = '_rest_sync_partitions';
 export const INCREMENTAL_TABLE = '_rest_sync_incremental';
+export const PARENT_INCREMENTAL_TABLE = '_rest_sync_incremental_parents';
 
 /** Creates the dataset's schema and its bookkeeping tables (idempotent). */
 export async function ensureStateTables(db: Knex, schema: string): Promise<void> {
@@ -37,6 +42,23 @@ export async function ensureStateTables(db: Knex, schema: string): Promise<void>
     resource text PRIMARY KEY,
     last_value jsonb,
     updated_at timestamptz NOT NULL DEFAULT now())`);
+  // boundary deduplication (dlt's unique_hashes), added to tables of earlier versions
+  await addColumns(db, schema, STATE_TABLE, ['start_hashes', 'max_hashes']);
+  await addColumns(db, schema, INCREMENTAL_TABLE, ['unique_hashes']);
+  // per_parent incremental: a child's last value per parent record (its fields the child uses), and
+  // the run in progress of that parent record (the sync, its start, its best value and hashes so far)
+  await db.raw(`CREATE TABLE IF NOT EXISTS ${qualified(schema, PARENT_INCREMENTAL_TABLE)} (
+    resource text NOT NULL,
+    parent jsonb NOT NULL,
+    last_value jsonb,
+    unique_hashes jsonb,
+    sync_id text,
+    start_value jsonb,
+    start_hashes jsonb,
+    run_value jsonb,
+    run_hashes jsonb,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (resource, parent))`);
   // Parent records' fields that child resources fan out over, written with the parent's page.
   await db.raw(`CREATE TABLE IF NOT EXISTS ${qualified(schema, PARTITIONS_TABLE)} (
     sync_id text NOT NULL,
@@ -45,6 +67,18 @@ export async function ensureStateTables(db: Knex, schema: string): Promise<void>
     idx integer NOT NULL,
     vals jsonb NOT NULL,
     PRIMARY KEY (sync_id, resource, page, idx))`);
+}
+
+/**
+ * Adds jsonb columns a table of an earlier version lacks. The catalog is read first: ALTER TABLE
+ * locks the table even when every column exists, and a page commit may be holding it.
+ */
+async function addColumns(db: Knex, schema: string, table: string, columns: string[]): Promise<void> {
+  const res = await db.raw(`SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?`, [schema, table]);
+  const have = new Set(res.rows.map((r: { column_name: string }) => r.column_name));
+  const missing = columns.filter((c) => !have.has(c));
+  if (missing.length === 0) return;
+  await db.raw(`ALTER TABLE ${qualified(schema, table)} ${missing.map((c) => `ADD COLUMN IF NOT EXISTS ${quoteIdent(c)} jsonb`).join(', ')}`);
 }
 
 function toRow(r: Record<string, unknown>): StateRow {
@@ -57,6 +91,8 @@ function toRow(r: Record<string, unknown>): StateRow {
     done: r.done as boolean,
     startValue: (r.start_value ?? null) as Json,
     maxValue: (r.max_value ?? null) as Json,
+    startHashes: (r.start_hashes ?? []) as string[],
+    maxHashes: (r.max_hashes ?? []) as string[],
   };
 }
 
@@ -84,7 +120,7 @@ export async function claimState(
        VALUES (?, ?, ?::jsonb)
        ON CONFLICT (resource) DO UPDATE
          SET sync_id = EXCLUDED.sync_id, token = EXCLUDED.token, pages = 0, rows = 0, done = false,
-             start_value = NULL, max_value = NULL, updated_at = now()
+             start_value = NULL, max_value = NULL, start_hashes = NULL, max_hashes = NULL, updated_at = now()
          WHERE s.sync_id <> EXCLUDED.sync_id
        RETURNING *`,
       [resource, syncId, JSON.stringify(initialToken)],
@@ -113,54 +149,22 @@ export async function markDone(db: Knex, schema: string, resource: string, syncI
   return res.rows.length > 0;
 }
 
-/**
- * A new run of an incremental resource starts at the last value kept, or the initial value. A
- * bounded range (`end_value` set, a backfill) always starts at the initial value: as in dlt, it
- * neither reads nor writes the saved last value.
- */
-export async function startIncremental(trx: Knex.Transaction, schema: string, resource: string, spec: IncrementalSpec, stateKey = resource): Promise<void> {
-  const initial = JSON.stringify(spec.initialValue ?? null);
-  if (isBackfill(spec)) {
-    await trx.raw(`UPDATE ${qualified(schema, STATE_TABLE)} SET start_value = ?::jsonb WHERE resource = ?`, [initial, stateKey]);
-    return;
+/** Committed totals in a sync over state rows `keys` (a resource's own, its lanes' or its parallel windows'), with their best cursor value and its hashes. */
+export async function readTotals(
+  db: Knex,
+  schema: string,
+  keys: string[],
+  syncId: string,
+  spec?: IncrementalSpec,
+): Promise<{ pages: number; rows: number; maxValue: Json; maxHashes: string[] }> {
+  const res = await db.raw(`SELECT pages, rows, max_value, max_hashes FROM ${qualified(schema, STATE_TABLE)} WHERE sync_id = ? AND resource = ANY(?)`, [syncId, keys]);
+  let best = { value: null as Json, hashes: [] as string[] };
+  let [pages, rows] = [0, 0];
+  for (const r of res.rows) {
+    [pages, rows] = [pages + Number(r.pages), rows + Number(r.rows)];
+    if (spec) best = mergeBest(spec, best.value, best.hashes, (r.max_value ?? null) as Json, (r.max_hashes ?? []) as string[]);
   }
-  await trx.raw(
-    `UPDATE ${qualified(schema, STATE_TABLE)}
-     SET start_value = coalesce((SELECT last_value FROM ${qualified(schema, INCREMENTAL_TABLE)} WHERE resource = ?), ?::jsonb)
-     WHERE resource = ?`,
-    [resource, initial, stateKey],
-  );
-}
-
-/** dlt's bounded range: with `end_value` the incremental keeps no state between runs. */
-export function isBackfill(spec: IncrementalSpec): boolean {
-  return spec.endValue !== undefined && spec.endValue !== null;
-}
-
-/** Committed totals in a sync over state rows `keys` (a resource's own, its lanes' or its parallel windows'). */
-export async function readTotals(db: Knex, schema: string, keys: string[], syncId: string): Promise<{ pages: number; rows: number; maxValue: Json }> {
-  const res = await db.raw(
-    `SELECT coalesce(sum(pages), 0) AS pages, coalesce(sum(rows), 0) AS rows,
-            (array_agg(max_value ORDER BY max_value DESC NULLS LAST))[1] AS max_value
-     FROM ${qualified(schema, STATE_TABLE)} WHERE sync_id = ? AND resource = ANY(?)`,
-    [syncId, keys],
-  );
-  const r = res.rows[0];
-  return { pages: Number(r.pages), rows: Number(r.rows), maxValue: (r.max_value ?? null) as Json };
-}
-
-/**
- * Keeps a finished run's largest cursor value for the next run (never moving backwards).
- * Idempotent, so a retried finish changes nothing. A backfill (`end_value`) saves nothing.
- */
-export async function saveLastValue(db: Knex, schema: string, resource: string, spec: IncrementalSpec, value: Json): Promise<void> {
-  if (value === null || value === undefined || isBackfill(spec)) return;
-  await db.raw(
-    `INSERT INTO ${qualified(schema, INCREMENTAL_TABLE)} AS i (resource, last_value) VALUES (?, ?::jsonb)
-     ON CONFLICT (resource) DO UPDATE SET last_value = EXCLUDED.last_value, updated_at = now()
-     WHERE i.last_value IS NULL OR i.last_value < EXCLUDED.last_value`,
-    [resource, JSON.stringify(value)],
-  );
+  return { pages, rows, maxValue: best.value, maxHashes: best.hashes };
 }
 
 /**

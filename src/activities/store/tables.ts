@@ -10,6 +10,9 @@ export interface TableShape {
   /** column → the record key it was created for (its comment), null when not recorded */
   owners: Map<string, string | null>;
   hasPrimaryKey: boolean;
+  /** the columns of its PRIMARY KEY constraint ([] for none) and the constraint's name */
+  primaryKey: string[];
+  primaryKeyName?: string;
   /** column → its dlt type and limits (what a value is coerced to); absent in shapes made by hand */
   types?: Map<string, ColumnType>;
   /** columns declared NOT NULL */
@@ -32,7 +35,9 @@ async function readShapeSql(db: Knex, schema: string, table: string): Promise<Ta
   const exists = await db.raw(`SELECT to_regclass(?) AS oid`, [qualified(schema, table)]);
   if (!exists.rows[0].oid) return undefined;
   const pk = await db.raw(
-    `SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(?) AND contype = 'p'`,
+    `SELECT a.attname, c.conname FROM pg_constraint c CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, n)
+     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+     WHERE c.conrelid = to_regclass(?) AND c.contype = 'p' ORDER BY k.n`,
     [qualified(schema, table)],
   );
   const columns = new Map<string, string>();
@@ -45,7 +50,8 @@ async function readShapeSql(db: Knex, schema: string, table: string): Promise<Ta
     types.set(r.column_name, columnTypeOf(r.data_type, r));
     if (r.is_nullable === 'NO') notNull.add(r.column_name);
   }
-  return { columns, owners, hasPrimaryKey: pk.rows.length > 0, types, notNull };
+  const primaryKey = pk.rows.map((r: { attname: string }) => r.attname);
+  return { columns, owners, hasPrimaryKey: pk.rows.length > 0, primaryKey, ...(pk.rows[0] ? { primaryKeyName: pk.rows[0].conname as string } : {}), types, notNull };
 }
 
 export interface EvolveInput {
@@ -61,6 +67,8 @@ export interface EvolveInput {
   hints: Record<string, string>;
   /** column → the record key it holds: recorded on the columns created (see ColumnNames) */
   keys?: Map<string, string>;
+  /** scd2 keeps versions of a key: a PRIMARY KEY an earlier merge made is dropped */
+  dropPrimaryKey?: boolean;
 }
 
 /** A column whose type had to change to take a page's values. */
@@ -115,6 +123,7 @@ export async function evolveTable(
     for (const c of primaryKey) if (!shape.columns.has(c)) alters.push(`ADD COLUMN IF NOT EXISTS ${quoteIdent(c)} text`);
     alters.push(`ADD PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
   }
+  if (input.dropPrimaryKey && shape.primaryKeyName) alters.push(`DROP CONSTRAINT ${quoteIdent(shape.primaryKeyName)}`);
   if (alters.length === 0) return { shape, widened };
   await run(db, [`ALTER TABLE ${target} ${alters.join(', ')}`, ...comments(added)]);
   return { shape: (await readShape(db, schema, table))!, widened };
