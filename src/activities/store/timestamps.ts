@@ -23,7 +23,7 @@ function plainWithZone(s: string): boolean {
   if (t !== 84 && t !== 32) return false;
   const n = (i: number) => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
   const y = n(0) * 100 + n(2);
-  return EXTENDED_WITH_ZONE.test(s) && validDate(y, n(5), n(8)) && n(11) <= 23 && n(14) <= 59 && n(17) <= 59;
+  return y >= 1 && EXTENDED_WITH_ZONE.test(s) && validDate(y, n(5), n(8)) && n(11) <= 23 && n(14) <= 59 && n(17) <= 59;
 }
 
 const EXTENDED_WITH_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
@@ -66,7 +66,7 @@ export function parseTimestamp(s: string): Timestamp | undefined {
   const m = ISO_TIMESTAMP.exec(s);
   if (!m) return undefined;
   const [y, mo, d, h, mi, sec] = [+m[1], +m[3], +m[4], +m[5], +(m[6] ?? 0), +(m[7] ?? 0)];
-  if (!validDate(y, mo, d) || h > 23 || mi > 59 || sec > 59) return undefined;
+  if (y < 1 || !validDate(y, mo, d) || h > 23 || mi > 59 || sec > 59) return undefined; // no year 0 (Python's datetime, Postgres)
   let offset: number | undefined;
   if (m[9]) {
     const z = m[9];
