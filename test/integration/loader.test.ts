@@ -4,7 +4,7 @@ import { evolveTable, readShape } from '../../src/activities/store/tables';
 import { prepareRows } from '../../src/activities/store/rows';
 import { resetStaging, stagingTable, swapStaging } from '../../src/activities/store/dataset';
 import type { WriteDisposition } from '../../src/plan/types';
-import { useTestSchema } from '../helpers/env';
+import { createTestDatabase, useTestSchema } from '../helpers/env';
 
 const SCHEMA = 'loader';
 
@@ -122,6 +122,7 @@ describe('incremental state in the page commit against real Postgres', () => {
     disposition: 'append',
     resource,
     syncId: 'sync-1',
+    loadId: 'sync-1.0',
     expectedPages: 0,
     nextToken: null,
     done: false,
