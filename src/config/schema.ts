@@ -3,8 +3,8 @@
  * like dlt's: an unknown key is an error that lists the allowed keys. Accepted beyond dlt:
  * a top-level `$schema` (editors), `client.timeout` (seconds),
  * `endpoint.error_handler` and `endpoint.headers` (the seeds' dialect), auth type `basic`
- * (alias of `http_basic`), api_key location `param` (dlt's alias of `query`), loose column hints
- * (dlt has many, plus `x-` extensions). Keys of dlt that rest-sync does not
+ * (alias of `http_basic`), api_key location `param` (dlt's alias of `query`). Column hints that
+ * have no effect on Postgres are refused by name. Keys of dlt that rest-sync does not
  * implement yet (`client.session`, `incremental.convert`, merge strategy `cdc` and the write_disposition keys `deduplicated`, `source_filter`,
  * `destination_scope`, `skip_unchanged_rows`) are refused by name: no key is accepted and ignored;
  * disposition combinations dlt would ignore are refused by config/disposition.ts. `$param` references (from `dlt.config[...]`) are allowed where a config string is.
@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { bounded, count, jsonPath, optPath, optStr, paramRefSchema, refused, seconds, secretRefSchema, secretText, strict, text } from './schema-parts';
 import { dataBodySchema, jsonDataRule, processingStepsSchema, sessionTokenAuth, oauth2RefreshTokenAuth } from './schema-request';
+import { CONTRACT_MODES, DLT_TYPES, hintProblem, type ColumnHintConfig } from './column-hints';
 
 export { paramRefSchema, secretRefSchema } from './schema-parts';
 
@@ -355,16 +356,70 @@ export const endpointSchema = strict({
 }).superRefine(resolveParamsInPath).superRefine(jsonDataRule);
 
 const columnNames = z.union([z.string().min(1), z.array(z.string().min(1))]);
-const DATA_TYPES = ['text', 'double', 'bool', 'timestamp', 'bigint', 'binary', 'json', 'complex', 'decimal', 'wei', 'date', 'time'] as const;
-const columnHint = z.looseObject({
-  data_type: z.enum(DATA_TYPES).optional().describe("dlt's data type of the column"),
-  precision: z.number().int().positive().optional().describe('digits (decimal) or bits (bigint)'),
-  scale: count.optional().describe('digits after the point (decimal)'),
-  timezone: z.boolean().optional().describe('false: timestamp without time zone'),
-  dedup_sort: z.enum(['asc', 'desc']).optional().describe('merge delete-insert: of the records of one primary key in a load, the lowest (asc) or highest (desc) of this column wins'),
-  hard_delete: z.boolean().optional().describe('merge: a record with this column set (true, or any value in a non-boolean column) deletes its key'),
-});
-const columnsSchema = z.union([z.record(z.string(), columnHint), z.array(columnHint.extend({ name: z.string().min(1).describe('the column') }))]);
+/** dlt column hints that have no effect on a Postgres table (or are dlt's own bookkeeping): refused by name. */
+const refusedHint = (why: string) => refused(why).optional();
+const columnHintShape = {
+  data_type: z.enum(DLT_TYPES).optional(),
+  precision: z.number().int().positive().optional(),
+  scale: count.optional(),
+  timezone: z.boolean().optional(),
+  nullable: z.boolean().optional(),
+  unique: z.boolean().optional(),
+  primary_key: z.boolean().optional(),
+  merge_key: z.boolean().optional(),
+  partition: refusedHint('dlt ignores partition on Postgres; drop it'),
+  cluster: refusedHint('dlt ignores cluster on Postgres; drop it'),
+  sort: refusedHint('dlt ignores sort on Postgres; drop it'),
+  dedup_sort: z.enum(['asc', 'desc']).optional(),
+  hard_delete: z.boolean().optional(),
+  row_key: refusedHint("dlt's normalizer sets row_key itself"),
+  parent_key: refusedHint("dlt's normalizer sets parent_key itself"),
+  root_key: refusedHint("dlt's normalizer sets root_key itself"),
+  variant: refusedHint('variant columns are made by the loader, not hinted'),
+  incremental: refusedHint('set endpoint.incremental instead'),
+  description: refusedHint('column comments hold rest-sync\'s record keys; drop description'),
+};
+const columnHintDocs: { [K in keyof typeof columnHintShape]: string } = {
+  data_type: "dlt's data type of the column: text, double, bool, timestamp, date, time, bigint, binary, json (complex), decimal, wei",
+  precision: 'text: varchar length; bigint: bits (16 smallint, 32 integer, 64 bigint); decimal/wei: digits; timestamp/time: digits of a second (0-6)',
+  scale: 'decimal/wei: digits after the point (default 9 for decimal, 78 for wei)',
+  timezone: 'timestamp: false stores the UTC wall clock in a timestamp without time zone',
+  nullable: 'false: NOT NULL; a record with a null (or no) value fails its page',
+  unique: 'true: a UNIQUE constraint on the column',
+  primary_key: "true: the column is part of the resource's primary key",
+  merge_key: "true: the column is part of the resource's merge key",
+  partition: 'not supported: no effect on Postgres',
+  cluster: 'not supported: no effect on Postgres',
+  sort: 'not supported: no effect on Postgres',
+  dedup_sort: 'merge delete-insert: of the records of one primary key in a load, the lowest (asc) or highest (desc) of this column wins',
+  hard_delete: 'merge: a record with this column set (true, or any value in a non-boolean column) deletes its key',
+  row_key: "not supported: dlt's own",
+  parent_key: "not supported: dlt's own",
+  root_key: "not supported: dlt's own",
+  variant: "not supported: dlt's own",
+  incremental: 'not supported: use endpoint.incremental',
+  description: 'not supported',
+};
+/** dlt refuses nothing here, but a precision, scale or timezone Postgres would ignore is refused by name. */
+const checkHint = (h: ColumnHintConfig, ctx: z.RefinementCtx) => {
+  const problem = hintProblem(h);
+  if (problem) ctx.addIssue({ code: 'custom', path: [problem.key], message: `${problem.message}, got ${JSON.stringify(h[problem.key])}` });
+};
+const columnHint = strict(columnHintShape, columnHintDocs).superRefine(checkHint);
+const namedColumnHint = strict({ ...columnHintShape, name: z.string().min(1) }, { ...columnHintDocs, name: 'the column' }).superRefine(checkHint);
+const columnsSchema = z.union([z.record(z.string(), columnHint), z.array(namedColumnHint)]);
+const contractMode = z.enum(CONTRACT_MODES);
+const schemaContractSchema = z.union([
+  contractMode,
+  strict(
+    { tables: contractMode.optional(), columns: contractMode.optional(), data_type: contractMode.optional() },
+    {
+      tables: 'a new table: evolve, freeze (fail the page), discard_row or discard_value (drop its records)',
+      columns: 'a new column: evolve, freeze (fail the page), discard_row (drop the record) or discard_value (drop the value)',
+      data_type: 'a value that does not fit its column (a variant column): evolve, freeze, discard_row or discard_value',
+    },
+  ),
+]);
 const writeDisposition = z.enum(['append', 'replace', 'merge', 'skip']);
 
 /** A timestamp dlt's `ensure_pendulum_datetime_utc` takes: an ISO 8601 string or unix seconds. */
@@ -412,6 +467,7 @@ const resourceBase = {
   max_table_nesting: count.optional(),
   write_disposition: z.union([writeDisposition, writeDispositionDict]).optional(),
   columns: columnsSchema.optional(),
+  schema_contract: schemaContractSchema.optional(),
   primary_key: columnNames.optional(),
   merge_key: columnNames.optional(),
   selected: z.boolean().optional(),
@@ -425,7 +481,8 @@ const resourceBaseDocs: { [K in keyof typeof resourceBase]: string } = {
   table_name: 'the table the records land in (default: the resource name)',
   max_table_nesting: "levels of nested objects flattened into parent__child columns and lists into child tables; deeper values stay jsonb; 0: all nested values as jsonb columns (default: dlt's 1000)",
   write_disposition: 'append, replace (swapped in when the sync finishes), merge (by primary_key / merge_key, see strategy) or skip (fetched, not loaded); append by default; or {disposition, strategy, ...}',
-  columns: 'column hints: {name: {data_type, precision, scale, timezone, dedup_sort, hard_delete}}',
+  columns: 'column hints: {name: {data_type, precision, scale, timezone, nullable, unique, primary_key, merge_key, dedup_sort, hard_delete}} or a list with name',
+  schema_contract: "dlt's schema contract: evolve, freeze, discard_row or discard_value, for all or per tables / columns / data_type",
   primary_key: 'column or columns that identify a record (merge replaces and deduplicates by it)',
   merge_key: "merge (delete-insert, scd2): column or columns whose values in a load replace (retire) the earlier loads' rows with them",
   selected: 'false: fetched only for the resources that depend on it, not loaded',

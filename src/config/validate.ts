@@ -145,6 +145,17 @@ export function checkDepth(raw: unknown): void {
   }
 }
 
+/** Keys whose problems name their resource too (column hints and contracts are per resource). */
+const RESOURCE_NAMED = new Set(['columns', 'schema_contract']);
+
+/** `resource "orgs": ...` for a problem under a named resource's columns or schema_contract. */
+function namingResource(p: Problem, raw: unknown): Problem {
+  const [top, index, key] = p.path;
+  if (top !== 'resources' || typeof index !== 'number' || !RESOURCE_NAMED.has(String(key))) return p;
+  const entry = (raw as { resources?: unknown[] }).resources?.[index] as { name?: unknown } | undefined;
+  return typeof entry?.name === 'string' ? { ...p, text: `resource ${JSON.stringify(entry.name)}: ${p.text}` } : p;
+}
+
 /**
  * Validates raw config data (from `importSourceText`) and returns it typed. Throws one ConfigError
  * listing every problem; with a single problem its `configPath` names the place.
@@ -153,7 +164,7 @@ export function parseSourceConfig(raw: unknown): SourceConfig {
   checkDepth(raw);
   const result = sourceConfigSchema.safeParse(raw, { reportInput: true });
   if (result.success) return result.data;
-  const problems = describeIssues(result.error.issues);
+  const problems = describeIssues(result.error.issues).map((p) => namingResource(p, raw));
   if (problems.length === 1) throw new ConfigError(problems[0].text, formatConfigPath(problems[0].path));
   const lines = problems.map((p) => `  - ${formatConfigPath(p.path)}: ${p.text}`);
   throw new ConfigError(`the source config has ${problems.length} problems:\n${lines.join('\n')}`);

@@ -5,10 +5,11 @@
 import type { SourceConfig } from '../config/schema';
 import { jsonDataProblem, quoteJson } from '../config/request-rules';
 import { ConfigError } from '../errors';
+import { columnSpecsOf, contractOf } from '../config/column-hints';
 import { authOf, clientOf, limitsOf } from './client';
 import { fillParamRefs } from './config-params';
 import { checkWriteDisposition } from '../config/disposition';
-import { columnList, columnsOf, incrementalOf, mergeOf, responseActionsOf, retryOf, writeDispositionOf } from './hints';
+import { columnsOf, incrementalOf, keyWithHints, mergeOf, responseActionsOf, retryOf, writeDispositionOf } from './hints';
 import { mergeResources, type MergedResource } from './merge';
 import { exportFieldsByParent, orderResources } from './order';
 import { inheritPaginator } from './paginator';
@@ -44,6 +45,13 @@ function refuseBodyPathWithData(r: MergedResource, p: PaginatorSpec): void {
   );
 }
 
+/** Column hints beyond the type (constraints, precision) and the schema contract, when set. */
+function hintsOf(r: MergedResource): Pick<ResourcePlan, 'columnHints' | 'schemaContract'> {
+  const specs = columnSpecsOf(r.config.columns);
+  const contract = contractOf(r.config.schema_contract);
+  return { ...(Object.keys(specs).length ? { columnHints: specs } : {}), ...(contract ? { schemaContract: contract } : {}) };
+}
+
 /** One resource's plan, before export fields (which depend on its children) are known. */
 function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, config: SourceConfig, params: Record<string, string>): ResourcePlan {
   const e = r.endpoint;
@@ -71,8 +79,8 @@ function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, con
     headers: resolved.headers,
     ...(e.data_selector != null ? { dataSelector: Array.isArray(e.data_selector) ? [...e.data_selector] : e.data_selector } : {}),
     ...paginator,
-    primaryKey: columnList(r.config.primary_key),
-    mergeKey: columnList(r.config.merge_key),
+    primaryKey: keyWithHints(r.config.primary_key, r.config.columns, 'primary_key'),
+    mergeKey: keyWithHints(r.config.merge_key, r.config.columns, 'merge_key'),
     writeDisposition: writeDispositionOf(r.config.write_disposition),
     ...(merge ? { merge } : {}),
     ...(parent ? { parent } : {}),
@@ -83,6 +91,7 @@ function resourcePlanOf(r: MergedResource, all: Map<string, MergedResource>, con
     selected: r.config.selected ?? true,
     exportFields: [],
     columns: columnsOf(r.config.columns),
+    ...hintsOf(r),
     ...(r.config.max_table_nesting !== undefined ? { maxTableNesting: r.config.max_table_nesting } : {}),
     ...limitsOf(r.config),
     ...(r.config.parallelized ? { parallelized: true } : {}),

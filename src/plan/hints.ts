@@ -3,6 +3,7 @@
  * incremental and column types (dlt data types to Postgres). Pure.
  */
 import type { ColumnsConfig, EndpointConfig, ResourceConfig } from '../config/schema';
+import { flaggedColumns, hintEntries, pgTypeOf } from '../config/column-hints';
 import type { IncrementalParam } from './parents';
 import { columnHints, strategyOf, timestampIso as isoOf } from '../config/disposition';
 import type { IncrementalSpec, Json, MergeSpec, MergeStrategy, ResponseAction, RetrySpec, WriteDisposition } from './types';
@@ -92,46 +93,19 @@ export function incrementalOf(config: EndpointConfig['incremental'], param: Incr
   return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as unknown as IncrementalSpec;
 }
 
-type ColumnHint = { data_type?: string; precision?: number; scale?: number; timezone?: boolean };
-
-/** The Postgres type of a dlt column hint, or undefined when the hint sets no data type. */
-function postgresType(h: ColumnHint): string | undefined {
-  switch (h.data_type) {
-    case undefined:
-      return undefined;
-    case 'text':
-      return h.precision ? `varchar(${h.precision})` : 'text';
-    case 'double':
-      return 'double precision';
-    case 'bool':
-      return 'boolean';
-    case 'timestamp':
-      return h.timezone === false ? 'timestamp' : 'timestamptz';
-    case 'decimal':
-      return h.precision ? `numeric(${h.precision},${h.scale ?? 0})` : 'numeric';
-    case 'wei':
-      return 'numeric';
-    case 'binary':
-      return 'bytea';
-    case 'json':
-    case 'complex':
-      return 'jsonb';
-    case 'time':
-      return h.timezone ? 'timetz' : 'time';
-    default:
-      return h.data_type;
-  }
-}
-
-/** `columns` hints (dict or list form) as column name -> Postgres type; untyped hints are skipped. */
+/** `columns` hints (dict or list form) as column name -> Postgres type (dlt's mapper); untyped hints are skipped. */
 export function columnsOf(columns: ColumnsConfig | undefined): Record<string, string> {
-  const entries: Array<[string, ColumnHint]> = Array.isArray(columns)
-    ? columns.map((c) => [c.name, c as ColumnHint])
-    : Object.entries(columns ?? {}).map(([k, v]) => [k, v as ColumnHint]);
   const out: Record<string, string> = {};
-  for (const [name, hint] of entries) {
-    const type = postgresType(hint);
+  for (const [name, hint] of hintEntries(columns)) {
+    const type = pgTypeOf(hint);
     if (type) out[name] = type;
   }
+  return out;
+}
+
+/** The resource's key plus the columns a hint marks (`primary_key: true`), as dlt adds them. */
+export function keyWithHints(key: string | string[] | undefined, columns: ColumnsConfig | undefined, flag: 'primary_key' | 'merge_key'): string[] {
+  const out = columnList(key);
+  for (const c of flaggedColumns(columns, flag)) if (!out.includes(c)) out.push(c);
   return out;
 }

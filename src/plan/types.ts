@@ -3,6 +3,7 @@
  * resolved. Plain JSON only (it travels in workflow and activity inputs), camelCase, and free of
  * secret values: secrets stay `{ "$secret": "name" }` references until an activity resolves them.
  */
+import type { ColumnHintSpec, SchemaContract } from '../config/column-hints';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -234,6 +235,10 @@ export interface ResourcePlan {
   exportFields: string[];
   /** config `columns` hints: column name -> postgres type */
   columns: Record<string, string>;
+  /** config `columns` hints in full (type, precision, nullable, unique); absent in plans made before them */
+  columnHints?: Record<string, ColumnHintSpec>;
+  /** dlt's schema_contract, expanded; absent: everything evolves */
+  schemaContract?: SchemaContract;
   maxTableNesting?: number;
   /** a resource's own limits, inside the source's */
   rateLimit?: RateLimitSpec;

@@ -101,7 +101,7 @@ describe('rest-sync CLI', () => {
     expect(v.stderr.split('\n')[0]).toBe(r.stderr.split('\n').find((l) => l.startsWith('rest-sync:')));
   });
 
-  test('a value that no longer fits its column widens the column and says so in the log', async () => {
+  test('a value that no longer fits its column goes to a variant column (as dlt does) and the log says so', async () => {
     const pages = [[{ id: 1, n: 5 }], [{ id: 2, n: 'five' }], []];
     const drift = await startMockServer([{ path: '/drift', handler: (r) => ({ body: { data: pages[Number(r.query.get('page'))] ?? [] } }) }]);
     try {
@@ -115,9 +115,9 @@ describe('rest-sync CLI', () => {
       );
       const r = await runCli(['run', cfg, '--no-progress'], env, dir);
       expect(r.code).toBe(0);
-      expect(r.stderr).toMatch(/resource "drift" page 2: column "n" widened from bigint to text to keep a value/);
-      const rows = await database.db.raw('SELECT id, n FROM drift.drift ORDER BY id');
-      expect(rows.rows).toEqual([{ id: 1, n: '5' }, { id: 2, n: 'five' }]);
+      expect(r.stderr).toMatch(/resource "drift" page 2: values of "n" that do not fit its type go to the variant column "n__v_text" \(text\), as dlt does/);
+      const rows = await database.db.raw('SELECT id, n, n__v_text FROM drift.drift ORDER BY id');
+      expect(rows.rows).toEqual([{ id: 1, n: 5, n__v_text: null }, { id: 2, n: null, n__v_text: 'five' }]);
     } finally {
       await drift.close();
     }

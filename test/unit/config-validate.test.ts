@@ -51,6 +51,11 @@ describe('parseSourceConfig accepts', () => {
     ['incremental', (c: any) => (c.resources[1].endpoint.incremental = { cursor_path: 'updated_at', initial_value: '2024-01-01', start_param: 'since' })],
     ['response_actions', (c: any) => (c.resources[1].endpoint.response_actions = [{ status_code: 404, action: 'ignore' }, { content: 'not found', action: 'ignore' }])],
     ['column hints', (c: any) => (c.resources[1].columns = { id: { data_type: 'bigint', nullable: false } })],
+    ['every implemented column hint', (c: any) => (c.resources[1].columns = [{ name: 'id', data_type: 'bigint', precision: 32, nullable: false, unique: true, primary_key: true, merge_key: true }, { name: 'at', data_type: 'timestamp', precision: 3, timezone: false }, { name: 'amount', data_type: 'decimal', precision: 12, scale: 2 }])],
+    ['schema_contract shorthand and per entity', (c: any) => {
+      c.resource_defaults.schema_contract = 'freeze';
+      c.resources[1].schema_contract = { tables: 'evolve', columns: 'discard_row', data_type: 'discard_value' };
+    }],
     ['parallelized children and max_table_nesting 0', (c: any) => Object.assign(c.resources[1], { max_table_nesting: 0, parallelized: true })],
     ['client timeout', (c: any) => Object.assign(c.client, { timeout: 30 })],
     ['$schema for editors', (c: any) => (c.$schema = './rest-sync.schema.json')],
@@ -109,6 +114,20 @@ describe('parseSourceConfig rejects, naming the config path and what is allowed'
     ['maximum_offset 0', (c: any) => (c.resources[2].endpoint.paginator.maximum_offset = 0), 'resources[2].endpoint.paginator.maximum_offset: maximum_offset must be at least 1'],
     ['cursor param and body path', (c: any) => (c.resources[1].endpoint.paginator = { type: 'cursor', cursor_param: 'c', cursor_body_path: 'c' }), 'resources[1].endpoint.paginator.cursor_body_path: set cursor_param or cursor_body_path, not both'],
     ['empty page_param', (c: any) => (c.resources[1].endpoint.paginator = { type: 'page_number', page_param: '' }), 'resources[1].endpoint.paginator.page_param'],
+    ['a column hint dlt ignores on Postgres', (c: any) => (c.resources[1].columns = { id: { partition: true } }), 'resources[1].columns.id.partition: resource "orgs": not supported: dlt ignores partition on Postgres; drop it'],
+    ['a column hint of dlt\'s normalizer', (c: any) => (c.resources[1].columns = { id: { row_key: true } }), 'resources[1].columns.id.row_key: resource "orgs": not supported: dlt\'s normalizer sets row_key itself'],
+    ['an unknown column hint', (c: any) => (c.resources[1].columns = { id: { data_typ: 'text' } }), 'resources[1].columns.id.data_typ: resource "orgs": unknown key; allowed keys: data_type, precision, scale, timezone, nullable, unique, primary_key, merge_key'],
+    ['an unknown data type', (c: any) => (c.resources[1].columns = { id: { data_type: 'integer' } }), 'resources[1].columns.id.data_type: resource "orgs": expected one of "text" | "double" | "bool" | "timestamp" | "bigint" | "binary" | "json" | "complex" | "decimal" | "wei" | "date" | "time", got "integer"'],
+    ['a bigint over 64 bits', (c: any) => (c.resources[1].columns = { id: { data_type: 'bigint', precision: 128 } }), 'resources[1].columns.id.precision: resource "orgs": a bigint\'s precision is in bits, at most 64, got 128'],
+    ['a timestamp precision over 6', (c: any) => (c.resources[1].columns = [{ name: 'at', data_type: 'timestamp', precision: 9 }]), 'resources[1].columns[0].precision: resource "orgs": Postgres keeps at most 6 digits of a second, got 9'],
+    ['a precision the type does not take', (c: any) => (c.resources[1].columns = { ok: { data_type: 'bool', precision: 1 } }), 'resources[1].columns.ok.precision: resource "orgs": data_type bool takes no precision on Postgres, got 1'],
+    ['timezone on time', (c: any) => (c.resources[1].columns = { at: { data_type: 'time', timezone: true } }), 'resources[1].columns.at.timezone: resource "orgs": data_type time takes no timezone on Postgres, got true'],
+    ['a scale above the precision', (c: any) => (c.resources[1].columns = { amount: { data_type: 'decimal', precision: 4, scale: 6 } }), 'resources[1].columns.amount.scale: resource "orgs": scale 6 is above the precision 4, got 6'],
+    ['precision without data_type', (c: any) => (c.resources[1].columns = { amount: { precision: 4 } }), 'resources[1].columns.amount.precision: resource "orgs": precision needs a data_type, got 4'],
+    ['a bad schema_contract mode', (c: any) => (c.resources[1].schema_contract = 'strict'), 'resources[1].schema_contract: resource "orgs": expected one of "evolve" | "freeze" | "discard_row" | "discard_value", got "strict"'],
+    ['a bad schema_contract entity mode', (c: any) => (c.resources[1].schema_contract = { columns: 'frozen' }), 'resources[1].schema_contract.columns: resource "orgs": expected one of "evolve" | "freeze" | "discard_row" | "discard_value", got "frozen"'],
+    ['an unknown schema_contract entity', (c: any) => (c.resources[1].schema_contract = { data_types: 'freeze' }), 'resources[1].schema_contract.data_types: resource "orgs": unknown key; allowed keys: tables, columns, data_type'],
+    ['a bad schema_contract in resource_defaults', (c: any) => (c.resource_defaults.schema_contract = 'strict'), 'resource_defaults.schema_contract: expected one of "evolve" | "freeze" | "discard_row" | "discard_value", got "strict"'],
     ['response action with no condition', (c: any) => (c.resources[1].endpoint.response_actions = [{ action: 'ignore' }]), 'resources[1].endpoint.response_actions[0]: set status_code, content or both'],
   ])('%s', (_name, edit, expected) => {
     const error = errorOf(config(edit));

@@ -353,6 +353,29 @@ describe('hints', () => {
     });
   });
 
+  test('column hints in full, key flags added to the keys, schema_contract expanded and inherited from resource_defaults', () => {
+    const p = plan(
+      source(
+        [
+          { name: 'a', primary_key: 'id', columns: { id: { data_type: 'bigint', nullable: false }, org: { primary_key: true, unique: true }, day: { merge_key: true } } },
+          { name: 'b', schema_contract: { data_type: 'discard_value' } },
+          'c',
+        ],
+        { resource_defaults: { schema_contract: 'freeze' } },
+      ),
+    );
+    expect(byName(p, 'a')).toMatchObject({
+      primaryKey: ['id', 'org'],
+      mergeKey: ['day'],
+      columns: { id: 'bigint' },
+      columnHints: { id: { dataType: 'bigint', pgType: 'bigint', nullable: false }, org: { unique: true } },
+      schemaContract: { tables: 'freeze', columns: 'freeze', data_type: 'freeze' },
+    });
+    // a resource's own schema_contract replaces the default's (dlt's merge), unset entities evolve
+    expect(byName(p, 'b').schemaContract).toEqual({ tables: 'evolve', columns: 'evolve', data_type: 'discard_value' });
+    expect(byName(p, 'c').schemaContract).toEqual({ tables: 'freeze', columns: 'freeze', data_type: 'freeze' });
+  });
+
   test('endpoint incremental and oauth2', () => {
     const p = plan({
       client: { base_url: 'https://a.io', auth: { type: 'oauth2_client_credentials', access_token_url: 'https://a.io/token', client_id: 'id', client_secret: { $secret: 's' } } },

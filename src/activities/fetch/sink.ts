@@ -3,9 +3,10 @@ import type { FetchPagesInput } from '../types';
 import { commitPage } from '../store/commit';
 import { evolveTable, readShape, type TableShape } from '../store/tables';
 import { checkRowVersion, rootIdsOf } from '../store/row-id';
+import type { FittedWrite } from '../store/fit';
+import { createPageSchema } from './page-schema';
 import { systemColumns } from '../store/write-sql';
 import { keyColumns } from '../store/dataset';
-import type { PreparedRows } from '../store/rows';
 import { normalizePage } from '../store/relational';
 import { NestedTables } from './nested-sink';
 import type { NameCache } from '../store/names';
@@ -39,19 +40,29 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
   let shape: TableShape | undefined = await readShape(deps.db, schema, table);
   const nestedTables = await NestedTables.open(deps.db, schema, resource, input.syncId);
   const jsonColumns = new Set(Object.keys(resource.columns).filter((c) => resource.columns[c] === 'jsonb'));
+  // a replace loads into a staging table that starts empty: the table it replaces is what the
+  // contract and the column types go by until the staging table exists
+  const baseline = table === resource.table ? undefined : await readShape(deps.db, schema, resource.table);
+  const pageSchema = createPageSchema(resource);
+  for (const c of pageSchema.conflicts(shape ?? baseline)) deps.log?.warn(`resource "${resource.name}": ${c}`);
 
   /** The table evolved for the page's columns (created on the first page); warns of each widened column. */
-  const evolve = async (prepared: PreparedRows, where: string): Promise<TableShape> => {
+  const evolve = async (write: FittedWrite, keys: Map<string, string>, where: string): Promise<TableShape> => {
     const evolved = await evolveTable(deps.db, shape, {
       schema,
       table,
-      pageTypes: prepared.types,
+      pageTypes: write.types,
       primaryKey: keyColumns(resource),
-      hints: resource.columns,
-      keys: prepared.keys,
+      hints: pageSchema.pgTypes,
+      keys,
+      notNull: pageSchema.notNull,
+      unique: pageSchema.unique,
       dropPrimaryKey: resource.merge?.strategy === 'scd2',
     });
     for (const w of evolved.widened) deps.log?.warn(`${where}: column "${w.column}" widened from ${w.from} to ${w.to} to keep a value`);
+    for (const [column, c] of write.added) {
+      if (c.of !== undefined) deps.log?.warn(`${where}: values of "${c.of}" that do not fit its type go to the variant column "${column}" (${write.types.get(column)}), as dlt does`);
+    }
     return evolved.shape;
   };
 
@@ -90,11 +101,25 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
         names: deps.names,
       });
       checkRowVersion(resource, prepared.rows, where);
-      for (const [c, type] of systemColumns(resource)) prepared.types.set(c, type);
-      if (loaded && (prepared.rows.length > 0 || !shape)) shape = await evolve(prepared, where);
-      const nested = await nestedTables.prepare(nestedPages, (m) => warn(`${where}: ${m}`));
+      // hints, coercion, variants and the schema contract, before any DDL: a refused page writes nothing
+      const raw = { table, rows: prepared.rows, types: prepared.types };
+      const fit = () => {
+        const fitted = pageSchema.fit(raw, shape, baseline, where, true);
+        // columns whose values the statement fills (load id, scd2 validity) are the loader's, as dlt's are
+        for (const [c, type] of systemColumns(resource)) if (!fitted.discarded) fitted.types.set(c, type);
+        return fitted;
+      };
+      let write = fit();
+      if (loaded && !write.discarded && (write.rows.length > 0 || !shape)) {
+        shape = await evolve(write, prepared.keys, where);
+        if (pageSchema.raced(write, shape)) {
+          write = fit();
+          shape = await evolve(write, prepared.keys, where);
+        }
+      }
+      const nested = await nestedTables.prepare(write.discarded ? [] : nestedPages, (m) => warn(`${where}: ${m}`));
       const known = shape;
-      const columns = new Map([...prepared.types.keys()].map((c) => [c, known?.columns.get(c) ?? 'text']));
+      const columns = new Map([...write.types.keys()].map((c) => [c, known?.columns.get(c) ?? 'text']));
       const nextToken = encodeToken(pos, page.next, child);
       const done = !child && page.next === null;
       const best = resource.incremental ? mergeBest(resource.incremental, state.maxValue, state.maxHashes, page.max ?? null, page.hashes ?? []) : undefined;
@@ -103,7 +128,7 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
         schema,
         table,
         columns,
-        rows: prepared.rows,
+        rows: write.rows,
         primaryKey: resource.primaryKey,
         disposition: resource.writeDisposition,
         ...(resource.merge ? { merge: resource.merge } : {}),

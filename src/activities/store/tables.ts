@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { canonicalType, fits, widen, type PgType } from './types';
+import { canonicalType, columnTypeOf, fits, widen, type PgType } from './types';
+import type { ColumnType } from './coerce';
 import { ownerComment, ownerFromComment, qualified, quoteIdent, quoteLiteral } from './names';
 import { sqlFree } from './db-errors';
 
@@ -12,6 +13,10 @@ export interface TableShape {
   /** the columns of its PRIMARY KEY constraint ([] for none) and the constraint's name */
   primaryKey: string[];
   primaryKeyName?: string;
+  /** column → its dlt type and limits (what a value is coerced to); absent in shapes made by hand */
+  types?: Map<string, ColumnType>;
+  /** columns declared NOT NULL */
+  notNull?: Set<string>;
 }
 
 /** Reads a table's columns, or undefined when it does not exist yet. */
@@ -21,7 +26,8 @@ export function readShape(db: Knex, schema: string, table: string): Promise<Tabl
 
 async function readShapeSql(db: Knex, schema: string, table: string): Promise<TableShape | undefined> {
   const cols = await db.raw(
-    `SELECT column_name, data_type, col_description(to_regclass(?), ordinal_position::int) AS comment
+    `SELECT column_name, data_type, col_description(to_regclass(?), ordinal_position::int) AS comment,
+            character_maximum_length AS length, numeric_precision AS precision, numeric_scale AS scale, is_nullable
      FROM information_schema.columns
      WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position`,
     [qualified(schema, table), schema, table],
@@ -36,19 +42,26 @@ async function readShapeSql(db: Knex, schema: string, table: string): Promise<Ta
   );
   const columns = new Map<string, string>();
   const owners = new Map<string, string | null>();
+  const types = new Map<string, ColumnType>();
+  const notNull = new Set<string>();
   for (const r of cols.rows) {
     columns.set(r.column_name, canonicalType(r.data_type));
     owners.set(r.column_name, ownerFromComment(r.comment));
+    types.set(r.column_name, columnTypeOf(r.data_type, r));
+    if (r.is_nullable === 'NO') notNull.add(r.column_name);
   }
   const primaryKey = pk.rows.map((r: { attname: string }) => r.attname);
-  return { columns, owners, hasPrimaryKey: pk.rows.length > 0, primaryKey, ...(pk.rows[0] ? { primaryKeyName: pk.rows[0].conname as string } : {}) };
+  return { columns, owners, hasPrimaryKey: pk.rows.length > 0, primaryKey, ...(pk.rows[0] ? { primaryKeyName: pk.rows[0].conname as string } : {}), types, notNull };
 }
 
 export interface EvolveInput {
   schema: string;
   table: string;
   /** column → type asked for by this page's values (undefined: only nulls seen) */
-  pageTypes: Map<string, PgType | undefined>;
+  pageTypes: Map<string, string | undefined>;
+  /** column hints' constraints: NOT NULL on the columns of a table it creates, UNIQUE on any column it adds */
+  notNull?: ReadonlySet<string>;
+  unique?: ReadonlySet<string>;
   primaryKey: string[];
   /** config `columns` hints: they win over inference */
   hints: Record<string, string>;
@@ -85,9 +98,10 @@ export async function evolveTable(
   // own keys only: a column named `constructor` must not find Object's
   const hint = (col: string): string | undefined => (Object.hasOwn(hints, col) ? hints[col] : undefined);
   const want = (col: string): string => hint(col) ?? pageTypes.get(col) ?? 'text';
+  const unique = (col: string): string => (input.unique?.has(col) ? ' UNIQUE' : '');
   if (!shape) {
     const cols = new Set([...primaryKey, ...pageTypes.keys()]);
-    const defs = [...cols].map((c) => `${quoteIdent(c)} ${want(c)}`);
+    const defs = [...cols].map((c) => `${quoteIdent(c)} ${want(c)}${input.notNull?.has(c) ? ' NOT NULL' : ''}${unique(c)}`);
     if (primaryKey.length) defs.push(`PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
     await run(db, [`CREATE TABLE IF NOT EXISTS ${target} (${defs.join(', ')})`, ...comments(cols), ...(input.onCreate ?? [])], target);
     return { shape: (await readShape(db, schema, table))!, widened: [] };
@@ -99,9 +113,9 @@ export async function evolveTable(
     const have = shape.columns.get(col);
     if (have === undefined) {
       added.push(col);
-      alters.push(`ADD COLUMN IF NOT EXISTS ${quoteIdent(col)} ${want(col)}`);
-    } else if (type && !hint(col) && !fits(type, have)) {
-      const to = widen(type, have as PgType) ?? 'text';
+      alters.push(`ADD COLUMN IF NOT EXISTS ${quoteIdent(col)} ${want(col)}${unique(col)}`);
+    } else if (type && !hint(col) && !fits(type as PgType, have)) {
+      const to = widen(type as PgType, have as PgType) ?? 'text';
       const using = to === 'jsonb' ? `to_jsonb(${quoteIdent(col)})` : `${quoteIdent(col)}::${to}`;
       alters.push(`ALTER COLUMN ${quoteIdent(col)} TYPE ${to} USING ${using}`);
       widened.push({ column: col, from: have, to });

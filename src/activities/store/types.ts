@@ -1,4 +1,6 @@
 import { ExactNumber } from '../http/json';
+import type { DltType } from '../../config/column-hints';
+import type { ColumnType } from './coerce';
 
 /**
  * Column types inferred from JSON values, from narrowest to widest. A value that no longer fits
@@ -59,3 +61,79 @@ export function canonicalType(dataType: string): string {
   if (t === 'integer' || t === 'smallint') return 'bigint';
   return t;
 }
+
+/** A column's declared limits, as information_schema reports them. */
+export interface ColumnLimits {
+  length?: number | null;
+  precision?: number | null;
+  scale?: number | null;
+}
+
+/**
+ * What an existing column is in dlt's terms (dlt's `from_destination_type` on Postgres), with the
+ * limits a value must respect: `integer` is a 32-bit bigint, `character varying(5)` text of 5.
+ * A type dlt has no name for (uuid, an enum) takes text, which Postgres parses.
+ */
+export function columnTypeOf(dataType: string, limits: ColumnLimits = {}): ColumnType {
+  const sized = (type: DltType, precision?: number | null, scale?: number | null): ColumnType => ({
+    type,
+    ...(precision != null ? { precision } : {}),
+    ...(scale != null ? { scale } : {}),
+  });
+  switch (dataType.toLowerCase()) {
+    case 'character varying':
+    case 'varchar':
+      return sized('text', limits.length);
+    case 'integer':
+      return sized('bigint', 32);
+    case 'smallint':
+      return sized('bigint', 16);
+    case 'bigint':
+      return { type: 'bigint' };
+    case 'double precision':
+    case 'real':
+      return { type: 'double' };
+    case 'numeric':
+      return sized('decimal', limits.precision, limits.precision != null ? limits.scale ?? 0 : undefined);
+    case 'boolean':
+      return { type: 'bool' };
+    case 'timestamptz':
+    case 'timestamp with time zone':
+      return { type: 'timestamp' };
+    case 'timestamp':
+    case 'timestamp without time zone':
+      return { type: 'timestamp', timezone: false };
+    case 'date':
+      return { type: 'date' };
+    case 'time without time zone':
+    case 'time with time zone':
+    case 'time':
+      return { type: 'time' };
+    case 'bytea':
+      return { type: 'binary' };
+    case 'jsonb':
+    case 'json':
+      return { type: 'json' };
+    default:
+      return { type: 'text' };
+  }
+}
+
+/** The Postgres type of a column rest-sync creates for a dlt type it inferred (a decimal is exact `numeric`). */
+export function pgTypeOfKind(kind: DltType): string {
+  return INFERRED_PG[kind];
+}
+
+const INFERRED_PG: Record<DltType, string> = {
+  text: 'text',
+  double: 'double precision',
+  bool: 'boolean',
+  timestamp: 'timestamptz',
+  bigint: 'bigint',
+  binary: 'bytea',
+  json: 'jsonb',
+  decimal: 'numeric',
+  wei: 'numeric',
+  date: 'date',
+  time: 'time',
+};

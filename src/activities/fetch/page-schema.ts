@@ -1,0 +1,77 @@
+import type { ColumnHintSpec } from '../../config/column-hints';
+import type { ResourcePlan } from '../../plan/types';
+import { applyContract } from '../store/contract';
+import { fitWrite, type FittedWrite, type TableWrite } from '../store/fit';
+import { normalizeName } from '../store/names';
+import type { TableShape } from '../store/tables';
+import { canonicalType, columnTypeOf } from '../store/types';
+
+/** What a page's table writes go through before any DDL: hints, coercion, variants, the contract. */
+export interface PageSchema {
+  /** column hints by column name, for the root table */
+  hints: Record<string, ColumnHintSpec>;
+  /** NOT NULL / UNIQUE columns for evolveTable */
+  notNull: Set<string>;
+  unique: Set<string>;
+  /** column name → Postgres type of the typed hints, for evolveTable */
+  pgTypes: Record<string, string>;
+  /**
+   * Fits one table write to `shape` (or, for a table not created yet, to `baseline`: the table a
+   * replace's staging table stands in for) and applies the schema contract. Throws on a freeze.
+   */
+  fit(write: TableWrite, shape: TableShape | undefined, baseline: TableShape | undefined, where: string, root: boolean): FittedWrite & { discarded?: true };
+  /** Hints whose data type differs from the column the table already has (the table's type wins: values are coerced to it). */
+  conflicts(shape: TableShape | undefined): string[];
+  /** True when the table came out with another type for a column the write added (another window created it first): fit again. */
+  raced(write: FittedWrite, shape: TableShape): boolean;
+}
+
+/**
+ * The resource's hints by column name (dlt normalizes hint names like record keys). Plans made
+ * before full hints carry only Postgres types: their dlt type is read back from it.
+ */
+function hintsOf(resource: ResourcePlan): Record<string, ColumnHintSpec> {
+  const out: Record<string, ColumnHintSpec> = {};
+  if (resource.columnHints) {
+    for (const [name, spec] of Object.entries(resource.columnHints)) out[normalizeName(name)] = spec;
+    return out;
+  }
+  for (const [name, pgType] of Object.entries(resource.columns)) out[normalizeName(name)] = { dataType: columnTypeOf(pgType.replace(/\(.*$/, '')).type, pgType };
+  return out;
+}
+
+export function createPageSchema(resource: ResourcePlan): PageSchema {
+  const hints = hintsOf(resource);
+  const pick = (test: (h: ColumnHintSpec) => boolean) => new Set(Object.entries(hints).filter(([, h]) => test(h)).map(([c]) => c));
+  const pgTypes = Object.fromEntries(Object.entries(hints).filter(([, h]) => h.pgType).map(([c, h]) => [c, h.pgType!]));
+  return {
+    hints,
+    notNull: pick((h) => h.nullable === false),
+    unique: pick((h) => h.unique === true),
+    pgTypes,
+    fit(write, shape, baseline, where, root) {
+      const keys = root ? [...resource.primaryKey, ...resource.mergeKey] : [];
+      const dataType = resource.schemaContract?.data_type;
+      const keyTypeChange = dataType && dataType !== 'evolve' ? dataType : undefined;
+      const fitted = fitWrite(write, { shape: shape ?? baseline, hints: root ? hints : undefined, where, keys, keyTypeChange });
+      return applyContract(fitted, { contract: resource.schemaContract, newTable: !shape && !baseline, where });
+    },
+    conflicts(shape) {
+      const out: string[] = [];
+      for (const [column, h] of Object.entries(hints)) {
+        const have = shape?.types?.get(column);
+        if (h.dataType && have && columnTypeOf(h.pgType!.replace(/\(.*$/, '')).type !== have.type) {
+          out.push(`column "${column}" is ${shape!.columns.get(column)} in the table: its hint data_type ${h.dataType} applies to new tables only, values are coerced to ${have.type}`);
+        }
+      }
+      return out;
+    },
+    raced(write, shape) {
+      for (const [column, c] of write.added) {
+        const have = shape.columns.get(column);
+        if (!c.hinted && !c.nullOnly && have !== undefined && have !== canonicalType(write.types.get(column) ?? have)) return true;
+      }
+      return false;
+    },
+  };
+}
