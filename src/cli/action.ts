@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { describeError } from './errors';
 import { errorCodeOf, exitCodeOf } from './exit';
-import { printJson } from './output';
+import { flushStdout, printJson } from './output';
 
 /** A hint for a failure (what to check, where), added by the command that knows its context. */
 export function addHint<E>(err: E, hint: string | undefined): E {
@@ -34,7 +34,8 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
     } catch (err) {
       fail(err, { json: !!cmd.opts().json, verbose: !!cmd.optsWithGlobals().verbose });
     }
-    // done: the SDK runtime's log forwarding would keep the process alive (writes to stdout are already out)
+    // done: the SDK runtime's log forwarding would keep the process alive; stdout is drained first
+    await flushStdout();
     process.exit(process.exitCode ?? 0);
   };
 }

@@ -32,6 +32,19 @@ export function jsonOnExit(): void {
 }
 
 /** Writes a command's result as one JSON document. */
+/**
+ * Resolves once stdout has handed everything written to the OS. A pipe takes 64 KB at once; the
+ * rest of a longer output (`schema` prints ~260 KB) waits in Node's buffer, and an exit before
+ * the buffer drains would cut it off.
+ */
+export function flushStdout(): Promise<void> {
+  if (process.stdout.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    process.stdout.once('drain', () => resolve());
+    process.stdout.once('error', () => resolve());
+  });
+}
+
 export function printJson(value: unknown): void {
   print(JSON.stringify(value, null, 2));
 }
