@@ -269,9 +269,17 @@ describe('write dispositions against real Postgres, across two loads', () => {
     const id = await syncLoadId(ctx.db, SCHEMA, 'loads-1');
     expect(id).toMatch(/^\d{10}\.\d+$/);
     expect(await syncLoadId(ctx.db, SCHEMA, 'loads-1')).toBe(id);
+    await load({ writeDisposition: 'append' }, 'loads_t', [{ id: 1 }], 'loads-1', 0);
     await completeLoad(ctx.db, SCHEMA, 'loads-1');
     await completeLoad(ctx.db, SCHEMA, 'loads-1');
     const got = await ctx.db.raw(`SELECT load_id, schema_name, status, inserted_at IS NOT NULL AS at, length(schema_version_hash) > 0 AS hashed FROM "${SCHEMA}"._dlt_loads WHERE load_id = ?`, [id]);
     expect(got.rows).toEqual([{ load_id: id, schema_name: 'rest_api', status: 0, at: true, hashed: true }]);
+  });
+
+  test('a sync that loaded no row records no load, as dlt makes no load package for an empty extract', async () => {
+    const id = await syncLoadId(ctx.db, SCHEMA, 'loads-empty');
+    await claimState(ctx.db, SCHEMA, 'loads_e', 'loads-empty', {});
+    await completeLoad(ctx.db, SCHEMA, 'loads-empty');
+    expect((await ctx.db.raw(`SELECT 1 FROM "${SCHEMA}"._dlt_loads WHERE load_id = ?`, [id])).rows).toEqual([]);
   });
 });

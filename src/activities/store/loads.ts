@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { isUndefinedTable } from './db-errors';
 import { qualified } from './names';
+import { STATE_TABLE } from './state';
 import { SCD2_SEEN_TABLE, scd2RetireSql, type TableWrite } from './write-sql';
 
 /** dlt's table of completed loads, in the dataset's schema. */
@@ -56,6 +57,7 @@ export async function syncLoadId(db: Knex, schema: string, syncId: string): Prom
 
 /**
  * Records the sync's load as complete in `_dlt_loads` (status 0), once: a retried call finds it.
+ * A sync that loaded no row records none, as dlt makes no load package when nothing was extracted.
  * `schema_version_hash` is a SHA-256 of the dataset's tables and columns (dlt hashes its schema
  * file, which rest-sync does not have): it changes exactly when a table or column does.
  */
@@ -65,8 +67,9 @@ export async function completeLoad(db: Knex, schema: string, syncId: string): Pr
     `INSERT INTO ${qualified(schema, LOADS_TABLE)} (load_id, schema_name, status, inserted_at, schema_version_hash)
      SELECT ?, ?, 0, now(), (SELECT encode(sha256(convert_to(coalesce(string_agg(table_name || '.' || column_name || ':' || data_type, ',' ORDER BY table_name, column_name), ''), 'UTF8')), 'base64')
        FROM information_schema.columns WHERE table_schema = ? AND table_name NOT LIKE '\\_rest\\_sync\\_%')
-     WHERE NOT EXISTS (SELECT 1 FROM ${qualified(schema, LOADS_TABLE)} WHERE load_id = ?)`,
-    [loadId, SCHEMA_NAME, schema, loadId],
+     WHERE NOT EXISTS (SELECT 1 FROM ${qualified(schema, LOADS_TABLE)} WHERE load_id = ?)
+       AND EXISTS (SELECT 1 FROM ${qualified(schema, STATE_TABLE)} WHERE sync_id = ? AND rows > 0)`,
+    [loadId, SCHEMA_NAME, schema, loadId, syncId],
   );
 }
 
