@@ -55,6 +55,31 @@ function rowColumns(w: TableWrite): [string, string][] {
  * `rows` is the page's rows as one JSON array; `name` prefixes the CTEs.
  */
 export function tableWriteSql(w: TableWrite, rows: string, guard: string, name: string): WriteSql {
+  const key = writeKey(w, guard, name);
+  let made = MADE.get(key);
+  if (!made) {
+    made = buildWriteSql(w, guard, name);
+    if (MADE.size >= MAX_MADE) MADE.clear();
+    MADE.set(key, made);
+  }
+  return { ctes: made.ctes, bindings: [rows, ...made.bindings] };
+}
+
+/**
+ * The SQL of a table write depends on the page only through its rows: every other input (the
+ * columns and their types, the table's, the disposition, the load id) is the same page after
+ * page, so its text is made once per shape. Bounded: a table whose columns keep changing
+ * starts the cache over.
+ */
+const MADE = new Map<string, WriteSql>();
+const MAX_MADE = 256;
+
+function writeKey(w: TableWrite, guard: string, name: string): string {
+  return JSON.stringify([w.schema, w.table, [...w.columns], [...w.tableColumns], w.constraint, w.disposition, w.merge ?? null, w.primaryKey, w.mergeKey, w.loadId, w.seenKey, guard, name]);
+}
+
+/** The write's CTEs and their bindings after the rows' (which come first). */
+function buildWriteSql(w: TableWrite, guard: string, name: string): WriteSql {
   const cols = rowColumns(w);
   const defs = cols.map(([c, type]) => `${q(c)} ${type}`).join(', ');
   // the records' order only matters where one of a key's records is chosen (dedupCte, scd2)
@@ -64,7 +89,7 @@ export function tableWriteSql(w: TableWrite, rows: string, guard: string, name: 
     : `ROWS FROM (jsonb_to_recordset(?::jsonb) AS (${defs})) WITH ORDINALITY AS r(${[...cols.map(([c]) => q(c)), q(ORDINAL)].join(', ')})`;
   const src = `${name}_src AS (SELECT * FROM ${from} WHERE EXISTS (SELECT 1 FROM ${guard}))`;
   const body = w.disposition === 'merge' ? mergeSql(w, name) : appendSql(w, name);
-  return { ctes: [src, ...body.ctes], bindings: [rows, ...body.bindings] };
+  return { ctes: [src, ...body.ctes], bindings: body.bindings };
 }
 
 /** `INSERT INTO t (cols, _dlt_load_id) SELECT cols, <load id> FROM source`: the part every strategy shares. */
