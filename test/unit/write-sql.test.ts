@@ -43,6 +43,13 @@ describe('the SQL of one table write', () => {
       ['w_mk AS (DELETE FROM "s"."t" d WHERE d."_dlt_load_id" IS DISTINCT FROM ?::text', 'EXISTS (SELECT 1 FROM w_src s WHERE s."v" = d."v")', 'NOT EXISTS (SELECT 1 FROM w_one o WHERE o."id" = d."id")'],
       [],
     ],
+    [
+      'delete-insert of a page whose keys are distinct: no de-duplication step, the same conflict rule',
+      { disposition: 'merge', merge: { strategy: 'delete-insert' }, primaryKey: ['id'], keysUnique: true },
+      ['FROM jsonb_to_recordset(?::jsonb) AS r(', 'SELECT s."id", s."v", ?::text FROM w_src s', 'ON CONFLICT ("id") DO UPDATE SET', 'OR true'],
+      ['DISTINCT ON', 'WITH ORDINALITY', 'w_one'],
+    ],
+    ['upsert of a page whose keys are distinct: no de-duplication step', { disposition: 'merge', merge: { strategy: 'upsert' }, primaryKey: ['id'], keysUnique: true }, ['FROM w_src s', 'ON CONFLICT ("id") DO UPDATE'], ['DISTINCT ON', 'w_one']],
     ['delete-insert by merge_key alone: no dedup, no conflict target', { disposition: 'merge', mergeKey: ['v'] }, ['w_mk AS (DELETE', 'w_ins AS (INSERT'], ['DISTINCT ON', 'ON CONFLICT']],
     ['merge without keys appends', { disposition: 'merge' }, ['w_ins AS (INSERT'], ['DELETE', 'ON CONFLICT']],
     [

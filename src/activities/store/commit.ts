@@ -5,6 +5,7 @@ import { PARTITIONS_TABLE, STATE_TABLE } from './state';
 import { parentIncrementalCte, type ParentIncrementalWrite } from './incremental-state';
 import { sqlFree } from './db-errors';
 import { tableWriteSql } from './write-sql';
+import { distinctKeys } from './dedup';
 import { nestedCtes, type NestedRows } from './nested-commit';
 
 /** One page to make durable: its rows, the token of the page after it, and the guard. */
@@ -67,7 +68,7 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
   ];
   if (c.rows.length > 0 && c.columns.size > 0) {
     const write = tableWriteSql(
-      { ...c, mergeKey: c.mergeKey ?? [], tableColumns: c.tableColumns ?? [], constraint: c.constraint ?? [], seenKey: c.table },
+      { ...c, mergeKey: c.mergeKey ?? [], tableColumns: c.tableColumns ?? [], constraint: c.constraint ?? [], seenKey: c.table, keysUnique: c.disposition === 'merge' && distinctKeys(c.rows, c.primaryKey, c.columns) },
       JSON.stringify(c.rows),
       'st',
       'w',

@@ -36,3 +36,28 @@ function precedes(sort: NonNullable<DedupSort>, a: string, b: string): string {
 export function replacesSameLoad(sort: DedupSort, s: string, d: string): string {
   return sort ? `NOT coalesce(${precedes(sort, d, s)}, false)` : 'true';
 }
+
+/**
+ * Whether a page's rows have distinct primary keys as Postgres will compare them, checked
+ * conservatively: only for key columns of type bigint or text holding integers and strings
+ * (where JavaScript's equality of their text is Postgres's). Anything else (a timestamp two
+ * spellings of which are one value, a number in a text column) answers false, and the write
+ * keeps its de-duplication step.
+ */
+export function distinctKeys(rows: Record<string, unknown>[], key: string[], columns: ReadonlyMap<string, string>): boolean {
+  if (key.length === 0 || rows.length < 2) return key.length > 0;
+  const types = key.map((c) => columns.get(c));
+  if (!types.every((t) => t === 'bigint' || t === 'text')) return false;
+  const seen = new Set<string>();
+  for (const row of rows) {
+    let text = '';
+    for (let i = 0; i < key.length; i++) {
+      const v = row[key[i]];
+      if (types[i] === 'bigint' ? !Number.isSafeInteger(v) : typeof v !== 'string') return false;
+      text += `${String(v).length}:${String(v)}`;
+    }
+    if (seen.has(text)) return false;
+    seen.add(text);
+  }
+  return true;
+}

@@ -26,6 +26,8 @@ export interface TableWrite {
   loadId: string;
   /** what scd2's seen versions are filed under: the table's name */
   seenKey: string;
+  /** the page's rows have distinct primary keys as Postgres compares them (see distinctKeys): no de-duplication step */
+  keysUnique?: boolean;
 }
 
 /** CTEs to add to a page commit's statement and their bindings, in the order they appear. */
@@ -75,7 +77,7 @@ const MADE = new Map<string, WriteSql>();
 const MAX_MADE = 256;
 
 function writeKey(w: TableWrite, guard: string, name: string): string {
-  return JSON.stringify([w.schema, w.table, [...w.columns], [...w.tableColumns], w.constraint, w.disposition, w.merge ?? null, w.primaryKey, w.mergeKey, w.loadId, w.seenKey, guard, name]);
+  return JSON.stringify([w.schema, w.table, [...w.columns], [...w.tableColumns], w.constraint, w.disposition, w.merge ?? null, w.primaryKey, w.mergeKey, w.loadId, w.seenKey, !!w.keysUnique, guard, name]);
 }
 
 /** The write's CTEs and their bindings after the rows' (which come first). */
@@ -83,7 +85,7 @@ function buildWriteSql(w: TableWrite, guard: string, name: string): WriteSql {
   const cols = rowColumns(w);
   const defs = cols.map(([c, type]) => `${q(c)} ${type}`).join(', ');
   // the records' order only matters where one of a key's records is chosen (dedupCte, scd2)
-  const plain = w.disposition !== 'merge' ? w.constraint.length === 0 : w.primaryKey.length === 0 && w.merge?.strategy !== 'scd2';
+  const plain = w.disposition !== 'merge' ? w.constraint.length === 0 : (w.primaryKey.length === 0 || !!w.keysUnique) && w.merge?.strategy !== 'scd2';
   const from = plain
     ? `jsonb_to_recordset(?::jsonb) AS r(${defs})`
     : `ROWS FROM (jsonb_to_recordset(?::jsonb) AS (${defs})) WITH ORDINALITY AS r(${[...cols.map(([c]) => q(c)), q(ORDINAL)].join(', ')})`;
@@ -141,6 +143,16 @@ function mergeSql(w: TableWrite, name: string): WriteSql {
 }
 
 /**
+ * The page's rows, one per primary key: the source itself when its keys are distinct already,
+ * else a de-duplicating CTE (added to `ctes`) that keeps the record `dedup_sort` or `keep` chooses.
+ */
+function oneByKey(w: TableWrite, name: string, ctes: string[], sort: MergeSpec['dedupSort'], keep: 'last' | 'first'): string {
+  if (w.keysUnique) return `${name}_src`;
+  ctes.push(dedupCte(`${name}_one`, `${name}_src`, w.primaryKey, sort, keep));
+  return `${name}_one`;
+}
+
+/**
  * dlt's delete-insert, page by page: rows of EARLIER loads whose primary key or merge_key a
  * record of the page has are replaced; within this load a key's rows collapse to one
  * (`dedup_sort` chooses, else the last record). The merge_key delete spares rows of this load
@@ -153,8 +165,7 @@ function deleteInsertSql(w: TableWrite, name: string): WriteSql {
   const sort = w.merge?.dedupSort && w.columns.has(w.merge.dedupSort.column) ? w.merge.dedupSort : undefined;
   const ctes: string[] = [];
   const bindings: Knex.RawBinding[] = [];
-  const source = pk.length ? `${name}_one` : `${name}_src`;
-  if (pk.length) ctes.push(dedupCte(source, `${name}_src`, pk, sort, 'last'));
+  const source = pk.length ? oneByKey(w, name, ctes, sort, 'last') : `${name}_src`;
   const target = qualified(w.schema, w.table);
   const earlier = `d.${q(LOAD_ID_COLUMN)} IS DISTINCT FROM ?::text`;
   // a page without a merge_key column has it NULL throughout, which matches no row
@@ -189,8 +200,8 @@ function deleteInsertSql(w: TableWrite, name: string): WriteSql {
  */
 function upsertSql(w: TableWrite, name: string, strategy: 'upsert' | 'insert-only'): WriteSql {
   const pk = w.primaryKey;
-  const source = `${name}_one`;
-  const ctes = [dedupCte(source, `${name}_src`, pk, undefined, strategy === 'upsert' ? 'last' : 'first')];
+  const ctes: string[] = [];
+  const source = oneByKey(w, name, ctes, undefined, strategy === 'upsert' ? 'last' : 'first');
   const deleted = deletedCond(w, 's');
   const target = qualified(w.schema, w.table);
   const conflict = `ON CONFLICT (${pk.map(q).join(', ')})`;
