@@ -5,23 +5,12 @@
  * shake128, 9 bytes, base64 of the record's JSON with sorted keys), so the same records give the
  * same hashes as in a dlt pipeline's state.
  */
-import { createHash } from 'node:crypto';
 import { DataError } from '../errors';
+import { digest, sortedJson } from './store/row-id';
 
-/** JSON as dlt's json.dumps(sort_keys=True) writes it: compact, keys sorted at every level. */
-export function sortedJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
-  const entries = Object.keys(value)
-    .sort()
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .map((k) => `${JSON.stringify(k)}:${sortedJson((value as Record<string, unknown>)[k])}`);
-  return `{${entries.join(',')}}`;
-}
-
-/** dlt's digest_dedup_value of a JSON value. */
+/** dlt's digest_dedup_value of a JSON value: 9 bytes of shake128 over its sorted-key JSON. */
 export function dedupDigest(value: unknown): string {
-  return createHash('shake128', { outputLength: 9 }).update(sortedJson(value), 'utf8').digest('base64').replace(/=+$/, '');
+  return digest(sortedJson(value), 9);
 }
 
 /**

@@ -35,9 +35,9 @@ function compareUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-/** dlt's `digest128b`: SHAKE128 of the text, `DLT_ID_BYTES` long, base64 without `=`. */
-export function digest(text: string): string {
-  return createHash('shake128', { outputLength: DLT_ID_BYTES }).update(text, 'utf8').digest('base64').replace(/=+$/, '');
+/** dlt's `digest128b`: SHAKE128 of the text, `bytes` long (`DLT_ID_BYTES` for row ids), base64 without `=`. */
+export function digest(text: string, bytes = DLT_ID_BYTES): string {
+  return createHash('shake128', { outputLength: bytes }).update(text, 'utf8').digest('base64').replace(/=+$/, '');
 }
 
 /** scd2's row hash: the record as extracted (its own keys, nested values), keys starting `_dlt` excluded. */
