@@ -20,8 +20,9 @@ export function print(text: string): void {
 
 /**
  * With `--json`, stdout holds one JSON document whatever happens: a process that exits before its
- * command reported (a second Ctrl-C stops at once) prints its error on the way out. Writes to a
- * pipe or file are synchronous, so the line is out before the process is.
+ * command reported (a second Ctrl-C stops at once) prints its error on the way out. The line is
+ * short: a pipe takes it whole at once, so it is out before the process is (longer output is
+ * drained first, see flushStdout).
  */
 export function jsonOnExit(): void {
   process.once('exit', (code) => {
