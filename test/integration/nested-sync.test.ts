@@ -1,6 +1,4 @@
-import { startMockServer, type MockServer } from '../../src/demo/mocks/server';
-import { connectTestTemporal, createTestDatabase, type TestTemporal } from '../helpers/env';
-import { runSync } from '../helpers/seeds';
+import { useSyncRuns } from '../helpers/sync-runs';
 
 /** Users with nested data, as run 1 and run 2 of the API serve them (run 2 changes user 1's lists). */
 const USERS = [
@@ -17,26 +15,22 @@ const USERS = [
  * and the others keep theirs; under replace the whole tree is the second run's.
  */
 describe('nested data through two syncs', () => {
-  let temporal: TestTemporal;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let api: MockServer;
-  let run = 0;
-
-  beforeAll(async () => {
-    [temporal, database] = await Promise.all([connectTestTemporal(), createTestDatabase()]);
-    api = await startMockServer([{ path: '/users', handler: () => ({ body: { data: USERS[run] } }) }]);
-    const resource = (name: string, write_disposition: string) => ({ name, write_disposition, primary_key: 'id', endpoint: { path: '/users', data_selector: 'data', paginator: 'single_page' } });
-    const source = { client: { base_url: api.url }, resources: [resource('merged', 'merge'), resource('replaced', 'replace')] };
-    for (run = 0; run < USERS.length; run++) await runSync(temporal, database.url, { source, dataset: 'nested', env: {} });
-  }, 120_000);
-  afterAll(() => Promise.all([api?.close(), database?.drop()]).then(() => temporal?.close()));
-
-  const rows = async (sql: string) => (await database.db.raw(sql)).rows;
+  const runs = useSyncRuns({
+    runs: USERS.length,
+    dataset: 'nested',
+    routes: (s) => [{ path: '/users', handler: () => ({ body: { data: USERS[s.run] } }) }],
+    source: (s) => {
+      const resource = (name: string, write_disposition: string) => ({ name, write_disposition, primary_key: 'id', endpoint: { path: '/users', data_selector: 'data', paginator: 'single_page' } });
+      return { client: { base_url: s.url }, resources: [resource('merged', 'merge'), resource('replaced', 'replace')] };
+    },
+  });
+  const rows = runs.rows;
   /** Each user's values in a child table, through the `_dlt_root_id` / `_dlt_parent_id` links. */
   const byUser = (table: string, child: string, col: string, link = '_dlt_parent_id') =>
     rows(`SELECT u.id, c.${col} AS v FROM nested.${table} u JOIN nested.${table}__${child} c ON c.${link} = u._dlt_id ORDER BY u.id, c._dlt_list_idx`);
 
   test('merge: user 1 has only its new lists, in every child table; user 2 keeps its own', async () => {
+    expect(runs.outcomes.filter((o) => o instanceof Error)).toEqual([]);
     expect(await rows(`SELECT id, profile__city FROM nested.merged ORDER BY id`)).toEqual([{ id: 1, profile__city: 'Paris' }, { id: 2, profile__city: 'Oslo' }]);
     expect(await byUser('merged', 'tags', 'value')).toEqual([{ id: 1, v: 'z' }, { id: 2, v: 'c' }]);
     expect(await byUser('merged', 'orders', 'no')).toEqual([{ id: 1, v: 2 }]);
@@ -54,6 +48,6 @@ describe('nested data through two syncs', () => {
     expect(await byUser('replaced', 'orders', 'no')).toEqual([{ id: 1, v: 2 }]);
     expect(await rows(`SELECT count(*)::int AS n FROM nested.replaced__orders__items`)).toEqual([{ n: 0 }]);
     const tables = await rows(`SELECT tablename FROM pg_tables WHERE schemaname = 'nested' AND tablename LIKE 'replaced%' ORDER BY 1`);
-    expect(tables.map((t: { tablename: string }) => t.tablename)).toEqual(['replaced', 'replaced__orders', 'replaced__orders__items', 'replaced__tags']);
+    expect(tables.map((t) => t.tablename)).toEqual(['replaced', 'replaced__orders', 'replaced__orders__items', 'replaced__tags']);
   });
 });

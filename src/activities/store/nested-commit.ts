@@ -16,33 +16,37 @@ export interface NestedPart {
   /** the resource's table the page's root rows go to */
   table: string;
   nested: NestedRows[];
-  /** merge: nested tables holding rows of root rows the page replaces (matched by primary key) */
+  /** merge: nested tables holding rows of root rows the page replaces or deletes (by primary key or merge_key) */
   clear: string[];
   primaryKey: string[];
+  /** delete-insert: the merge_key, whose delete of earlier loads' root rows takes their nested rows too */
+  mergeKey?: string[];
+  /** the load id: the merge_key delete spares this load's rows (write-sql.ts), and so their nested rows */
+  loadId: string;
   /** under merge: the CTE returning the `_dlt_id` of the root rows the page wrote; nested rows of other roots are not inserted */
   roots?: string;
-  /** the root rows' column types (for the primary key) */
+  /** the root rows' column types (for the keys) */
   columns: Map<string, string>;
   rows: Record<string, unknown>[];
 }
 
 /**
  * The data-modifying CTEs of a page's nested tables, each guarded by the state CTE `st` like the
- * root rows: one DELETE per nested table under merge, dropping the rows whose `_dlt_root_id` is
- * the `_dlt_id` a replaced root row had before this statement (every CTE reads the snapshot from
- * before it), then one INSERT per nested table (under merge only of the root rows the page wrote,
- * `roots`). Bindings are appended in order.
+ * root rows. Under merge, `nr` first selects the `_dlt_id` of the root rows the page's root write
+ * replaces or deletes, as they were before this statement (every CTE reads that snapshot): those
+ * with a primary key of the page, and (delete-insert) those of earlier loads with a merge_key
+ * value of the page, as dlt's merge deletes nested rows by the root keys of both deletes. Then
+ * one DELETE per nested table drops their rows by `_dlt_root_id`, and one INSERT per nested
+ * table adds the page's (under merge only of the root rows the page wrote, `roots`). Bindings
+ * are appended in order.
  */
 export function nestedCtes(p: NestedPart, bindings: Knex.RawBinding[]): string[] {
   const ctes: string[] = [];
-  if (p.clear.length > 0 && p.primaryKey.length > 0 && p.rows.length > 0) {
-    const keyDefs = p.primaryKey.map((k) => `${quoteIdent(k)} ${p.columns.get(k) ?? 'text'}`).join(', ');
-    const match = p.primaryKey.map((k) => `o.${quoteIdent(k)} = k.${quoteIdent(k)}`).join(' AND ');
-    const keys = JSON.stringify(p.rows.map((r) => Object.fromEntries(p.primaryKey.map((k) => [k, r[k]]))));
+  const replaced = p.clear.length > 0 ? replacedRoots(p, bindings) : undefined;
+  if (replaced) {
+    ctes.push(`nr AS (${replaced})`);
     p.clear.forEach((table, i) => {
-      ctes.push(`nd${i} AS (DELETE FROM ${qualified(p.schema, table)} c USING ${qualified(p.schema, p.table)} o, jsonb_to_recordset(?::jsonb) AS k(${keyDefs})
-        WHERE ${match} AND c."_dlt_root_id" = o."_dlt_id" AND EXISTS (SELECT 1 FROM st))`);
-      bindings.push(keys);
+      ctes.push(`nd${i} AS (DELETE FROM ${qualified(p.schema, table)} c USING nr WHERE c."_dlt_root_id" = nr."_dlt_id" AND EXISTS (SELECT 1 FROM st))`);
     });
   }
   p.nested.forEach((n, i) => {
@@ -55,4 +59,32 @@ export function nestedCtes(p: NestedPart, bindings: Knex.RawBinding[]): string[]
     bindings.push(JSON.stringify(n.rows));
   });
   return ctes;
+}
+
+/**
+ * The SELECT of the root rows whose nested rows the page drops, or undefined when there are none
+ * to look for (no rows, no key the page carries). A page without a merge_key column has it NULL
+ * throughout, which matches no row, as in the root write.
+ */
+function replacedRoots(p: NestedPart, bindings: Knex.RawBinding[]): string | undefined {
+  if (p.rows.length === 0) return undefined;
+  const root = qualified(p.schema, p.table);
+  const parts: string[] = [];
+  const byKey = (key: string[], alias: string) => {
+    const defs = key.map((k) => `${quoteIdent(k)} ${p.columns.get(k) ?? 'text'}`).join(', ');
+    const match = key.map((k) => `o.${quoteIdent(k)} = ${alias}.${quoteIdent(k)}`).join(' AND ');
+    bindings.push(JSON.stringify(p.rows.map((r) => Object.fromEntries(key.map((k) => [k, r[k]])))));
+    return { from: `jsonb_to_recordset(?::jsonb) AS ${alias}(${defs})`, match };
+  };
+  if (p.primaryKey.length > 0) {
+    const k = byKey(p.primaryKey, 'k');
+    parts.push(`SELECT o."_dlt_id" FROM ${root} o, ${k.from} WHERE ${k.match}`);
+  }
+  const mk = p.mergeKey ?? [];
+  if (mk.length > 0 && mk.every((c) => p.columns.has(c))) {
+    bindings.push(p.loadId);
+    const m = byKey(mk, 'm');
+    parts.push(`SELECT o."_dlt_id" FROM ${root} o WHERE o."_dlt_load_id" IS DISTINCT FROM ?::text AND EXISTS (SELECT 1 FROM ${m.from} WHERE ${m.match})`);
+  }
+  return parts.length > 0 ? parts.join(' UNION ') : undefined;
 }
