@@ -14,8 +14,8 @@ export interface SyncRuns {
 }
 
 /**
- * A suite's real Temporal, Postgres and mock API, and `runs` syncs of one source into one dataset,
- * run in order before the suite's tests (a sync that fails is recorded, not thrown).
+ * A suite's real Temporal, Postgres and mock API, and `runs` syncs into one dataset, run in order
+ * before the suite's tests (`source` is asked for each run's config; a sync that fails is recorded, not thrown).
  */
 export function useSyncRuns(opts: { runs: number; dataset: string; routes: (s: SyncRuns) => MockRoute[]; source: (s: SyncRuns) => object }): SyncRuns {
   let temporal: TestTemporal;
@@ -31,8 +31,8 @@ export function useSyncRuns(opts: { runs: number; dataset: string; routes: (s: S
     [temporal, database] = await Promise.all([connectTestTemporal(), createTestDatabase()]);
     api = await startMockServer(opts.routes(state));
     state.url = api.url;
-    const source = opts.source(state);
     for (state.run = 0; state.run < opts.runs; state.run++) {
+      const source = opts.source(state);
       state.outcomes.push(await runSync(temporal, database.url, { source, dataset: opts.dataset, env: {} }).catch((err: Error) => err));
     }
   }, 120_000);

@@ -4,38 +4,18 @@ import { NameCache } from '../../src/activities/store/names';
 import { stagingTable } from '../../src/activities/store/dataset';
 import { claimState, ensureStateTables, readState } from '../../src/activities/store/state';
 import type { FetchPagesInput } from '../../src/activities/types';
-import { parseSourceConfig } from '../../src/config/validate';
-import { buildPlan } from '../../src/plan/build';
 import type { ResourcePlan } from '../../src/plan/types';
 import { useTestSchema } from '../helpers/env';
+import { pageLoader, planOf } from '../helpers/page-sink';
 
 const SCHEMA = 'hints';
-
-/** The plan of one resource with these extra config keys (columns, schema_contract, ...). */
-function planOf(name: string, extra: Record<string, unknown>): ResourcePlan {
-  const config = parseSourceConfig({ client: { base_url: 'https://api.example.com' }, resources: [{ name, endpoint: { path: name }, ...extra }] });
-  return buildPlan(config, {}).resources[0];
-}
 
 describe('column hints, coercion, variants and schema contracts against real Postgres', () => {
   const database = useTestSchema(SCHEMA, ensureStateTables);
   let db: Knex;
   beforeEach(() => (db = database.db));
 
-  /** Commits pages through the page sink (hints, fit, contract, evolve, commit), as fetchPages does. */
-  async function loadPages(resource: ResourcePlan, pages: object[][]): Promise<void> {
-    await claimState(db, SCHEMA, resource.name, 'sync-1', { page: 0 });
-    for (const records of pages) await loadPage(resource, records);
-  }
-  async function loadPage(resource: ResourcePlan, records: object[]): Promise<void> {
-    const deps = { db, names: new NameCache(), http: undefined as never, secrets: undefined as never };
-    const input = { resource, syncId: 'sync-1' } as FetchPagesInput;
-    const table = resource.writeDisposition === 'replace' ? stagingTable(resource.table) : resource.table;
-    const sink = await createPageSink(deps, input, { kind: 'whole' }, SCHEMA, table, 'load-1');
-    const state = (await readState(db, SCHEMA, resource.name))!;
-    const committed = await sink.commit(state, { token: state.token }, { records, next: { page: state.pages + 1 } });
-    expect(committed).toBeDefined();
-  }
+  const { loadPage, loadPages } = pageLoader(() => db, SCHEMA);
   const columnTypes = async (table: string) =>
     Object.fromEntries(
       (

@@ -4,6 +4,8 @@ import { evolveTable, readShape, type TableShape } from '../store/tables';
 import { commentNested, listNestedTables, nestedStagingTable } from '../store/nested-tables';
 import type { NestedRows } from '../store/nested-commit';
 import { DLT_ROOT_ID, type TablePage } from '../store/relational';
+import { fitNested, type NestedFit } from './nested-fit';
+import type { PageSchema } from './page-schema';
 
 /**
  * The nested tables of one resource's table, as one activity call sees them: their shapes are
@@ -17,19 +19,34 @@ export class NestedTables {
     private readonly schema: string,
     private readonly resource: ResourcePlan,
     private readonly shapes: Map<string, TableShape>,
+    private readonly baselines: Map<string, TableShape>,
     private readonly syncId: string,
   ) {}
 
-  /** Reads the nested tables the resource's table has (its staged ones under replace). */
+  /**
+   * Reads the nested tables the resource's table has: under replace its staged ones, and the
+   * tables they replace as baselines (the contract and the column types go by those until the
+   * staged table exists, as for the root table).
+   */
   static async open(db: Knex, schema: string, resource: ResourcePlan, syncId: string): Promise<NestedTables> {
     const staged = resource.writeDisposition === 'replace';
     const shapes = new Map<string, TableShape>();
+    const baselines = new Map<string, TableShape>();
     for (const t of await listNestedTables(db, schema, resource.table)) {
-      if (t.relname !== (staged ? nestedStagingTable(t.table) : t.table)) continue;
+      const own = t.relname === (staged ? nestedStagingTable(t.table) : t.table);
+      if (!own && !(staged && t.relname === t.table)) continue;
       const shape = await readShape(db, schema, t.relname);
-      if (shape) shapes.set(t.table, shape);
+      if (shape) (own ? shapes : baselines).set(t.table, shape);
     }
-    return new NestedTables(db, schema, resource, shapes, syncId);
+    return new NestedTables(db, schema, resource, shapes, baselines, syncId);
+  }
+
+  /**
+   * The page's nested rows fitted to their tables (hints, coercion, variants, the schema
+   * contract), before any DDL; see fitNested. `rootDropped`: the root rows the root's fit dropped.
+   */
+  fit(pages: TablePage[], rootDropped: ReadonlySet<unknown>, schema: PageSchema, where: string): NestedFit[] {
+    return fitNested(pages, this.resource.table, rootDropped, (w) => schema.fit(w, this.shapes.get(w.table), this.baselines.get(w.table), where, false));
   }
 
   /** The columns of a nested table and the record key each holds, for the normalizer. */
@@ -40,27 +57,43 @@ export class NestedTables {
     return this.resource.writeDisposition === 'replace' ? nestedStagingTable(table) : table;
   }
 
-  /** Creates or evolves each nested table a page brings rows to; the rows as the commit takes them. */
-  async prepare(pages: TablePage[], warn: (message: string) => void): Promise<NestedRows[]> {
+  /**
+   * Creates or evolves each nested table a page brings rows to; the rows as the commit takes them.
+   * A table another window created with another type for a column this page adds is fitted again
+   * to it (a variant, not a failed insert), as the root table is.
+   */
+  async prepare(fitted: NestedFit[], schema: PageSchema, where: string, warn: (message: string) => void): Promise<NestedRows[]> {
     const out: NestedRows[] = [];
-    for (const page of pages) {
-      if (page.rows.length === 0) continue;
-      const relname = this.relname(page.table);
-      const evolved = await evolveTable(this.db, this.shapes.get(page.table), {
-        schema: this.schema,
-        table: relname,
-        pageTypes: page.types,
-        primaryKey: [],
-        hints: {},
-        keys: page.keys,
-        onCreate: [commentNested(this.schema, relname, this.resource.table, page.table, this.syncId)],
-      });
-      for (const w of evolved.widened) warn(`table "${page.table}": column "${w.column}" widened from ${w.from} to ${w.to} to keep a value`);
-      this.shapes.set(page.table, evolved.shape);
-      const shape = evolved.shape;
-      out.push({ table: relname, columns: new Map([...page.types.keys()].map((c) => [c, shape.columns.get(c) ?? 'text'])), rows: page.rows });
+    for (const f of fitted) {
+      let write = f.write;
+      let shape = await this.evolve(f.page, write, warn);
+      if (schema.raced(write, shape)) {
+        write = schema.fit({ table: f.page.table, rows: write.rows, types: f.page.types }, shape, undefined, where, false);
+        shape = await this.evolve(f.page, write, warn);
+      }
+      for (const [column, c] of write.added) {
+        if (c.of !== undefined) warn(`table "${f.page.table}": values of "${c.of}" that do not fit its type go to the variant column "${column}" (${write.types.get(column)}), as dlt does`);
+      }
+      out.push({ table: this.relname(f.page.table), columns: new Map([...write.types.keys()].map((c) => [c, shape.columns.get(c) ?? 'text'])), rows: write.rows });
     }
     return out;
+  }
+
+  /** The nested table created or evolved for a write's columns; warns of each widened column. */
+  private async evolve(page: TablePage, write: NestedFit['write'], warn: (message: string) => void): Promise<TableShape> {
+    const relname = this.relname(page.table);
+    const evolved = await evolveTable(this.db, this.shapes.get(page.table), {
+      schema: this.schema,
+      table: relname,
+      pageTypes: write.types,
+      primaryKey: [],
+      hints: {},
+      keys: page.keys,
+      onCreate: [commentNested(this.schema, relname, this.resource.table, page.table, this.syncId)],
+    });
+    for (const w of evolved.widened) warn(`table "${page.table}": column "${w.column}" widened from ${w.from} to ${w.to} to keep a value`);
+    this.shapes.set(page.table, evolved.shape);
+    return evolved.shape;
   }
 
   /** Under merge, the nested tables whose rows of a replaced root row the page drops (those with `_dlt_root_id`). */

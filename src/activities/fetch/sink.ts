@@ -9,6 +9,7 @@ import { systemColumns } from '../store/write-sql';
 import { keyColumns } from '../store/dataset';
 import { normalizePage } from '../store/relational';
 import { NestedTables } from './nested-sink';
+import { droppedRoots } from './nested-fit';
 import type { NameCache } from '../store/names';
 import type { StateRow } from '../store/state';
 import { readParentIncremental, type ParentIncrementalWrite } from '../store/incremental-state';
@@ -110,6 +111,8 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
         return fitted;
       };
       let write = fit();
+      // the nested tables' rows likewise, before any DDL (a frozen child table refuses the page too)
+      const nestedFit = nestedPages.length > 0 ? nestedTables.fit(nestedPages, droppedRoots(prepared.rows, write), pageSchema, where) : [];
       if (loaded && !write.discarded && (write.rows.length > 0 || !shape)) {
         shape = await evolve(write, prepared.keys, where);
         if (pageSchema.raced(write, shape)) {
@@ -117,7 +120,7 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
           shape = await evolve(write, prepared.keys, where);
         }
       }
-      const nested = await nestedTables.prepare(write.discarded ? [] : nestedPages, (m) => warn(`${where}: ${m}`));
+      const nested = await nestedTables.prepare(nestedFit, pageSchema, where, (m) => warn(`${where}: ${m}`));
       const known = shape;
       const columns = new Map([...write.types.keys()].map((c) => [c, known?.columns.get(c) ?? 'text']));
       const nextToken = encodeToken(pos, page.next, child);

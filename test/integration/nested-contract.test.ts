@@ -1,0 +1,126 @@
+import type { Knex } from 'knex';
+import { ensureStateTables, readState } from '../../src/activities/store/state';
+import { useTestSchema } from '../helpers/env';
+import { pageLoader, planOf } from '../helpers/page-sink';
+import { rootMessage } from '../helpers/seeds';
+import { useSyncRuns } from '../helpers/sync-runs';
+
+const SCHEMA = 'nested_contract';
+
+/** Page 1 of every case: the root table and its child table `<t>__tags` exist after it. */
+const PAGE_1 = [{ id: 1, tags: [{ name: 'a', n: 1 }] }];
+
+/**
+ * dlt applies a resource's schema_contract to the nested tables it creates too: a new child table
+ * is a new table, a new column of one a new column, a value needing a variant a data type change.
+ * Checked against real Postgres through the page sink (normalizer, fit, contract, DDL, commit).
+ */
+describe('schema_contract on nested tables', () => {
+  const database = useTestSchema(SCHEMA, ensureStateTables);
+  let db: Knex;
+  beforeEach(() => (db = database.db));
+  const { loadPage, loadPages } = pageLoader(() => db, SCHEMA);
+
+  const tables = async (prefix: string) =>
+    (await db.raw(`SELECT tablename FROM pg_tables WHERE schemaname = ? AND tablename LIKE ? ORDER BY 1`, [SCHEMA, `${prefix}%`])).rows.map((r: { tablename: string }) => r.tablename);
+  const columns = async (table: string) =>
+    (await db.raw(`SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped AND attname NOT LIKE '\\_dlt\\_%' ORDER BY attname`, [`"${SCHEMA}"."${table}"`])).rows.map(
+      (r: { attname: string }) => r.attname,
+    );
+  const rowsOf = async (table: string, cols: string) => (await db.raw(`SELECT ${cols} FROM "${SCHEMA}"."${table}" ORDER BY 1, 2`)).rows;
+  /** Everything a refused page must leave as it was: every table of the tree, its columns and rows, and the state. */
+  const snapshot = async (t: string) => {
+    const out: Record<string, unknown> = { state: await readState(db, SCHEMA, t), tables: await tables(t) };
+    for (const table of out.tables as string[]) out[table] = { columns: await columns(table), rows: (await db.raw(`SELECT * FROM "${SCHEMA}"."${table}" ORDER BY _dlt_id`)).rows };
+    return out;
+  };
+
+  test.each([
+    ['columns', { columns: 'freeze' }, [{ id: 2, tags: [{ name: 'b', n: 2, color: 'red' }] }], 'schema_contract columns is freeze: new column "color" \\(text\\) in table "T__tags"'],
+    ['data_type', { data_type: 'freeze' }, [{ id: 2, tags: [{ name: 'b', n: 'two' }] }], 'schema_contract data_type is freeze: .* variant column "n__v_text" \\(text\\) in table "T__tags"'],
+    ['tables', { tables: 'freeze' }, [{ id: 2, extra: 1, tags: [], notes: [{ text: 'x' }] }], 'schema_contract tables is freeze: table "T__notes" does not exist and may not be created'],
+    ['tables, a deeper table', { tables: 'freeze' }, [{ id: 2, tags: [{ name: 'b', n: 2, sub: [1] }] }], 'schema_contract tables is freeze: table "T__tags__sub" does not exist'],
+  ])('%s: freeze in a child table fails the page naming resource, page, table and column; nothing is written (no DDL, no rows, state kept)', async (name, contract, page, message) => {
+    const t = `fz_${name.replace(/\W+/g, '_')}`;
+    const resource = planOf(t, { schema_contract: contract });
+    await loadPages(planOf(t, {}), [PAGE_1]);
+    const before = await snapshot(t);
+    await expect(loadPage(resource, page)).rejects.toThrow(new RegExp(`resource "${t}" page 2: ${message.replace(/T__/g, `${t}__`)}`));
+    expect(await snapshot(t)).toEqual(before);
+  });
+
+  test.each([
+    // a child row with a new column is dropped, and so are its own child rows; its siblings and root row load
+    ['columns', 'discard_row', [{ id: 2, tags: [{ name: 'b', n: 2, color: 'red', sub: [1] }, { name: 'c', n: 3 }] }], ['a', 'c'], ['n', 'name']],
+    ['columns', 'discard_value', [{ id: 2, tags: [{ name: 'b', n: 2, color: 'red' }, { name: 'c', n: 3 }] }], ['a', 'b', 'c'], ['n', 'name']],
+    ['data_type', 'discard_row', [{ id: 2, tags: [{ name: 'b', n: 'two', sub: [1] }, { name: 'c', n: 3 }] }], ['a', 'c'], ['n', 'name']],
+    ['data_type', 'discard_value', [{ id: 2, tags: [{ name: 'b', n: 'two' }, { name: 'c', n: 3 }] }], ['a', 'b', 'c'], ['n', 'name']],
+    // a new child table's rows are dropped and the table is not made; the rest of the record loads
+    ['tables', 'discard_row', [{ id: 2, tags: [{ name: 'b', n: 2 }], notes: [{ text: 'x' }] }], ['a', 'b'], ['n', 'name']],
+    ['tables', 'discard_value', [{ id: 2, tags: [{ name: 'b', n: 2, sub: [1] }] }], ['a', 'b'], ['n', 'name']],
+  ] as [string, string, object[], string[], string[]][])('%s: %s in a child table drops what dlt drops', async (entity, mode, page, names, cols) => {
+    const t = `d_${entity}_${mode}`;
+    await loadPages(planOf(t, {}), [PAGE_1]);
+    await loadPage(planOf(t, { schema_contract: { [entity]: mode } }), page);
+    expect((await rowsOf(t, 'id, 1')).map((r: { id: number }) => r.id)).toEqual([1, 2]);
+    expect((await rowsOf(`${t}__tags`, 'name, n')).map((r: { name: string }) => r.name)).toEqual(names);
+    expect(await columns(`${t}__tags`)).toEqual(cols);
+    expect(await tables(t)).toEqual([t, `${t}__tags`]);
+  });
+
+  test('a root record the contract drops takes its nested rows with it (append: no child row without its root row)', async () => {
+    const t = 'root_dropped';
+    await loadPages(planOf(t, {}), [PAGE_1]);
+    await loadPage(planOf(t, { schema_contract: { columns: 'discard_row' } }), [{ id: 2, extra: 1, tags: [{ name: 'b', n: 2 }] }, { id: 3, tags: [{ name: 'c', n: 3 }] }]);
+    expect((await rowsOf(t, 'id, 1')).map((r: { id: number }) => r.id)).toEqual([1, 3]);
+    expect((await rowsOf(`${t}__tags`, 'name, n')).map((r: { name: string }) => r.name)).toEqual(['a', 'c']);
+    const orphans = await db.raw(`SELECT count(*)::int AS n FROM "${SCHEMA}"."${t}__tags" c WHERE NOT EXISTS (SELECT 1 FROM "${SCHEMA}"."${t}" r WHERE r._dlt_id = c._dlt_parent_id)`);
+    expect(orphans.rows).toEqual([{ n: 0 }]);
+  });
+
+  test('evolve (no contract): a child value that does not fit its column goes to a variant column, as dlt does', async () => {
+    const t = 'child_variant';
+    await loadPages(planOf(t, {}), [PAGE_1, [{ id: 2, tags: [{ name: 'b', n: 'two' }] }]]);
+    expect(await rowsOf(`${t}__tags`, 'name, n, n__v_text')).toEqual([{ name: 'a', n: 1, n__v_text: null }, { name: 'b', n: null, n__v_text: 'two' }]);
+  });
+
+  test("replace: a child table's contract goes by the table it replaces, so a frozen resource's staged child table is no new table", async () => {
+    const t = 'staged';
+    await loadPages(planOf(t, {}), [PAGE_1]);
+    const frozen = planOf(t, { write_disposition: 'replace', schema_contract: 'freeze' });
+    await loadPage(frozen, [{ id: 2, tags: [{ name: 'b', n: 2 }] }]);
+    await expect(loadPage(frozen, [{ id: 3, tags: [{ name: 'c', n: 3, color: 'red' }] }])).rejects.toThrow(/page 3: schema_contract columns is freeze: new column "color" \(text\) in table "staged__tags"/);
+  });
+});
+
+/**
+ * End to end (Temporal workflows and activities): run 1 loads without a contract; run 2, with
+ * `tables: freeze`, meets a list the tables have no child table for, so its sync fails naming the
+ * resource, page and table, and nothing of it is written; run 3 discards that list's rows instead.
+ */
+describe('schema_contract on nested tables through syncs', () => {
+  const DATA = [
+    [{ id: 1, tags: ['a'] }],
+    [{ id: 2, tags: ['b'], notes: [{ text: 'x' }] }],
+    [{ id: 3, tags: ['c'], notes: [{ text: 'y' }] }],
+  ];
+  const CONTRACTS = [undefined, { tables: 'freeze' }, { tables: 'discard_row' }];
+  const runs = useSyncRuns({
+    runs: DATA.length,
+    dataset: 'nested_fz',
+    routes: (s) => [{ path: '/events', handler: () => ({ body: DATA[s.run] }) }],
+    source: (s) => ({
+      client: { base_url: s.url },
+      resources: [{ name: 'events', ...(CONTRACTS[s.run] ? { schema_contract: CONTRACTS[s.run] } : {}), endpoint: { path: '/events', paginator: 'single_page' } }],
+    }),
+  });
+
+  test('a frozen new child table fails the sync naming resource, page and table; nothing of that run is written; discard_row drops its rows', async () => {
+    expect(runs.outcomes[0]).not.toBeInstanceOf(Error);
+    expect(rootMessage(runs.outcomes[1])).toMatch(/resource "events" page 1: schema_contract tables is freeze: table "events__notes" does not exist and may not be created/);
+    expect(runs.outcomes[2]).not.toBeInstanceOf(Error);
+    expect((await runs.rows(`SELECT id FROM nested_fz.events ORDER BY id`)).map((r) => r.id)).toEqual([1, 3]);
+    expect((await runs.rows(`SELECT value FROM nested_fz.events__tags ORDER BY value`)).map((r) => r.value)).toEqual(['a', 'c']);
+    expect(await runs.rows(`SELECT to_regclass('nested_fz.events__notes') AS t`)).toEqual([{ t: null }]);
+  });
+});
