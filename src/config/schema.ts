@@ -460,6 +460,44 @@ const writeDispositionDict = strict(
 );
 
 
+/**
+ * A nested table's column hints: its rows are keyed by dlt's `_dlt_id` and load with their root
+ * row, so the hints that make keys or steer a merge are refused by name there.
+ */
+const nestedOnly = 'a nested table loads with its root row (its key is _dlt_id); hint the resource\'s columns instead';
+const nestedColumnHintShape = { ...columnHintShape, primary_key: refusedHint(nestedOnly), merge_key: refusedHint(nestedOnly), dedup_sort: refusedHint(nestedOnly), hard_delete: refusedHint(nestedOnly) };
+const nestedColumnHintDocs = { ...columnHintDocs, primary_key: 'not supported in a nested table', merge_key: 'not supported in a nested table', dedup_sort: 'not supported in a nested table', hard_delete: 'not supported in a nested table' };
+const nestedColumnsSchema = z.union([
+  z.record(z.string(), strict(nestedColumnHintShape, nestedColumnHintDocs).superRefine((h, ctx) => checkHint(h as ColumnHintConfig, ctx))),
+  z.array(strict({ ...nestedColumnHintShape, name: z.string().min(1) }, { ...nestedColumnHintDocs, name: 'the column' }).superRefine((h, ctx) => checkHint(h as ColumnHintConfig, ctx))),
+]);
+/** dlt keys refused by name, from one table of [why refused, description]: their schema entries and docs. */
+function refusedKeys<K extends string>(keys: Record<K, [string, string]>) {
+  const entries = Object.entries(keys) as [K, [string, string]][];
+  return {
+    shape: Object.fromEntries(entries.map(([k, [why]]) => [k, refused(why).optional()])) as Record<K, ReturnType<ReturnType<typeof refused>['optional']>>,
+    docs: Object.fromEntries(entries.map(([k, [, doc]]) => [k, doc])) as Record<K, string>,
+  };
+}
+const nestedRefused = refusedKeys({
+  write_disposition: ["a nested table loads with its resource's write_disposition", 'not supported: nested tables load with their resource'],
+  primary_key: ['a nested table is keyed by _dlt_id and loads with its root row; a key would make it a table of its own, which rest-sync does not do', 'not supported in a nested table'],
+  merge_key: ["a nested table loads with its root row; merge by the resource's keys", 'not supported in a nested table'],
+  parent_table_name: ['a nested table hangs off the table the normalizer gives it', 'not supported'],
+  table_format: ['Postgres has no table formats', 'not supported: no effect on Postgres'],
+  file_format: ['rest-sync loads with SQL, through no files', 'not supported: no load files'],
+  references: ['rest-sync declares no table references', 'not supported'],
+});
+/** dlt's `nested_hints` of one nested table (its TResourceNestedHints): the keys rest-sync implements, the others refused by name. */
+const nestedHintSchema = strict(
+  { columns: nestedColumnsSchema.optional(), schema_contract: schemaContractSchema.optional(), ...nestedRefused.shape },
+  {
+    columns: "column hints of the nested table (as the resource's columns; no key or merge hints)",
+    schema_contract: "the nested table's own schema contract, in place of the resource's (dlt's inheritance: the nearest table up the tree that sets one)",
+    ...nestedRefused.docs,
+  },
+);
+
 /** Keys a resource and `resource_defaults` share (dlt's EndpointResourceBase). */
 const resourceBase = {
   include_from_parent: z.array(z.string().min(1)).optional(),
@@ -468,6 +506,7 @@ const resourceBase = {
   write_disposition: z.union([writeDisposition, writeDispositionDict]).optional(),
   columns: columnsSchema.optional(),
   schema_contract: schemaContractSchema.optional(),
+  nested_hints: z.record(z.string().min(1), nestedHintSchema).optional(),
   primary_key: columnNames.optional(),
   merge_key: columnNames.optional(),
   selected: z.boolean().optional(),
@@ -483,6 +522,7 @@ const resourceBaseDocs: { [K in keyof typeof resourceBase]: string } = {
   write_disposition: 'append, replace (swapped in when the sync finishes), merge (by primary_key / merge_key, see strategy) or skip (fetched, not loaded); append by default; or {disposition, strategy, ...}',
   columns: 'column hints: {name: {data_type, precision, scale, timezone, nullable, unique, primary_key, merge_key, dedup_sort, hard_delete}} or a list with name',
   schema_contract: "dlt's schema contract: evolve, freeze, discard_row or discard_value, for all or per tables / columns / data_type",
+  nested_hints: "dlt's hints of nested tables, by their path below the resource's table (`tags`, `orders__items`): columns and schema_contract",
   primary_key: 'column or columns that identify a record (merge replaces and deduplicates by it)',
   merge_key: "merge (delete-insert, scd2): column or columns whose values in a load replace (retire) the earlier loads' rows with them",
   selected: 'false: fetched only for the resources that depend on it, not loaded',

@@ -146,7 +146,7 @@ export function checkDepth(raw: unknown): void {
 }
 
 /** Keys whose problems name their resource too (column hints and contracts are per resource). */
-const RESOURCE_NAMED = new Set(['columns', 'schema_contract']);
+const RESOURCE_NAMED = new Set(['columns', 'schema_contract', 'nested_hints']);
 
 /** `resource "orgs": ...` for a problem under a named resource's columns or schema_contract. */
 function namingResource(p: Problem, raw: unknown): Problem {

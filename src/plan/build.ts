@@ -2,7 +2,7 @@
  * From a validated dlt config and the `--param` source parameters to the SourcePlan the workflows
  * run. Pure and deterministic (no clock, no randomness, no I/O), so workflow code may call it.
  */
-import type { SourceConfig } from '../config/schema';
+import type { ColumnsConfig, ResourceConfig, SourceConfig } from '../config/schema';
 import { jsonDataProblem, quoteJson } from '../config/request-rules';
 import { ConfigError } from '../errors';
 import { columnSpecsOf, contractOf } from '../config/column-hints';
@@ -14,7 +14,7 @@ import { mergeResources, type MergedResource } from './merge';
 import { exportFieldsByParent, orderResources } from './order';
 import { inheritPaginator } from './paginator';
 import { resolveRequest } from './parents';
-import type { PaginatorSpec, ParentLink, ResourcePlan, SourcePlan } from './types';
+import type { NestedHintsPlan, PaginatorSpec, ParentLink, ResourcePlan, SourcePlan } from './types';
 
 /** The parent link of a resolved resource; include_from_parent without a parent is an error. */
 function parentLinkOf(r: MergedResource, resolved: ReturnType<typeof resolveRequest>): ParentLink | undefined {
@@ -45,11 +45,23 @@ function refuseBodyPathWithData(r: MergedResource, p: PaginatorSpec): void {
   );
 }
 
-/** Column hints beyond the type (constraints, precision) and the schema contract, when set. */
-function hintsOf(r: MergedResource): Pick<ResourcePlan, 'columnHints' | 'schemaContract'> {
+/** Column hints beyond the type (constraints, precision), the schema contract and the nested tables' hints, when set. */
+function hintsOf(r: MergedResource): Pick<ResourcePlan, 'columnHints' | 'schemaContract' | 'nestedHints'> {
   const specs = columnSpecsOf(r.config.columns);
   const contract = contractOf(r.config.schema_contract);
-  return { ...(Object.keys(specs).length ? { columnHints: specs } : {}), ...(contract ? { schemaContract: contract } : {}) };
+  const nested = nestedHintsOf(r.config.nested_hints);
+  return { ...(Object.keys(specs).length ? { columnHints: specs } : {}), ...(contract ? { schemaContract: contract } : {}), ...(nested ? { nestedHints: nested } : {}) };
+}
+
+/** dlt's nested_hints as planned: each nested table's column specs and its own contract (kept even when all evolve: it replaces the inherited one). */
+function nestedHintsOf(config: ResourceConfig['nested_hints']): Record<string, NestedHintsPlan> | undefined {
+  const entries = Object.entries(config ?? {}).map(([path, h]): [string, NestedHintsPlan] => {
+    // the refused key hints cannot be set here: what is left is a resource's hint
+    const specs = columnSpecsOf(h.columns as ColumnsConfig | undefined);
+    const contract = h.schema_contract === undefined ? undefined : (contractOf(h.schema_contract) ?? { tables: 'evolve', columns: 'evolve', data_type: 'evolve' });
+    return [path, { ...(Object.keys(specs).length ? { columnHints: specs } : {}), ...(contract ? { schemaContract: contract } : {}) }];
+  });
+  return entries.length ? Object.fromEntries(entries) : undefined;
 }
 
 /** One resource's plan, before export fields (which depend on its children) are known. */

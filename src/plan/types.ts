@@ -239,6 +239,8 @@ export interface ResourcePlan {
   columnHints?: Record<string, ColumnHintSpec>;
   /** dlt's schema_contract, expanded; absent: everything evolves */
   schemaContract?: SchemaContract;
+  /** dlt's nested_hints, by the nested table's path below the resource's table as the config writes it (`tags`, `orders__items`) */
+  nestedHints?: Record<string, NestedHintsPlan>;
   maxTableNesting?: number;
   /** a resource's own limits, inside the source's */
   rateLimit?: RateLimitSpec;
@@ -247,6 +249,13 @@ export interface ResourcePlan {
   parallelized?: boolean;
   /** dlt's processing_steps, applied in order to each record after selection and the incremental window */
   processingSteps?: ProcessingStep[];
+}
+
+/** One nested table's hints (dlt's TResourceNestedHints, the keys rest-sync implements). */
+export interface NestedHintsPlan {
+  columnHints?: Record<string, ColumnHintSpec>;
+  /** the nested table's own contract, expanded (all evolve too: it replaces the one it would inherit) */
+  schemaContract?: SchemaContract;
 }
 
 /** A token bucket: `requestsPerSecond` on average, up to `burst` at once. */

@@ -84,6 +84,46 @@ describe('schema_contract on nested tables', () => {
     expect(await rowsOf(`${t}__tags`, 'name, n, n__v_text')).toEqual([{ name: 'a', n: 1, n__v_text: null }, { name: 'b', n: null, n__v_text: 'two' }]);
   });
 
+  // each case checked with dlt 1.31 (nested_hints through dlt.resource, same pages)
+  test.each([
+    ['a resource freeze, tags evolve: tags and the tables below it evolve', { schema_contract: 'freeze', nested_hints: { tags: { schema_contract: 'evolve' } } }, [{ id: 2, tags: [{ name: 'b', n: 2, color: 'r', sub: [1] }] }], undefined],
+    ['tags freeze: a new column of tags is refused', { nested_hints: { tags: { schema_contract: 'freeze' } } }, [{ id: 2, tags: [{ name: 'b', n: 2, color: 'r' }] }], 'schema_contract columns is freeze: new column "color" \\(text\\) in table "T__tags"'],
+    ['tags freeze: a table below tags inherits it', { nested_hints: { tags: { schema_contract: 'freeze' } } }, [{ id: 2, tags: [{ name: 'b', n: 2, sub: [1] }] }], 'schema_contract tables is freeze: table "T__tags__sub" does not exist'],
+    ['tables freeze: a hinted nested table is still a new table', { schema_contract: { tables: 'freeze' }, nested_hints: { notes: { columns: { text: { data_type: 'text' } } } } }, [{ id: 2, tags: [], notes: [{ text: 'x' }] }], 'schema_contract tables is freeze: table "T__notes" does not exist'],
+    ["nullable: false in a nested table", { nested_hints: { tags: { columns: { name: { nullable: false } } } } }, [{ id: 2, tags: [{ n: 2 }] }], 'record 0 has no value for column "name" of table "T__tags", which is not nullable'],
+  ] as [string, Record<string, unknown>, object[], string | undefined][])('nested_hints: %s', async (name, hints, page, message) => {
+    const t = `nh_${name.replace(/\W+/g, '_').toLowerCase()}`.slice(0, 40);
+    await loadPages(planOf(t, {}), [PAGE_1]);
+    const before = await snapshot(t);
+    if (message === undefined) {
+      await loadPage(planOf(t, hints), page);
+      expect(await tables(t)).toEqual([t, `${t}__tags`, `${t}__tags__sub`]);
+      expect(await columns(`${t}__tags`)).toEqual(['color', 'n', 'name']);
+      return;
+    }
+    await expect(loadPage(planOf(t, hints), page)).rejects.toThrow(new RegExp(`resource "${t}" page 2: ${message.replace(/T__/g, `${t}__`)}`));
+    expect(await snapshot(t)).toEqual(before);
+  });
+
+  test('nested_hints columns make their types in the nested table (a json column kept whole, as dlt); a root hint named a__b types the flattened column', async () => {
+    const t = 'nh_types';
+    const hints = {
+      columns: { profile__city: { data_type: 'text', precision: 10 } },
+      nested_hints: { tags: { columns: { n: { data_type: 'bigint', precision: 16 }, name: { data_type: 'text', precision: 5, nullable: false }, meta: { data_type: 'json' }, at: { data_type: 'timestamp' } } } },
+    };
+    await loadPages(planOf(t, hints), [[{ id: 1, profile: { city: 'Berlin' }, tags: [{ name: 'a', n: '7', meta: { k: [1, 2] }, at: 1704067200 }] }]]);
+    const types = async (table: string) =>
+      Object.fromEntries(
+        (await db.raw(`SELECT attname, format_type(atttypid, atttypmod) AS t, attnotnull FROM pg_attribute WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped AND attname NOT LIKE '\\_dlt\\_%'`, [`"${SCHEMA}"."${table}"`])).rows.map(
+          (r: { attname: string; t: string; attnotnull: boolean }) => [r.attname, r.attnotnull ? `${r.t} not null` : r.t],
+        ),
+      );
+    expect(await types(t)).toEqual({ id: 'bigint', profile__city: 'character varying(10)' });
+    expect(await types(`${t}__tags`)).toEqual({ n: 'smallint', name: 'character varying(5) not null', meta: 'jsonb', at: 'timestamp with time zone' });
+    expect(await rowsOf(`${t}__tags`, `name, n, meta, at::text AS at`)).toEqual([{ name: 'a', n: 7, meta: { k: [1, 2] }, at: '2024-01-01 00:00:00+00' }]);
+    expect(await tables(t)).toEqual([t, `${t}__tags`]);
+  });
+
   test("replace: a child table's contract goes by the table it replaces, so a frozen resource's staged child table is no new table", async () => {
     const t = 'staged';
     await loadPages(planOf(t, {}), [PAGE_1]);

@@ -56,6 +56,10 @@ describe('parseSourceConfig accepts', () => {
       c.resource_defaults.schema_contract = 'freeze';
       c.resources[1].schema_contract = { tables: 'evolve', columns: 'discard_row', data_type: 'discard_value' };
     }],
+    ['nested_hints: columns and schema_contract of nested tables', (c: any) => {
+      c.resource_defaults.nested_hints = { tags: { schema_contract: 'freeze' } };
+      c.resources[1].nested_hints = { tags: { columns: { name: { data_type: 'text', nullable: false } }, schema_contract: { columns: 'discard_row' } }, orders__items: { columns: [{ name: 'meta', data_type: 'json' }] } };
+    }],
     ['parallelized children and max_table_nesting 0', (c: any) => Object.assign(c.resources[1], { max_table_nesting: 0, parallelized: true })],
     ['client timeout', (c: any) => Object.assign(c.client, { timeout: 30 })],
     ['$schema for editors', (c: any) => (c.$schema = './rest-sync.schema.json')],
@@ -128,6 +132,18 @@ describe('parseSourceConfig rejects, naming the config path and what is allowed'
     ['a bad schema_contract entity mode', (c: any) => (c.resources[1].schema_contract = { columns: 'frozen' }), 'resources[1].schema_contract.columns: resource "orgs": expected one of "evolve" | "freeze" | "discard_row" | "discard_value", got "frozen"'],
     ['an unknown schema_contract entity', (c: any) => (c.resources[1].schema_contract = { data_types: 'freeze' }), 'resources[1].schema_contract.data_types: resource "orgs": unknown key; allowed keys: tables, columns, data_type'],
     ['a bad schema_contract in resource_defaults', (c: any) => (c.resource_defaults.schema_contract = 'strict'), 'resource_defaults.schema_contract: expected one of "evolve" | "freeze" | "discard_row" | "discard_value", got "strict"'],
+    ...(['write_disposition', 'primary_key', 'merge_key', 'parent_table_name', 'table_format', 'file_format', 'references'] as const).map((key) => [
+      `nested_hints' ${key}`,
+      (c: any) => (c.resources[1].nested_hints = { tags: { [key]: 'x' } }),
+      `resources[1].nested_hints.tags.${key}: resource "orgs": not supported (got "x")`,
+    ] as [string, (c: any) => void, string]),
+    ...(['primary_key', 'merge_key', 'dedup_sort', 'hard_delete'] as const).map((key) => [
+      `a ${key} column hint in nested_hints`,
+      (c: any) => (c.resources[1].nested_hints = { tags: { columns: { name: { [key]: true } } } }),
+      `resources[1].nested_hints.tags.columns.name.${key}: resource "orgs": not supported (got true): a nested table loads with its root row`,
+    ] as [string, (c: any) => void, string]),
+    ['an unknown nested_hints key', (c: any) => (c.resources[1].nested_hints = { tags: { colums: {} } }), 'resources[1].nested_hints.tags.colums: resource "orgs": unknown key; allowed keys: columns, schema_contract'],
+    ['a bad nested_hints contract', (c: any) => (c.resources[1].nested_hints = { tags: { schema_contract: 'strict' } }), 'resources[1].nested_hints.tags.schema_contract: resource "orgs": expected one of'],
     ['response action with no condition', (c: any) => (c.resources[1].endpoint.response_actions = [{ action: 'ignore' }]), 'resources[1].endpoint.response_actions[0]: set status_code, content or both'],
   ])('%s', (_name, edit, expected) => {
     const error = errorOf(config(edit));

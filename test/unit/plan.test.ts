@@ -376,6 +376,16 @@ describe('hints', () => {
     expect(byName(p, 'c').schemaContract).toEqual({ tables: 'freeze', columns: 'freeze', data_type: 'freeze' });
   });
 
+  test.each([
+    ['unset: no nestedHints in the plan', {}, undefined],
+    ['columns and a contract', { tags: { columns: { name: { data_type: 'text', precision: 5, nullable: false } }, schema_contract: 'freeze' } }, { tags: { columnHints: { name: { dataType: 'text', pgType: 'varchar(5)', precision: 5, nullable: false } }, schemaContract: { tables: 'freeze', columns: 'freeze', data_type: 'freeze' } } }],
+    // an explicit evolve is kept: it replaces the contract the nested table would inherit
+    ['an all-evolve contract', { tags: { schema_contract: 'evolve' } }, { tags: { schemaContract: { tables: 'evolve', columns: 'evolve', data_type: 'evolve' } } }],
+  ])('nested_hints: %s', (_name, nested, expected) => {
+    const p = plan(source([{ name: 'a', ...(Object.keys(nested).length ? { nested_hints: nested } : {}) }]));
+    expect(byName(p, 'a').nestedHints).toEqual(expected);
+  });
+
   test('endpoint incremental and oauth2', () => {
     const p = plan({
       client: { base_url: 'https://a.io', auth: { type: 'oauth2_client_credentials', access_token_url: 'https://a.io/token', client_id: 'id', client_secret: { $secret: 's' } } },

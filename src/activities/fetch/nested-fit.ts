@@ -5,10 +5,15 @@ import { DLT_ID, DLT_PARENT_ID, type TablePage } from '../store/relational';
 export interface NestedFit {
   page: TablePage;
   write: FittedWrite & { discarded?: true };
+  /** the nested tables above it, nearest first */
+  ancestors: readonly string[];
 }
 
-/** How one table's write is fitted: hints, coercion, variants and the schema contract (throws on a freeze). */
-export type FitTable = (write: TableWrite) => FittedWrite & { discarded?: true };
+/**
+ * How one table's write is fitted: hints, coercion, variants and the schema contract (throws on a
+ * freeze). `ancestors`: the nested tables above it, nearest first (the root table not included).
+ */
+export type FitTable = (write: TableWrite, ancestors: readonly string[]) => FittedWrite & { discarded?: true };
 
 /**
  * Fits a page's nested tables, parents before children (the normalizer's order), before any DDL:
@@ -23,17 +28,21 @@ export function fitNested(pages: TablePage[], rootTable: string, rootDropped: Re
   const dropped = new Map<string, ReadonlySet<unknown>>();
   if (rootDropped.size > 0) dropped.set(rootTable, rootDropped);
   const out: NestedFit[] = [];
+  const ancestors = new Map<string, readonly string[]>();
   for (const page of pages) {
+    const parent = page.parent !== undefined && page.parent !== rootTable ? page.parent : undefined;
+    ancestors.set(page.table, parent ? [parent, ...(ancestors.get(parent) ?? [])] : []);
     const gone = page.parent !== undefined ? dropped.get(page.parent) : undefined;
     const rows = gone ? page.rows.filter((r) => !gone.has(r[DLT_PARENT_ID])) : page.rows;
     if (rows.length === 0) {
       if (gone) dropped.set(page.table, new Set(page.rows.map((r) => r[DLT_ID])));
       continue;
     }
-    const write = fit({ table: page.table, rows, types: page.types });
+    const above = ancestors.get(page.table)!;
+    const write = fit({ table: page.table, rows, types: page.types }, above);
     const lost = droppedIds(page.rows, write.discarded ? [] : write.rows, gone !== undefined || write.rows.length < rows.length);
     if (lost) dropped.set(page.table, lost);
-    if (!write.discarded && write.rows.length > 0) out.push({ page, write });
+    if (!write.discarded && write.rows.length > 0) out.push({ page, write, ancestors: above });
   }
   return out;
 }

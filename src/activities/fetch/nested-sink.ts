@@ -5,7 +5,7 @@ import { commentNested, listNestedTables, nestedStagingTable } from '../store/ne
 import type { NestedRows } from '../store/nested-commit';
 import { DLT_ROOT_ID, type TablePage } from '../store/relational';
 import { fitNested, type NestedFit } from './nested-fit';
-import type { PageSchema } from './page-schema';
+import type { PageSchema, TableHints } from './page-schema';
 
 /**
  * The nested tables of one resource's table, as one activity call sees them: their shapes are
@@ -46,7 +46,7 @@ export class NestedTables {
    * contract), before any DDL; see fitNested. `rootDropped`: the root rows the root's fit dropped.
    */
   fit(pages: TablePage[], rootDropped: ReadonlySet<unknown>, schema: PageSchema, where: string): NestedFit[] {
-    return fitNested(pages, this.resource.table, rootDropped, (w) => schema.fit(w, this.shapes.get(w.table), this.baselines.get(w.table), where, false));
+    return fitNested(pages, this.resource.table, rootDropped, (w, ancestors) => schema.fitNested(w, this.shapes.get(w.table), this.baselines.get(w.table), where, ancestors));
   }
 
   /** The columns of a nested table and the record key each holds, for the normalizer. */
@@ -66,10 +66,11 @@ export class NestedTables {
     const out: NestedRows[] = [];
     for (const f of fitted) {
       let write = f.write;
-      let shape = await this.evolve(f.page, write, warn);
+      const hints = schema.nestedConstraints(f.page.table);
+      let shape = await this.evolve(f.page, write, hints, warn);
       if (schema.raced(write, shape)) {
-        write = schema.fit({ table: f.page.table, rows: write.rows, types: f.page.types }, shape, undefined, where, false);
-        shape = await this.evolve(f.page, write, warn);
+        write = schema.fitNested({ table: f.page.table, rows: write.rows, types: f.page.types }, shape, undefined, where, f.ancestors);
+        shape = await this.evolve(f.page, write, hints, warn);
       }
       for (const [column, c] of write.added) {
         if (c.of !== undefined) warn(`table "${f.page.table}": values of "${c.of}" that do not fit its type go to the variant column "${column}" (${write.types.get(column)}), as dlt does`);
@@ -80,14 +81,16 @@ export class NestedTables {
   }
 
   /** The nested table created or evolved for a write's columns; warns of each widened column. */
-  private async evolve(page: TablePage, write: NestedFit['write'], warn: (message: string) => void): Promise<TableShape> {
+  private async evolve(page: TablePage, write: NestedFit['write'], hints: TableHints, warn: (message: string) => void): Promise<TableShape> {
     const relname = this.relname(page.table);
     const evolved = await evolveTable(this.db, this.shapes.get(page.table), {
       schema: this.schema,
       table: relname,
       pageTypes: write.types,
       primaryKey: [],
-      hints: {},
+      hints: hints.pgTypes,
+      notNull: hints.notNull,
+      unique: hints.unique,
       keys: page.keys,
       onCreate: [commentNested(this.schema, relname, this.resource.table, page.table, this.syncId)],
     });

@@ -1,5 +1,6 @@
 import type { ColumnHintSpec } from '../../config/column-hints';
 import type { ResourcePlan } from '../../plan/types';
+import type { SchemaContract } from '../../config/column-hints';
 import { applyContract } from '../store/contract';
 import { fitWrite, type FittedWrite, type TableWrite } from '../store/fit';
 import { normalizeName } from '../store/names';
@@ -20,6 +21,15 @@ export interface PageSchema {
    * replace's staging table stands in for) and applies the schema contract. Throws on a freeze.
    */
   fit(write: TableWrite, shape: TableShape | undefined, baseline: TableShape | undefined, where: string, root: boolean): FittedWrite & { discarded?: true };
+  /**
+   * Fits one nested table's write: its `nested_hints` columns, and the contract dlt gives it (its
+   * own, else the nearest ancestor's in `ancestors`, nearest first, else the resource's).
+   */
+  fitNested(write: TableWrite, shape: TableShape | undefined, baseline: TableShape | undefined, where: string, ancestors: readonly string[]): FittedWrite & { discarded?: true };
+  /** The nested tables' columns hinted json (kept whole by the normalizer), by table; undefined without such hints. */
+  nestedJson?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** A nested table's hinted constraints and types, for evolveTable (empty without nested_hints). */
+  nestedConstraints(table: string): TableHints;
   /** Hints whose data type differs from the column the table already has (the table's type wins: values are coerced to it). */
   conflicts(shape: TableShape | undefined): string[];
   /** True when the table came out with another type for a column the write added (another window created it first): fit again. */
@@ -40,15 +50,59 @@ function hintsOf(resource: ResourcePlan): Record<string, ColumnHintSpec> {
   return out;
 }
 
-export function createPageSchema(resource: ResourcePlan): PageSchema {
-  const hints = hintsOf(resource);
+/** One table's hints by column name, and what evolveTable takes of them. */
+export interface TableHints {
+  hints: Record<string, ColumnHintSpec>;
+  notNull: Set<string>;
+  unique: Set<string>;
+  pgTypes: Record<string, string>;
+}
+
+function tableHints(hints: Record<string, ColumnHintSpec>): TableHints {
   const pick = (test: (h: ColumnHintSpec) => boolean) => new Set(Object.entries(hints).filter(([, h]) => test(h)).map(([c]) => c));
   const pgTypes = Object.fromEntries(Object.entries(hints).filter(([, h]) => h.pgType).map(([c, h]) => [c, h.pgType!]));
+  return { hints, notNull: pick((h) => h.nullable === false), unique: pick((h) => h.unique === true), pgTypes };
+}
+
+/** A nested table's planned hints under the name dlt gives the table: the resource's table and the path, normalized. */
+interface NestedTableHints extends TableHints {
+  contract?: SchemaContract;
+}
+
+function nestedHintsOf(resource: ResourcePlan): Map<string, NestedTableHints> {
+  const out = new Map<string, NestedTableHints>();
+  for (const [path, h] of Object.entries(resource.nestedHints ?? {})) {
+    const hints: Record<string, ColumnHintSpec> = {};
+    for (const [name, spec] of Object.entries(h.columnHints ?? {})) hints[normalizeName(name)] = spec;
+    out.set(normalizeName(`${resource.table}__${path}`), { ...tableHints(hints), ...(h.schemaContract ? { contract: h.schemaContract } : {}) });
+  }
+  return out;
+}
+
+const NO_HINTS = tableHints({});
+
+function jsonOf(nested: Map<string, NestedTableHints>): Pick<PageSchema, 'nestedJson'> {
+  const out = new Map<string, Set<string>>();
+  for (const [table, t] of nested) {
+    const json = Object.entries(t.hints).filter(([, h]) => h.dataType === 'json').map(([c]) => c);
+    if (json.length) out.set(table, new Set(json));
+  }
+  return out.size ? { nestedJson: out } : {};
+}
+
+export function createPageSchema(resource: ResourcePlan): PageSchema {
+  const hints = hintsOf(resource);
+  const nested = nestedHintsOf(resource);
   return {
-    hints,
-    notNull: pick((h) => h.nullable === false),
-    unique: pick((h) => h.unique === true),
-    pgTypes,
+    ...tableHints(hints),
+    fitNested(write, shape, baseline, where, ancestors) {
+      const own = nested.get(write.table);
+      const contract = [write.table, ...ancestors].map((t) => nested.get(t)?.contract).find((c) => c !== undefined) ?? resource.schemaContract;
+      const fitted = fitWrite(write, { shape: shape ?? baseline, hints: own?.hints, where });
+      return applyContract(fitted, { contract, newTable: !shape && !baseline, where });
+    },
+    nestedConstraints: (table) => nested.get(table) ?? NO_HINTS,
+    ...jsonOf(nested),
     fit(write, shape, baseline, where, root) {
       const keys = root ? [...resource.primaryKey, ...resource.mergeKey] : [];
       const dataType = resource.schemaContract?.data_type;

@@ -92,6 +92,7 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
         rootIds: rootIdsOf(resource, records, extra),
         ownersOf: nestedTables.ownersOf,
         jsonColumns,
+        nestedJson: pageSchema.nestedJson,
         primaryKey: resource.primaryKey,
         // one load's duplicates collapse in SQL, per write disposition (write-sql.ts)
         dedupe: false,

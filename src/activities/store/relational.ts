@@ -42,6 +42,8 @@ export interface NormalizeOptions extends PrepareOptions {
   ownersOf?: (table: string) => ReadonlyMap<string, string | null> | undefined;
   /** the resource's columns hinted as json: kept whole, as dlt keeps a `json` column */
   jsonColumns?: ReadonlySet<string>;
+  /** likewise for nested tables (their `nested_hints`), by table name */
+  nestedJson?: ReadonlyMap<string, ReadonlySet<string>>;
   /**
    * root rows' `_dlt_id`: random (dlt's default, and its delete-insert merge) or the digest of the
    * primary key (`key_hash`, dlt's upsert and insert-only merge), or given per record (scd2's row hash)
@@ -189,7 +191,7 @@ interface RowContext {
 function walkRow(walk: Walk, obj: Record<string, unknown>, tablePath: string[], level: number, ctx: RowContext): void {
   const table = walk.name(tablePath);
   const isRoot = !ctx.link;
-  const { row, lists } = flatten(walk, obj, level, isRoot ? walk.opts.jsonColumns : undefined);
+  const { row, lists } = flatten(walk, obj, level, isRoot ? walk.opts.jsonColumns : walk.opts.nestedJson?.get(table));
   if (ctx.rootId !== undefined) row[DLT_ROOT_ID] = ctx.rootId;
   let id = row[DLT_ID] as string;
   if (!id) {
