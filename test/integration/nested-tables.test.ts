@@ -157,6 +157,29 @@ describe('nested tables against real Postgres', () => {
     expect(await sweepNewNested(db, SCHEMA, 'windows', 'w2')).toBe(0);
   });
 
+  test('merge, two windows replacing one key at once: the later page waits for the earlier one and deletes its child rows (none left behind)', async () => {
+    const res = resource('racing', 'merge');
+    await run(res, 'r1', [[{ id: 7, tags: ['v0'] }]]);
+    const input = { dataset: SCHEMA, syncId: 'r2', resource: res, maxPages: 100, maxSeconds: 60 } as unknown as FetchPagesInput;
+    const window = (index: number) => ({ kind: 'window' as const, index, count: 2, from: 0 });
+    const open = async (index: number, on: Knex) => {
+      const state = await claimState(db, SCHEMA, `racing#w${index}`, 'r2', {});
+      return { state, sink: await createPageSink({ db: on, names: new NameCache() } as never, input, window(index), SCHEMA, 'racing', LOAD_ID) };
+    };
+    // window A's page statement has run but its transaction is still open (a commit in flight)
+    const trx = await db.transaction();
+    const a = await open(0, trx);
+    const b = await open(1, db);
+    expect(await a.sink.commit(a.state, { token: 0 }, { records: [{ id: 7, tags: ['a1', 'a2'] }], next: null })).toBeDefined();
+    const later = b.sink.commit(b.state, { token: 1 }, { records: [{ id: 7, tags: ['b1'] }], next: null });
+    // B is waiting on A (a lock), then A commits
+    for (let i = 0; i < 200 && !(await rows(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)).length; i++) await new Promise((r) => setTimeout(r, 10));
+    await trx.commit();
+    expect(await later).toBeDefined();
+    expect(await rows(`SELECT u.id, t.value FROM ${SCHEMA}.racing u JOIN ${SCHEMA}.racing__tags t ON t._dlt_root_id = u._dlt_id ORDER BY 2`)).toEqual([{ id: 7, value: 'b1' }]);
+    expect(await rows(`SELECT count(*)::int AS n FROM ${SCHEMA}.racing__tags t WHERE NOT EXISTS (SELECT 1 FROM ${SCHEMA}.racing u WHERE u._dlt_id = t._dlt_root_id)`)).toEqual([{ n: 0 }]);
+  });
+
   test('a child resource nests the same way; include_from_parent columns go on its own rows', async () => {
     const res = resource('repos', 'merge', { parent: { resource: 'orgs', fields: [], includeFromParent: ['id'] } });
     const state = await claimState(db, SCHEMA, 'repos', 'p1', {});

@@ -152,6 +152,7 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
         parentIncremental,
         nested,
         clearNested: nestedTables.clearable(),
+        concurrent: stripe.kind !== 'whole',
       });
       const incr = best ? { maxValue: best.value, maxHashes: best.hashes } : {};
       return committed ? { ...state, token: nextToken, pages: committed.pages, rows: committed.rows, done, ...incr } : undefined;

@@ -6,7 +6,7 @@ import { parentIncrementalCte, type ParentIncrementalWrite } from './incremental
 import { sqlFree } from './db-errors';
 import { tableWriteSql } from './write-sql';
 import { distinctKeys } from './dedup';
-import { nestedCtes, type NestedRows } from './nested-commit';
+import { nestedCtes, replacesNested, serialized, type NestedRows } from './nested-commit';
 
 /** One page to make durable: its rows, the token of the page after it, and the guard. */
 export interface PageCommit {
@@ -45,6 +45,8 @@ export interface PageCommit {
   nested?: NestedRows[];
   /** merge: nested tables whose rows hanging off a root row this page replaces are dropped */
   clearNested?: string[];
+  /** other windows or lanes of the resource commit at the same time (see serialized) */
+  concurrent?: boolean;
 }
 
 /**
@@ -76,6 +78,8 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
     ctes.push(...write.ctes);
     bindings.push(...write.bindings);
   }
+  // merge pages of parallel windows that replace root rows with nested rows run one at a time per table (see serialized)
+  let lock: string | undefined;
   if (c.nested?.length || c.clearNested?.length) {
     // under merge a nested row lands only with its root row (a duplicate key's other records, a
     // hard delete, a version scd2 has already: their root rows are not written, nor their lists)
@@ -83,6 +87,7 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
     const roots = merge && c.rows.length > 0 && c.columns.has('_dlt_id') ? 'w_ins' : undefined;
     const clear = merge && c.merge?.strategy !== 'scd2' ? (c.clearNested ?? []) : [];
     ctes.push(...nestedCtes({ ...c, nested: c.nested ?? [], clear, roots }, bindings));
+    if (c.concurrent && replacesNested({ ...c, clear })) lock = qualified(c.schema, c.table);
   }
   if (c.partitions && c.partitions.length > 0) {
     ctes.push(`parts AS (INSERT INTO ${qualified(c.schema, PARTITIONS_TABLE)} (sync_id, resource, page, idx, vals)
@@ -95,7 +100,8 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
     ctes.push(cte.sql);
     bindings.push(...cte.bindings);
   }
-  const res = await sqlFree(() => db.raw(`WITH ${ctes.join(',\n')} SELECT pages, rows FROM st`, bindings), `resource "${c.resource}" page ${c.expectedPages + 1}`);
+  const run = (on: Knex) => on.raw(`WITH ${ctes.join(',\n')} SELECT pages, rows FROM st`, bindings);
+  const res = await sqlFree(() => (lock ? serialized(db, lock, run) : run(db)), `resource "${c.resource}" page ${c.expectedPages + 1}`);
   const row = res.rows[0];
   return row ? { pages: Number(row.pages), rows: Number(row.rows) } : undefined;
 }
