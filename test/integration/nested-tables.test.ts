@@ -38,13 +38,13 @@ describe('nested tables against real Postgres', () => {
   }
 
   /** One run of `res`: its state claimed for `syncId` (a replace's staging reset), then each page committed through the sink. */
-  async function run(res: ResourcePlan, syncId: string, pages: object[][]): Promise<StateRow> {
+  async function run(res: ResourcePlan, syncId: string, pages: object[][], loadId = LOAD_ID): Promise<StateRow> {
     let state = await claimState(db, SCHEMA, res.name, syncId, {}, async (trx) => {
       if (res.writeDisposition === 'replace') await resetStaging(trx, SCHEMA, res.table);
     });
     const input = { dataset: SCHEMA, syncId, resource: res, maxPages: 100, maxSeconds: 60 } as unknown as FetchPagesInput;
     const table = res.writeDisposition === 'replace' ? stagingTable(res.table) : res.table;
-    const sink = await createPageSink({ db, names: new NameCache() } as never, input, { kind: 'whole' }, SCHEMA, table, LOAD_ID);
+    const sink = await createPageSink({ db, names: new NameCache() } as never, input, { kind: 'whole' }, SCHEMA, table, loadId);
     for (const [i, records] of pages.entries()) {
       state = (await sink.commit(state, { token: { page: i } }, { records: structuredClone(records), next: i + 1 < pages.length ? { page: i + 1 } : null }))!;
     }
@@ -178,6 +178,23 @@ describe('nested tables against real Postgres', () => {
     expect(await later).toBeDefined();
     expect(await rows(`SELECT u.id, t.value FROM ${SCHEMA}.racing u JOIN ${SCHEMA}.racing__tags t ON t._dlt_root_id = u._dlt_id ORDER BY 2`)).toEqual([{ id: 7, value: 'b1' }]);
     expect(await rows(`SELECT count(*)::int AS n FROM ${SCHEMA}.racing__tags t WHERE NOT EXISTS (SELECT 1 FROM ${SCHEMA}.racing u WHERE u._dlt_id = t._dlt_root_id)`)).toEqual([{ n: 0 }]);
+  });
+
+  test.each([
+    ['delete-insert: a later load replaces the row and its child rows', {}, [[[{ id: 1, tags: ['a'] }]], [[{ id: 1, tags: ['b'] }]]], ['b']],
+    ['upsert: likewise', { merge: { strategy: 'upsert' } }, [[[{ id: 1, tags: ['a'] }]], [[{ id: 1, tags: ['b'] }]]], ['b']],
+    ['insert-only: a present key is left alone, its child rows too', { merge: { strategy: 'insert-only' } }, [[[{ id: 1, tags: ['a'] }]], [[{ id: 1, tags: ['b'] }]]], ['a']],
+    ['dedup_sort: a lower-ranked record of the same load on a later page replaces nothing, its child rows stay', { merge: { strategy: 'delete-insert', dedupSort: { column: 'ts', order: 'desc' } } }, [[[{ id: 1, ts: 5, tags: ['a'] }], [{ id: 1, ts: 3, tags: ['b'] }]]], ['a']],
+    ['dedup_sort: a higher-ranked one replaces the row and its child rows', { merge: { strategy: 'delete-insert', dedupSort: { column: 'ts', order: 'desc' } } }, [[[{ id: 1, ts: 3, tags: ['a'] }], [{ id: 1, ts: 5, tags: ['b'] }]]], ['b']],
+    ['delete-insert hard_delete: the deleted row takes its child rows', { merge: { strategy: 'delete-insert', hardDelete: 'deleted' } }, [[[{ id: 1, tags: ['a'] }]], [[{ id: 1, deleted: true }]]], []],
+    ['upsert hard_delete: likewise', { merge: { strategy: 'upsert', hardDelete: 'deleted' } }, [[[{ id: 1, tags: ['a'] }]], [[{ id: 1, deleted: true }]]], []],
+    ['dedup_sort hard_delete ranked below the row of the same load: nothing is deleted', { merge: { strategy: 'delete-insert', dedupSort: { column: 'ts', order: 'desc' }, hardDelete: 'deleted' } }, [[[{ id: 1, ts: 5, tags: ['a'] }], [{ id: 1, ts: 3, deleted: true }]]], ['a']],
+  ].map((c, i) => [...c, i]) as [string, Partial<ResourcePlan>, object[][][], string[], number][])('merge strategies and child rows: %s', async (_name, over, loads, want, i) => {
+    const table = `strategy_${i}`;
+    const res = resource(table, 'merge', over);
+    for (const [i, pages] of loads.entries()) await run(res, `ms${i}`, pages, `170000000${i}.0`);
+    expect(await rows(`SELECT t.value FROM ${SCHEMA}.${table} u JOIN ${SCHEMA}.${table}__tags t ON t._dlt_root_id = u._dlt_id ORDER BY 1`).then((r) => r.map((x: { value: string }) => x.value))).toEqual(want);
+    expect(await rows(`SELECT count(*)::int AS n FROM ${SCHEMA}.${table}__tags t WHERE NOT EXISTS (SELECT 1 FROM ${SCHEMA}.${table} u WHERE u._dlt_id = t._dlt_root_id)`)).toEqual([{ n: 0 }]);
   });
 
   test('a child resource nests the same way; include_from_parent columns go on its own rows', async () => {

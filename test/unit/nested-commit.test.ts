@@ -41,3 +41,19 @@ describe('nestedCtes: the root rows whose nested rows a merge page drops', () =>
     expect((nr!.match(/\?/g) ?? []).length).toBe(bindings.length);
   });
 });
+
+describe('nestedCtes: only the root rows the root write replaced or deleted lose their nested rows', () => {
+  test.each([
+    // insert-only leaving a key alone, or dedup_sort keeping the load's row, writes no root row for it
+    ['the page rows the root write wrote (roots)', { roots: 'w_ins' }, ['k."_dlt_id" IN (SELECT "_dlt_id" FROM w_ins)'], ['SELECT "_dlt_id" FROM w_del']],
+    ['and the rows a hard delete removed', { roots: 'w_ins', deleted: 'w_del' }, ['k."_dlt_id" IN (SELECT "_dlt_id" FROM w_ins)', 'UNION SELECT "_dlt_id" FROM w_del'], []],
+    ['without roots (no root rows written): every key of the page', {}, [], ['w_ins', 'w_del']],
+  ] as [string, Partial<NestedPart>, string[], string[]][])('%s', (_, over, has, lacks) => {
+    const bindings: Knex.RawBinding[] = [];
+    const rows = [{ id: 1, _dlt_id: 'r1' }];
+    const nr = nestedCtes(part({ ...over, rows }), bindings).find((c) => c.startsWith('nr AS'))!;
+    for (const s of has) expect(nr).toContain(s);
+    for (const s of lacks) expect(nr).not.toContain(s);
+    expect(JSON.parse(bindings[0] as string)).toEqual([over.roots ? { id: 1, _dlt_id: 'r1' } : { id: 1 }]);
+  });
+});

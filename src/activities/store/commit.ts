@@ -68,6 +68,7 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
           max_value = coalesce(?::jsonb, max_value), max_hashes = coalesce(?::jsonb, max_hashes)
       WHERE resource = ? AND sync_id = ? AND pages = ? RETURNING pages, rows)`,
   ];
+  let deleted: string | undefined;
   if (c.rows.length > 0 && c.columns.size > 0) {
     const write = tableWriteSql(
       { ...c, mergeKey: c.mergeKey ?? [], tableColumns: c.tableColumns ?? [], constraint: c.constraint ?? [], seenKey: c.table, keysUnique: c.disposition === 'merge' && distinctKeys(c.rows, c.primaryKey, c.columns) },
@@ -77,6 +78,7 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
     );
     ctes.push(...write.ctes);
     bindings.push(...write.bindings);
+    deleted = write.deleted;
   }
   // merge pages of parallel windows that replace root rows with nested rows run one at a time per table (see serialized)
   let lock: string | undefined;
@@ -86,7 +88,7 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
     const merge = c.disposition === 'merge';
     const roots = merge && c.rows.length > 0 && c.columns.has('_dlt_id') ? 'w_ins' : undefined;
     const clear = merge && c.merge?.strategy !== 'scd2' ? (c.clearNested ?? []) : [];
-    ctes.push(...nestedCtes({ ...c, nested: c.nested ?? [], clear, roots }, bindings));
+    ctes.push(...nestedCtes({ ...c, nested: c.nested ?? [], clear, roots, deleted }, bindings));
     if (c.concurrent && replacesNested({ ...c, clear })) lock = qualified(c.schema, c.table);
   }
   if (c.partitions && c.partitions.length > 0) {

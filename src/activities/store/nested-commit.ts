@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { qualified, quoteIdent } from './names';
+import { DLT_ID } from './relational';
 
 /** A page's rows for one nested table (dlt's child table), landed by the page's own statement. */
 export interface NestedRows {
@@ -25,6 +26,8 @@ export interface NestedPart {
   loadId: string;
   /** under merge: the CTE returning the `_dlt_id` of the root rows the page wrote; nested rows of other roots are not inserted */
   roots?: string;
+  /** under merge: the CTE returning the `_dlt_id` of the root rows a hard delete removed */
+  deleted?: string;
   /** the root rows' column types (for the keys) */
   columns: Map<string, string>;
   rows: Record<string, unknown>[];
@@ -34,8 +37,10 @@ export interface NestedPart {
  * The data-modifying CTEs of a page's nested tables, each guarded by the state CTE `st` like the
  * root rows. Under merge, `nr` first selects the `_dlt_id` of the root rows the page's root write
  * replaces or deletes, as they were before this statement (every CTE reads that snapshot): those
- * with a primary key of the page, and (delete-insert) those of earlier loads with a merge_key
- * value of the page, as dlt's merge deletes nested rows by the root keys of both deletes. Then
+ * with the primary key of a record the root write wrote (`roots`: a key insert-only leaves alone,
+ * or a record dedup_sort ranks below the load's row, replaces nothing), those a hard delete
+ * removed (`deleted`), and (delete-insert) those of earlier loads with a merge_key value of the
+ * page, as dlt's merge deletes nested rows by the root keys of its deletes. Then
  * one DELETE per nested table drops their rows by `_dlt_root_id`, and one INSERT per nested
  * table adds the page's (under merge only of the root rows the page wrote, `roots`). Bindings
  * are appended in order.
@@ -70,16 +75,18 @@ function replacedRoots(p: NestedPart, bindings: Knex.RawBinding[]): string | und
   if (p.rows.length === 0) return undefined;
   const root = qualified(p.schema, p.table);
   const parts: string[] = [];
-  const byKey = (key: string[], alias: string) => {
-    const defs = key.map((k) => `${quoteIdent(k)} ${p.columns.get(k) ?? 'text'}`).join(', ');
+  const byKey = (key: string[], alias: string, extra: string[] = []) => {
+    const defs = [...key.map((k) => `${quoteIdent(k)} ${p.columns.get(k) ?? 'text'}`), ...extra.map((k) => `${quoteIdent(k)} text`)].join(', ');
     const match = key.map((k) => `o.${quoteIdent(k)} = ${alias}.${quoteIdent(k)}`).join(' AND ');
-    bindings.push(JSON.stringify(p.rows.map((r) => Object.fromEntries(key.map((k) => [k, r[k]])))));
+    bindings.push(JSON.stringify(p.rows.map((r) => Object.fromEntries([...key, ...extra].map((k) => [k, r[k]])))));
     return { from: `jsonb_to_recordset(?::jsonb) AS ${alias}(${defs})`, match };
   };
   if (p.primaryKey.length > 0) {
-    const k = byKey(p.primaryKey, 'k');
-    parts.push(`SELECT o."_dlt_id" FROM ${root} o, ${k.from} WHERE ${k.match}`);
+    const written = p.roots !== undefined;
+    const k = byKey(p.primaryKey, 'k', written ? [DLT_ID] : []);
+    parts.push(`SELECT o."_dlt_id" FROM ${root} o, ${k.from} WHERE ${k.match}${written ? ` AND k."_dlt_id" IN (SELECT "_dlt_id" FROM ${p.roots})` : ''}`);
   }
+  if (p.deleted) parts.push(`SELECT "_dlt_id" FROM ${p.deleted}`);
   const mk = p.mergeKey ?? [];
   if (mk.length > 0 && mk.every((c) => p.columns.has(c))) {
     bindings.push(p.loadId);

@@ -34,6 +34,8 @@ export interface TableWrite {
 export interface WriteSql {
   ctes: string[];
   bindings: Knex.RawBinding[];
+  /** the CTE returning the `_dlt_id` of the rows a hard delete removed, if any (their nested rows go too) */
+  deleted?: string;
 }
 
 const q = quoteIdent;
@@ -42,7 +44,13 @@ const q = quoteIdent;
  * The insert CTE of a table write. It returns the `_dlt_id` of each row it wrote (inserted or
  * updated): under merge, the page's nested rows land only with their root row (commit.ts).
  */
-const insCte = (w: TableWrite, name: string, sql: string) => `${name}_ins AS (${sql}${w.columns.has('_dlt_id') ? ' RETURNING d."_dlt_id"' : ''})`;
+const returningId = (w: TableWrite) => (w.columns.has('_dlt_id') ? ' RETURNING d."_dlt_id"' : '');
+const insCte = (w: TableWrite, name: string, sql: string) => `${name}_ins AS (${sql}${returningId(w)})`;
+/** The hard-delete CTE; it returns the deleted rows' `_dlt_id` (their nested rows are deleted with them, nested-commit.ts). */
+function delCte(w: TableWrite, name: string, out: WriteSql, sql: string): void {
+  out.ctes.push(`${name}_del AS (${sql}${returningId(w)})`);
+  if (w.columns.has('_dlt_id')) out.deleted = `${name}_del`;
+}
 const match = (cols: string[], a: string, b: string) => cols.map((c) => `${a}.${q(c)} = ${b}.${q(c)}`).join(' AND ');
 
 /** Columns the rows carry; `_dlt_load_id` and scd2's validity columns are the write's own. */
@@ -64,7 +72,7 @@ export function tableWriteSql(w: TableWrite, rows: string, guard: string, name: 
     if (MADE.size >= MAX_MADE) MADE.clear();
     MADE.set(key, made);
   }
-  return { ctes: made.ctes, bindings: [rows, ...made.bindings] };
+  return { ctes: made.ctes, bindings: [rows, ...made.bindings], ...(made.deleted ? { deleted: made.deleted } : {}) };
 }
 
 /**
@@ -91,7 +99,7 @@ function buildWriteSql(w: TableWrite, guard: string, name: string): WriteSql {
     : `ROWS FROM (jsonb_to_recordset(?::jsonb) AS (${defs})) WITH ORDINALITY AS r(${[...cols.map(([c]) => q(c)), q(ORDINAL)].join(', ')})`;
   const src = `${name}_src AS (SELECT * FROM ${from} WHERE EXISTS (SELECT 1 FROM ${guard}))`;
   const body = w.disposition === 'merge' ? mergeSql(w, name) : appendSql(w, name);
-  return { ctes: [src, ...body.ctes], bindings: body.bindings };
+  return { ...body, ctes: [src, ...body.ctes] };
 }
 
 /** `INSERT INTO t (cols, _dlt_load_id) SELECT cols, <load id> FROM source`: the part every strategy shares. */
@@ -163,8 +171,8 @@ function deleteInsertSql(w: TableWrite, name: string): WriteSql {
   const pk = w.primaryKey;
   // a page without the dedup_sort column has it NULL throughout: the last record wins
   const sort = w.merge?.dedupSort && w.columns.has(w.merge.dedupSort.column) ? w.merge.dedupSort : undefined;
-  const ctes: string[] = [];
-  const bindings: Knex.RawBinding[] = [];
+  const out: WriteSql = { ctes: [], bindings: [] };
+  const { ctes, bindings } = out;
   const source = pk.length ? oneByKey(w, name, ctes, sort, 'last') : `${name}_src`;
   const target = qualified(w.schema, w.table);
   const earlier = `d.${q(LOAD_ID_COLUMN)} IS DISTINCT FROM ?::text`;
@@ -177,20 +185,20 @@ function deleteInsertSql(w: TableWrite, name: string): WriteSql {
   }
   const deleted = deletedCond(w, 's');
   if (deleted && pk.length) {
-    ctes.push(`${name}_del AS (DELETE FROM ${target} d USING ${source} s WHERE ${match(pk, 's', 'd')} AND ${deleted}
-      AND (${earlier} OR ${replacesSameLoad(sort, 's', 'd')}))`);
+    delCte(w, name, out, `DELETE FROM ${target} d USING ${source} s WHERE ${match(pk, 's', 'd')} AND ${deleted}
+      AND (${earlier} OR ${replacesSameLoad(sort, 's', 'd')})`);
     bindings.push(w.loadId);
   }
   const insert = insertFrom(w, source, deleted ? `NOT (${deleted})` : 'true');
   if (!pk.length) {
     ctes.push(insCte(w, name, insert));
     bindings.push(w.loadId);
-    return { ctes, bindings };
+    return out;
   }
   ctes.push(insCte(w, name, `${insert} ON CONFLICT (${pk.map(q).join(', ')}) DO UPDATE SET ${replaceRow(w, pk)}
     WHERE d.${q(LOAD_ID_COLUMN)} IS DISTINCT FROM EXCLUDED.${q(LOAD_ID_COLUMN)} OR ${replacesSameLoad(sort, 'EXCLUDED', 'd')}`));
   bindings.push(w.loadId);
-  return { ctes, bindings };
+  return out;
 }
 
 /**
@@ -200,22 +208,23 @@ function deleteInsertSql(w: TableWrite, name: string): WriteSql {
  */
 function upsertSql(w: TableWrite, name: string, strategy: 'upsert' | 'insert-only'): WriteSql {
   const pk = w.primaryKey;
-  const ctes: string[] = [];
+  const out: WriteSql = { ctes: [], bindings: [w.loadId] };
+  const { ctes } = out;
   const source = oneByKey(w, name, ctes, undefined, strategy === 'upsert' ? 'last' : 'first');
   const deleted = deletedCond(w, 's');
   const target = qualified(w.schema, w.table);
   const conflict = `ON CONFLICT (${pk.map(q).join(', ')})`;
   if (strategy === 'insert-only') {
     ctes.push(insCte(w, name, `${insertFrom(w, source, deleted ? `NOT (${deleted})` : 'true')} ${conflict} DO NOTHING`));
-    return { ctes, bindings: [w.loadId] };
+    return out;
   }
   let where = 'true';
   if (deleted) {
-    ctes.push(`${name}_del AS (DELETE FROM ${target} d USING ${source} s WHERE ${match(pk, 's', 'd')} AND ${deleted})`);
+    delCte(w, name, out, `DELETE FROM ${target} d USING ${source} s WHERE ${match(pk, 's', 'd')} AND ${deleted}`);
     where = `NOT (${deleted}) OR NOT EXISTS (SELECT 1 FROM ${target} d WHERE ${match(pk, 's', 'd')})`;
   }
   ctes.push(insCte(w, name, `${insertFrom(w, source, where)} ${conflict} DO UPDATE SET ${replaceRow(w, pk)}`));
-  return { ctes, bindings: [w.loadId] };
+  return out;
 }
 
 /** scd2's timestamps as SQL: the boundary (given, or the load id's time) and the active records' valid-to. */
