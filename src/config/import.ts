@@ -194,8 +194,9 @@ class LiteralParser {
     const out: Record<string, unknown> = {};
     while (!this.isOp('}')) {
       const keyTok = this.peek();
-      if (keyTok.kind !== 'str' && keyTok.kind !== 'num' && keyTok.kind !== 'name') this.fail(keyTok, 'expected a key');
-      const key = keyTok.kind === 'str' ? this.strings() : String(this.take().value ?? keyTok.text);
+      const path = keyTok.kind === 'op' && keyTok.text === '(' && this.keys[this.keys.length - 1] === 'nested_hints';
+      if (!path && keyTok.kind !== 'str' && keyTok.kind !== 'num' && keyTok.kind !== 'name') this.fail(keyTok, 'expected a key');
+      const key = path ? this.pathKey(keyTok) : keyTok.kind === 'str' ? this.strings() : String(this.take().value ?? keyTok.text);
       this.take(':');
       this.keys.push(key);
       out[key] = this.value();
@@ -204,6 +205,13 @@ class LiteralParser {
     }
     this.take('}');
     return out;
+  }
+
+  /** A nested_hints key given as dlt's tuple path, `("orders", "items")`: the nested table's path `orders__items`. */
+  private pathKey(start: Tok): string {
+    const parts = this.nested(start, () => this.list(')'));
+    if (parts.length === 0 || !parts.every((p) => typeof p === 'string' && p !== '')) return this.fail(start, 'a nested_hints path is a tuple of field names');
+    return parts.join('__');
   }
 
   private list(close: string): unknown[] {

@@ -71,6 +71,7 @@ describe('importSourceText: accepted forms', () => {
     ['triple-quoted string', "{'q': '''multi\nline'''}", { q: 'multi\nline' }],
     ['the builtin max as last_value_func is its name', "{'incremental': {'cursor_path': 'at', 'last_value_func': max}}", { incremental: { cursor_path: 'at', last_value_func: 'max' } }],
     ['the builtin min as last_value_func is its name', "{'last_value_func': min}", { last_value_func: 'min' }],
+    ["a nested_hints tuple path is the nested table's path", "{'nested_hints': {'tags': {}, ('orders', 'items'): {'schema_contract': 'freeze'}}}", { nested_hints: { tags: {}, orders__items: { schema_contract: 'freeze' } } }],
   ])('%s', (_name, text, expected) => {
     expect(importSourceText(text, 'cfg')).toEqual(expected);
   });
@@ -86,6 +87,8 @@ describe('importSourceText: errors carry the origin line and column', () => {
     ['trailing garbage', "{'a': 1} extra", 'cfg.py:1:10', 'after the config'],
     ['unterminated dict in a document', '```python\nrest_api_source({"a": 1,\n```', 'cfg.py:3:1', 'expected a key'],
     ['no config in a document', '# Just prose\n', 'cfg.py', 'no rest_api_source'],
+    ['a tuple key outside nested_hints', "{'a': {('b', 'c'): 1}}", 'cfg.py:1:8', 'expected a key'],
+    ['a nested_hints path of no names', "{'nested_hints': {(1,): {}}}", 'cfg.py:1:19', 'a nested_hints path is a tuple of field names'],
     ['empty text', '   ', 'cfg.py', 'empty'],
   ])('%s', (_name, text, where, message) => {
     let error: unknown;
