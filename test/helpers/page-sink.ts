@@ -19,9 +19,9 @@ export function planOf(name: string, extra: Record<string, unknown>): ResourcePl
  * Pages committed through the page sink (normalizer, hints, fit, contract, evolve, commit) into
  * `schema`, as fetchPages commits them: for tests against real Postgres without Temporal.
  */
-export function pageLoader(db: () => Knex, schema: string) {
+export function pageLoader(db: () => Knex, schema: string, log?: unknown) {
   async function loadPage(resource: ResourcePlan, records: object[]): Promise<void> {
-    const deps = { db: db(), names: new NameCache(), http: undefined as never, secrets: undefined as never };
+    const deps = { db: db(), names: new NameCache(), http: undefined as never, secrets: undefined as never, ...(log ? { log: log as never } : {}) };
     const input = { resource, syncId: 'sync-1' } as FetchPagesInput;
     const table = resource.writeDisposition === 'replace' ? stagingTable(resource.table) : resource.table;
     const sink = await createPageSink(deps, input, { kind: 'whole' }, schema, table, 'load-1');

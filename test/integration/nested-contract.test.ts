@@ -124,6 +124,16 @@ describe('schema_contract on nested tables', () => {
     expect(await tables(t)).toEqual([t, `${t}__tags`]);
   });
 
+  test("a nested_hints type differing from the child table's column is logged; the table's type wins and values are coerced to it", async () => {
+    const t = 'nh_late';
+    await loadPages(planOf(t, {}), [PAGE_1]);
+    const warnings: string[] = [];
+    const log = { warn: (m: string) => warnings.push(m), info: () => undefined, error: () => undefined, debug: () => undefined };
+    await pageLoader(() => db, SCHEMA, log).loadPage(planOf(t, { nested_hints: { tags: { columns: { n: { data_type: 'text' } } } } }), [{ id: 2, tags: [{ name: 'b', n: '7' }] }]);
+    expect(warnings).toEqual([`resource "${t}": table "${t}__tags": column "n" is bigint in the table: its hint data_type text applies to new tables only, values are coerced to bigint`]);
+    expect(await rowsOf(`${t}__tags`, 'name, n')).toEqual([{ name: 'a', n: 1 }, { name: 'b', n: 7 }]);
+  });
+
   test("replace: a child table's contract goes by the table it replaces, so a frozen resource's staged child table is no new table", async () => {
     const t = 'staged';
     await loadPages(planOf(t, {}), [PAGE_1]);

@@ -41,6 +41,12 @@ export class NestedTables {
     return new NestedTables(db, schema, resource, shapes, baselines, syncId);
   }
 
+  /** The nested tables' hints whose data type differs from the column they have (the table's type wins), as the root's are reported. */
+  conflicts(schema: PageSchema): string[] {
+    const tables = new Set([...this.shapes.keys(), ...this.baselines.keys()]);
+    return [...tables].flatMap((table) => schema.conflicts(this.shapes.get(table) ?? this.baselines.get(table), table).map((c) => `table "${table}": ${c}`));
+  }
+
   /**
    * The page's nested rows fitted to their tables (hints, coercion, variants, the schema
    * contract), before any DDL; see fitNested. `rootDropped`: the root rows the root's fit dropped.

@@ -31,7 +31,7 @@ export interface PageSchema {
   /** A nested table's hinted constraints and types, for evolveTable (empty without nested_hints). */
   nestedConstraints(table: string): TableHints;
   /** Hints whose data type differs from the column the table already has (the table's type wins: values are coerced to it). */
-  conflicts(shape: TableShape | undefined): string[];
+  conflicts(shape: TableShape | undefined, nestedTable?: string): string[];
   /** True when the table came out with another type for a column the write added (another window created it first): fit again. */
   raced(write: FittedWrite, shape: TableShape): boolean;
 }
@@ -110,9 +110,9 @@ export function createPageSchema(resource: ResourcePlan): PageSchema {
       const fitted = fitWrite(write, { shape: shape ?? baseline, hints: root ? hints : undefined, where, keys, keyTypeChange });
       return applyContract(fitted, { contract: resource.schemaContract, newTable: !shape && !baseline, where });
     },
-    conflicts(shape) {
+    conflicts(shape, table) {
       const out: string[] = [];
-      for (const [column, h] of Object.entries(hints)) {
+      for (const [column, h] of Object.entries(table === undefined ? hints : (nested.get(table)?.hints ?? {}))) {
         const have = shape?.types?.get(column);
         if (h.dataType && have && columnTypeOf(h.pgType!.replace(/\(.*$/, '')).type !== have.type) {
           out.push(`column "${column}" is ${shape!.columns.get(column)} in the table: its hint data_type ${h.dataType} applies to new tables only, values are coerced to ${have.type}`);

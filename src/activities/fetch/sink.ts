@@ -45,7 +45,7 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
   // contract and the column types go by until the staging table exists
   const baseline = table === resource.table ? undefined : await readShape(deps.db, schema, resource.table);
   const pageSchema = createPageSchema(resource);
-  for (const c of pageSchema.conflicts(shape ?? baseline)) deps.log?.warn(`resource "${resource.name}": ${c}`);
+  for (const c of [...pageSchema.conflicts(shape ?? baseline), ...(resource.nestedHints ? nestedTables.conflicts(pageSchema) : [])]) deps.log?.warn(`resource "${resource.name}": ${c}`);
 
   /** The table evolved for the page's columns (created on the first page); warns of each widened column. */
   const evolve = async (write: FittedWrite, keys: Map<string, string>, where: string): Promise<TableShape> => {
