@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { ResourcePlan } from '../../plan/types';
-import { evolveTable, readShape, type TableShape } from '../store/tables';
+import { evolveTable, readShape, widens, type TableShape } from '../store/tables';
 import { commentNested, listNestedTables, nestedStagingTable } from '../store/nested-tables';
 import type { NestedRows } from '../store/nested-commit';
 import { DLT_ROOT_ID, type TablePage } from '../store/relational';
@@ -61,6 +61,11 @@ export class NestedTables {
   /** Where a nested table's rows go while the resource runs. */
   private relname(table: string): string {
     return this.resource.writeDisposition === 'replace' ? nestedStagingTable(table) : table;
+  }
+
+  /** Whether preparing these fitted writes would widen a column of a nested table (see widens). */
+  widens(fitted: NestedFit[]): boolean {
+    return fitted.some((f) => widens(this.shapes.get(f.page.table), f.write.types));
   }
 
   /**
