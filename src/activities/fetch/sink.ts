@@ -124,12 +124,14 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
     };
     let write = fit();
     // the nested tables' rows likewise, before any DDL (a frozen child table refuses the page too)
-    const nestedFit = nestedPages.length > 0 ? nestedTables.fit(nestedPages, droppedRoots(prepared.rows, write), pageSchema, where) : [];
+    const fitNested = () => (nestedPages.length > 0 ? nestedTables.fit(nestedPages, droppedRoots(prepared.rows, write), pageSchema, where) : []);
+    let nestedFit = fitNested();
     if (joining && (widens(shape, write.types, pageSchema.pgTypes) || nestedTables.widens(nestedFit))) return undefined;
     if (loaded && !write.discarded && (write.rows.length > 0 || !shape)) {
       shape = await evolve(write, prepared.keys, where);
       if (pageSchema.raced(write, shape)) {
         write = fit();
+        nestedFit = fitNested(); // the root rows kept may differ: their nested rows follow them
         shape = await evolve(write, prepared.keys, where);
       }
     }
