@@ -105,10 +105,11 @@ describe('schema_contract on nested tables', () => {
     expect(await snapshot(t)).toEqual(before);
   });
 
-  test('nested_hints columns make their types in the nested table (a json column kept whole, as dlt); a root hint named a__b types the flattened column', async () => {
+  test('nested_hints columns make their types in the nested table (a json column kept whole, as dlt); a root hint named a__b types the flattened column, never a child table', async () => {
     const t = 'nh_types';
     const hints = {
-      columns: { profile__city: { data_type: 'text', precision: 10 } },
+      // a root hint never reaches a child table (dlt makes `tags__n` a column of the root table)
+      columns: { profile__city: { data_type: 'text', precision: 10 }, tags__n: { data_type: 'text' } },
       nested_hints: { tags: { columns: { n: { data_type: 'bigint', precision: 16 }, name: { data_type: 'text', precision: 5, nullable: false }, meta: { data_type: 'json' }, at: { data_type: 'timestamp' } } } },
     };
     await loadPages(planOf(t, hints), [[{ id: 1, profile: { city: 'Berlin' }, tags: [{ name: 'a', n: '7', meta: { k: [1, 2] }, at: 1704067200 }] }]]);
@@ -118,7 +119,7 @@ describe('schema_contract on nested tables', () => {
           (r: { attname: string; t: string; attnotnull: boolean }) => [r.attname, r.attnotnull ? `${r.t} not null` : r.t],
         ),
       );
-    expect(await types(t)).toEqual({ id: 'bigint', profile__city: 'character varying(10)' });
+    expect(await types(t)).toEqual({ id: 'bigint', profile__city: 'character varying(10)', tags__n: 'text' });
     expect(await types(`${t}__tags`)).toEqual({ n: 'smallint', name: 'character varying(5) not null', meta: 'jsonb', at: 'timestamp with time zone' });
     expect(await rowsOf(`${t}__tags`, `name, n, meta, at::text AS at`)).toEqual([{ name: 'a', n: 7, meta: { k: [1, 2] }, at: '2024-01-01 00:00:00+00' }]);
     expect(await tables(t)).toEqual([t, `${t}__tags`]);
