@@ -154,15 +154,17 @@ describe('schema_contract on nested tables through syncs', () => {
     [{ id: 1, tags: ['a'] }],
     [{ id: 2, tags: ['b'], notes: [{ text: 'x' }] }],
     [{ id: 3, tags: ['c'], notes: [{ text: 'y' }] }],
+    [{ id: 4, tags: ['d'], notes: [{ text: 'z' }] }],
   ];
-  const CONTRACTS = [undefined, { tables: 'freeze' }, { tables: 'discard_row' }];
+  // run 4: the resource stays frozen, its nested_hints let `notes` evolve and type its column
+  const CONTRACTS = [{}, { schema_contract: { tables: 'freeze' } }, { schema_contract: { tables: 'discard_row' } }, { schema_contract: { tables: 'freeze' }, nested_hints: { notes: { schema_contract: 'evolve', columns: { text: { data_type: 'text', precision: 5 } } } } }];
   const runs = useSyncRuns({
     runs: DATA.length,
     dataset: 'nested_fz',
     routes: (s) => [{ path: '/events', handler: () => ({ body: DATA[s.run] }) }],
     source: (s) => ({
       client: { base_url: s.url },
-      resources: [{ name: 'events', ...(CONTRACTS[s.run] ? { schema_contract: CONTRACTS[s.run] } : {}), endpoint: { path: '/events', paginator: 'single_page' } }],
+      resources: [{ name: 'events', ...CONTRACTS[s.run], endpoint: { path: '/events', paginator: 'single_page' } }],
     }),
   });
 
@@ -170,8 +172,13 @@ describe('schema_contract on nested tables through syncs', () => {
     expect(runs.outcomes[0]).not.toBeInstanceOf(Error);
     expect(rootMessage(runs.outcomes[1])).toMatch(/resource "events" page 1: schema_contract tables is freeze: table "events__notes" does not exist and may not be created/);
     expect(runs.outcomes[2]).not.toBeInstanceOf(Error);
-    expect((await runs.rows(`SELECT id FROM nested_fz.events ORDER BY id`)).map((r) => r.id)).toEqual([1, 3]);
-    expect((await runs.rows(`SELECT value FROM nested_fz.events__tags ORDER BY value`)).map((r) => r.value)).toEqual(['a', 'c']);
-    expect(await runs.rows(`SELECT to_regclass('nested_fz.events__notes') AS t`)).toEqual([{ t: null }]);
+    expect((await runs.rows(`SELECT id FROM nested_fz.events ORDER BY id`)).map((r) => r.id)).toEqual([1, 3, 4]);
+    expect((await runs.rows(`SELECT value FROM nested_fz.events__tags ORDER BY value`)).map((r) => r.value)).toEqual(['a', 'c', 'd']);
+  });
+
+  test('nested_hints through a sync: a frozen resource whose nested table evolves by its own contract, typed by its column hint', async () => {
+    expect(runs.outcomes[3]).not.toBeInstanceOf(Error);
+    expect(await runs.rows(`SELECT text FROM nested_fz.events__notes`)).toEqual([{ text: 'z' }]);
+    expect(await runs.rows(`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'nested_fz.events__notes'::regclass AND attname = 'text'`)).toEqual([{ t: 'character varying(5)' }]);
   });
 });
