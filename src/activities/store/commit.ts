@@ -71,7 +71,7 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
   ];
   if (c.rows.length > 0 && c.columns.size > 0) {
     const write = tableWriteSql(
-      { ...c, mergeKey: c.mergeKey ?? [], tableColumns: c.tableColumns ?? [], constraint: c.constraint ?? [], seenKey: c.table, keysUnique: c.disposition === 'merge' && distinctKeys(c.rows, c.primaryKey, c.columns) },
+      { ...c, mergeKey: c.mergeKey ?? [], tableColumns: c.tableColumns ?? [], constraint: c.constraint ?? [], seenKey: c.table, keysUnique: c.disposition === 'merge' && distinctKeys(c.rows, c.primaryKey, c.columns), returnsIds: c.disposition === 'merge' && !!c.nested?.length },
       JSON.stringify(c.rows),
       'st',
       'w',
