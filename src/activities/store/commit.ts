@@ -71,10 +71,14 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
           max_value = coalesce(?::jsonb, max_value), max_hashes = coalesce(?::jsonb, max_hashes)
       WHERE resource = ? AND sync_id = ? AND pages = ? RETURNING pages, rows)`,
   ];
+  const merge = c.disposition === 'merge';
+  // scd2 and insert-only never replace a root row: its nested rows stay
+  const replaces = merge && c.merge?.strategy !== 'scd2' && c.merge?.strategy !== 'insert-only';
+  const clear = replaces ? (c.clearNested ?? []) : [];
   let deleted: string | undefined;
   if (c.rows.length > 0 && c.columns.size > 0) {
     const write = tableWriteSql(
-      { ...c, mergeKey: c.mergeKey ?? [], tableColumns: c.tableColumns ?? [], constraint: c.constraint ?? [], seenKey: c.table, keysUnique: c.disposition === 'merge' && distinctKeys(c.rows, c.primaryKey, c.columns) },
+      { ...c, mergeKey: c.mergeKey ?? [], tableColumns: c.tableColumns ?? [], constraint: c.constraint ?? [], seenKey: c.table, keysUnique: merge && distinctKeys(c.rows, c.primaryKey, c.columns), returnsIds: merge && (!!c.nested?.length || clear.length > 0) },
       JSON.stringify(c.rows),
       'st',
       'w',
@@ -88,11 +92,7 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
   if (c.nested?.length || c.clearNested?.length) {
     // under merge a nested row lands only with its root row (a duplicate key's other records, a
     // hard delete, a version scd2 has already: their root rows are not written, nor their lists)
-    const merge = c.disposition === 'merge';
     const roots = merge && c.rows.length > 0 && c.columns.has('_dlt_id') ? 'w_ins' : undefined;
-    // scd2 and insert-only never replace a root row: its nested rows stay
-    const replaces = merge && c.merge?.strategy !== 'scd2' && c.merge?.strategy !== 'insert-only';
-    const clear = replaces ? (c.clearNested ?? []) : [];
     ctes.push(...nestedCtes({ ...c, nested: c.nested ?? [], clear, roots, deleted }, bindings));
     if (c.concurrent && replacesNested({ ...c, clear })) lock = qualified(c.schema, c.table);
   }

@@ -28,6 +28,8 @@ export interface TableWrite {
   seenKey: string;
   /** the page's rows have distinct primary keys as Postgres compares them (see distinctKeys): no de-duplication step */
   keysUnique?: boolean;
+  /** the statement reads the `_dlt_id` of the rows written and hard-deleted (nested rows land and go with their root row, commit.ts) */
+  returnsIds?: boolean;
 }
 
 /** CTEs to add to a page commit's statement and their bindings, in the order they appear. */
@@ -41,15 +43,17 @@ export interface WriteSql {
 const q = quoteIdent;
 
 /**
- * The insert CTE of a table write. It returns the `_dlt_id` of each row it wrote (inserted or
- * updated): under merge, the page's nested rows land only with their root row (commit.ts).
+ * The insert CTE of a table write. When asked (`returnsIds`), it returns the `_dlt_id` of each
+ * row it wrote (inserted or updated): under merge, the page's nested rows land only with their
+ * root row, and the nested rows of the root rows it replaced go (commit.ts). Pages with neither nested
+ * rows nor child tables to clear skip collecting them.
  */
-const returningId = (w: TableWrite) => (w.columns.has('_dlt_id') ? ' RETURNING d."_dlt_id"' : '');
+const returningId = (w: TableWrite) => (w.returnsIds && w.columns.has('_dlt_id') ? ' RETURNING d."_dlt_id"' : '');
 const insCte = (w: TableWrite, name: string, sql: string) => `${name}_ins AS (${sql}${returningId(w)})`;
-/** The hard-delete CTE; it returns the deleted rows' `_dlt_id` (their nested rows are deleted with them, nested-commit.ts). */
+/** The hard-delete CTE; when asked (`returnsIds`) it returns the deleted rows' `_dlt_id` (their nested rows are deleted with them, nested-commit.ts). */
 function delCte(w: TableWrite, name: string, out: WriteSql, sql: string): void {
   out.ctes.push(`${name}_del AS (${sql}${returningId(w)})`);
-  if (w.columns.has('_dlt_id')) out.deleted = `${name}_del`;
+  if (returningId(w)) out.deleted = `${name}_del`;
 }
 const match = (cols: string[], a: string, b: string) => cols.map((c) => `${a}.${q(c)} = ${b}.${q(c)}`).join(' AND ');
 
@@ -85,7 +89,7 @@ const MADE = new Map<string, WriteSql>();
 const MAX_MADE = 256;
 
 function writeKey(w: TableWrite, guard: string, name: string): string {
-  return JSON.stringify([w.schema, w.table, [...w.columns], [...w.tableColumns], w.constraint, w.disposition, w.merge ?? null, w.primaryKey, w.mergeKey, w.loadId, w.seenKey, !!w.keysUnique, guard, name]);
+  return JSON.stringify([w.schema, w.table, [...w.columns], [...w.tableColumns], w.constraint, w.disposition, w.merge ?? null, w.primaryKey, w.mergeKey, w.loadId, w.seenKey, !!w.keysUnique, !!w.returnsIds, guard, name]);
 }
 
 /** The write's CTEs and their bindings after the rows' (which come first). */
@@ -195,8 +199,10 @@ function deleteInsertSql(w: TableWrite, name: string): WriteSql {
     bindings.push(w.loadId);
     return out;
   }
-  ctes.push(insCte(w, name, `${insert} ON CONFLICT (${pk.map(q).join(', ')}) DO UPDATE SET ${replaceRow(w, pk)}
-    WHERE d.${q(LOAD_ID_COLUMN)} IS DISTINCT FROM EXCLUDED.${q(LOAD_ID_COLUMN)} OR ${replacesSameLoad(sort, 'EXCLUDED', 'd')}`));
+  // without dedup_sort a later record of the load replaces an earlier one as well: no condition
+  const when = sort ? `
+    WHERE d.${q(LOAD_ID_COLUMN)} IS DISTINCT FROM EXCLUDED.${q(LOAD_ID_COLUMN)} OR ${replacesSameLoad(sort, 'EXCLUDED', 'd')}` : '';
+  ctes.push(insCte(w, name, `${insert} ON CONFLICT (${pk.map(q).join(', ')}) DO UPDATE SET ${replaceRow(w, pk)}${when}`));
   bindings.push(w.loadId);
   return out;
 }
