@@ -73,6 +73,12 @@ describe('the SQL of one table write', () => {
       ['RETURNING d."_dlt_id"'],
       [],
     ],
+    [
+      'hard_delete with root ids asked for: the deleted rows return theirs too (their nested rows go with them)',
+      { disposition: 'merge', merge: { strategy: 'delete-insert', hardDelete: 'gone' }, primaryKey: ['id'], columns: new Map([['id', 'bigint'], ['gone', 'boolean'], ['_dlt_id', 'text']]), returnsIds: true },
+      ['w_del AS (DELETE FROM "s"."t" d USING w_one s WHERE s."id" = d."id" AND s."gone" IS TRUE', ') RETURNING d."_dlt_id")'],
+      [],
+    ],
     ['merge_key column absent from the page: nothing deleted by it', { disposition: 'merge', primaryKey: ['id'], mergeKey: ['day'] }, [], ['w_mk', '"day"']],
     ['hard_delete column absent from the page: nothing deleted', { disposition: 'merge', merge: { strategy: 'delete-insert', hardDelete: 'gone' }, primaryKey: ['id'] }, [], ['w_del', 'gone']],
     ['upsert: update or insert, the whole row', { disposition: 'merge', merge: { strategy: 'upsert' }, primaryKey: ['id'] }, ['ON CONFLICT ("id") DO UPDATE SET "v" = EXCLUDED."v", "x" = NULL'], ['IS DISTINCT FROM', 'w_mk']],
@@ -93,6 +99,16 @@ describe('the SQL of one table write', () => {
     expect(sql).toContain('WHERE EXISTS (SELECT 1 FROM st)');
     for (const c of contains) expect(sql).toContain(c);
     for (const l of lacks) expect(sql).not.toContain(l);
+  });
+
+  test.each<[string, Partial<TableWrite>, string | undefined]>([
+    ['delete-insert hard_delete with root ids asked for', { disposition: 'merge', merge: { strategy: 'delete-insert', hardDelete: 'gone' }, primaryKey: ['id'], columns: new Map([['id', 'bigint'], ['gone', 'boolean'], ['_dlt_id', 'text']]), returnsIds: true }, 'w_del'],
+    ['upsert hard_delete with root ids asked for', { disposition: 'merge', merge: { strategy: 'upsert', hardDelete: 'gone' }, primaryKey: ['id'], columns: new Map([['id', 'bigint'], ['gone', 'boolean'], ['_dlt_id', 'text']]), returnsIds: true }, 'w_del'],
+    ['hard_delete without them (no child tables)', { disposition: 'merge', merge: { strategy: 'delete-insert', hardDelete: 'gone' }, primaryKey: ['id'], columns: new Map([['id', 'bigint'], ['gone', 'boolean'], ['_dlt_id', 'text']]) }, undefined],
+  ])('the CTE returning hard-deleted root ids: %s', (_what, edit, deleted) => {
+    const out = sqlOf(write(edit));
+    expect(out.deleted).toBe(deleted);
+    expect(out.ctes.join('\n').includes('_del AS (DELETE') && out.ctes.some((c) => c.startsWith('w_del') && c.endsWith('RETURNING d."_dlt_id")'))).toBe(deleted !== undefined);
   });
 
   test.each<[string, Partial<TableWrite>, unknown[]]>([
