@@ -21,6 +21,7 @@ interface Flags {
   windowSeconds?: string;
   windowsPerRun?: string;
   parallelWindows?: string;
+  heartbeatSeconds?: string;
   latency?: string;
   rateLimit?: string;
   workers?: string;
@@ -38,6 +39,7 @@ const flags = new Command('bench')
   .option('--window-seconds <s>', 'SyncOptions.windowSeconds')
   .option('--windows-per-run <n>', 'SyncOptions.windowsPerRun')
   .option('--parallel-windows <n>', 'SyncOptions.parallelWindows')
+  .option('--heartbeat-seconds <s>', 'SyncOptions.heartbeatSeconds')
   .option('--latency <ms>', 'latency-bound profile: the API answers each request after this many ms')
   .option('--rate-limit <r>', "the API refuses (429) more than r requests in any second; rest-sync's config gets rate_limit r")
   .option('--workers <n>', 'rest-sync worker processes (default: one in-process worker)')

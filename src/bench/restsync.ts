@@ -40,9 +40,9 @@ function startWorkerProcess(address: string, pgUrl: string): ChildProcess {
 }
 
 /** The resource workflows of a sync (`sync:<dataset>:<resource>`), from the config's resource names. */
-function resourceWorkflows(input: SyncSourceInput, workflowId: string): string[] {
+function resourceWorkflows(input: SyncSourceInput): string[] {
   const resources = (input.source as { resources?: { name?: string }[] }).resources ?? [];
-  return resources.flatMap((r) => (r.name ? [`${workflowId}:${r.name}`] : []));
+  return resources.flatMap((r) => (r.name ? [`sync:${input.dataset}:${r.name}`] : []));
 }
 
 /**
@@ -71,7 +71,7 @@ export async function startRestSync(pgUrl: string, workers = 0, killAfter?: numb
       const workflowId = `sync:${input.dataset}`;
       const started = performance.now();
       const run = env.client.workflow.execute('syncSource', { taskQueue: TASK_QUEUE, workflowId, args: [input] });
-      const kill = killAfter !== undefined ? scheduleKill(env.client, processes, { workflowId, resources: resourceWorkflows(input, workflowId) }, killAfter) : undefined;
+      const kill = killAfter !== undefined ? scheduleKill(env.client, processes, { workflowId, resources: resourceWorkflows(input) }, killAfter) : undefined;
       const out = (await Promise.race([run, stopped]).finally(() => kill?.cancel())) as SyncSourceOutput;
       const seconds = (performance.now() - started) / 1000;
       const r = Object.values(out.resources).reduce((a, b) => ({ rows: a.rows + b.rows, pages: a.pages + b.pages }), { rows: 0, pages: 0 });
@@ -122,8 +122,15 @@ export async function historyFigures(client: Client, workflowIds: string[]): Pro
 }
 
 /** The options the bench passes to `syncSource`: only those given on the command line. */
-export function syncOptions(o: { windowPages?: string; windowSeconds?: string; windowsPerRun?: string; parallelWindows?: string }): SyncOptions | undefined {
+export function syncOptions(o: {
+  windowPages?: string;
+  windowSeconds?: string;
+  windowsPerRun?: string;
+  parallelWindows?: string;
+  heartbeatSeconds?: string;
+}): SyncOptions | undefined {
   const out: SyncOptions = {};
+  if (o.heartbeatSeconds) out.heartbeatSeconds = Number(o.heartbeatSeconds);
   if (o.parallelWindows) out.parallelWindows = Number(o.parallelWindows);
   if (o.windowPages) out.windowPages = Number(o.windowPages);
   if (o.windowSeconds) out.windowSeconds = Number(o.windowSeconds);
