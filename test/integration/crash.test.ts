@@ -206,7 +206,7 @@ describe('a worker killed mid-sync, not replaced', () => {
   });
   afterAll(() => closeAll(workers, api, database, temporal));
 
-  test('its windows are resumed by the other worker, after the default heartbeat timeout of 5 s: exact table', async () => {
+  test('its windows are resumed by the other worker, after the default heartbeat timeout of 5 s; workflow tasks move off the dead worker after 2 s: exact table', async () => {
     const env = workerEnv(temporal, database);
     workers.push(await startWorkerProcess(env), await startWorkerProcess(env));
     const workflowId = uniqueId('sync:killed');
@@ -232,5 +232,10 @@ describe('a worker killed mid-sync, not replaced', () => {
     const events = (await temporal.client.workflow.getHandle(sync.resources[0]).fetchHistory()).events ?? [];
     const timeouts = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [Number(e.activityTaskScheduledEventAttributes.heartbeatTimeout?.seconds)] : []));
     expect(new Set(timeouts)).toEqual(new Set([5]));
+    // a workflow task sent to the dead worker's sticky queue waited there 2 s (the SDK's default is 10 s)
+    const ms = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6);
+    const scheduledAt = new Map(events.map((e) => [String(e.eventId), ms(e)]));
+    const waits = events.flatMap((e) => (e.workflowTaskTimedOutEventAttributes ? [ms(e) - scheduledAt.get(String(e.workflowTaskTimedOutEventAttributes.scheduledEventId))!] : []));
+    for (const wait of waits) expect(wait).toBeLessThan(5000);
   });
 });
