@@ -54,8 +54,12 @@ export async function createSyncWorker(opts: SyncWorkerOptions): Promise<{ worke
     taskQueue: opts.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
     activities,
     maxConcurrentActivityTaskExecutions: concurrency,
-    // heartbeats carry committed totals: send them every 2 s so status is live
-    maxHeartbeatThrottleInterval: '2 seconds',
+    // heartbeats carry committed totals (live status) and tell the server the worker is alive:
+    // sent every second, a 5 s heartbeat timeout leaves 4 s of slack before a window is retried elsewhere
+    maxHeartbeatThrottleInterval: '1 second',
+    // a workflow cached on a worker that was killed has its tasks sent to that worker's queue for
+    // about 10 s more (until the server sees it gone): after 2 s there they go to any worker
+    stickyQueueScheduleToStartTimeout: '2 seconds',
     ...(bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve(workflowsPath()) }),
   });
   return { worker, close: () => db.destroy() };

@@ -21,9 +21,11 @@ interface Flags {
   windowSeconds?: string;
   windowsPerRun?: string;
   parallelWindows?: string;
+  heartbeatSeconds?: string;
   latency?: string;
   rateLimit?: string;
   workers?: string;
+  killWorkerAfter?: string;
 }
 
 const flags = new Command('bench')
@@ -37,9 +39,11 @@ const flags = new Command('bench')
   .option('--window-seconds <s>', 'SyncOptions.windowSeconds')
   .option('--windows-per-run <n>', 'SyncOptions.windowsPerRun')
   .option('--parallel-windows <n>', 'SyncOptions.parallelWindows')
+  .option('--heartbeat-seconds <s>', 'SyncOptions.heartbeatSeconds')
   .option('--latency <ms>', 'latency-bound profile: the API answers each request after this many ms')
   .option('--rate-limit <r>', "the API refuses (429) more than r requests in any second; rest-sync's config gets rate_limit r")
   .option('--workers <n>', 'rest-sync worker processes (default: one in-process worker)')
+  .option('--kill-worker-after <s>', 'SIGKILL one worker process (the busiest) this many seconds into each rest-sync run; needs --workers 2 or more')
   .parse()
   .opts<Flags>();
 
@@ -62,6 +66,10 @@ async function main(): Promise<void> {
     ...(flags.rateLimit ? { rateLimit: positive('--rate-limit', flags.rateLimit) } : {}),
   };
   const workers = flags.workers ? positive('--workers', flags.workers) : 0;
+  const killAfter = flags.killWorkerAfter !== undefined ? Number(flags.killWorkerAfter) : undefined;
+  if (killAfter !== undefined && !(killAfter >= 0 && workers >= 2)) {
+    throw new Error(`--kill-worker-after ${flags.killWorkerAfter}: expected seconds >= 0 with --workers 2 or more (the others finish the sync)`);
+  }
   Runtime.install({ logger: new DefaultLogger('WARN') });
   let python: string | { skipped: string } | undefined;
   if (flags.peers) {
@@ -77,7 +85,7 @@ async function main(): Promise<void> {
     const api = await startApiProcess(n, manners);
     cleanup.unshift(() => api.close());
     log(`bulk API ${api.url} (pid ${api.pid}), Postgres ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded'}; starting dev server and worker`);
-    const rs = await startRestSync(pgHandle.url, workers);
+    const rs = await startRestSync(pgHandle.url, workers, killAfter);
     cleanup.unshift(() => rs.close());
     const result: BenchResult = {
       date: new Date().toISOString(),
@@ -87,7 +95,9 @@ async function main(): Promise<void> {
       postgres: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL 18',
       options: syncOptions(flags) as Record<string, number> | undefined,
       repeat: Number(flags.repeat),
-      ...(Object.keys(manners).length || workers ? { profile: { ...manners, ...(workers ? { workers } : {}) } } : {}),
+      ...(Object.keys(manners).length || workers
+        ? { profile: { ...manners, ...(workers ? { workers } : {}), ...(killAfter !== undefined ? { killWorkerAfter: killAfter } : {}) } }
+        : {}),
       variants: [],
     };
     const ctx = { n, repeat: Number(flags.repeat), api, pgUrl: pgHandle.url, db, rs, options: syncOptions(flags), python, log, rateLimit: manners.rateLimit };

@@ -1,4 +1,5 @@
 import type { Variant } from './api';
+import type { KillReport } from './kill';
 import type { Cpu } from './measure';
 import type { HistoryFigures } from './restsync';
 
@@ -23,6 +24,8 @@ export interface Phase {
   startRssMb?: number;
   /** latency-bound profile: requests the API refused (429) and the most it accepted in any sliding second */
   api?: { refused: number; peak: number };
+  /** --kill-worker-after: the worker process killed mid-sync and who finished its windows */
+  kill?: KillReport;
 }
 
 export interface VariantResult {
@@ -44,7 +47,7 @@ export interface BenchResult {
   postgres: string;
   options?: Record<string, number>;
   /** the latency-bound profile: API latency and rate limit, rest-sync worker processes */
-  profile?: { latencyMs?: number; rateLimit?: number; workers?: number };
+  profile?: { latencyMs?: number; rateLimit?: number; workers?: number; killWorkerAfter?: number };
   variants: VariantResult[];
 }
 
@@ -72,6 +75,15 @@ function row(name: string, p: Phase): string {
   ].filter(Boolean).join(' ');
 }
 
+/** What the worker killed mid-sync cost, in one line. */
+function killLine(k: KillReport): string {
+  return (
+    `  worker ${k.worker} (pid ${k.pid}) SIGKILLed ${k.atSeconds.toFixed(2)} s in with ${k.inFlight} windows in flight; ` +
+    `${k.resumed} resumed by pid ${k.resumedBy.join(', ') || '-'}, the last ${k.recoverySeconds.toFixed(2)} s after the kill; ` +
+    `${k.workflowTaskTimeouts} workflow tasks timed out`
+  );
+}
+
 /** The human-readable table. */
 export function formatResult(r: BenchResult): string {
   const lines = [
@@ -86,6 +98,7 @@ export function formatResult(r: BenchResult): string {
     lines.push('', `${v.variant}:`);
     lines.push(`${'  '.padEnd(13)}  seconds     rows/s  vs plain requests  peak RSS (start)   CPU s: client / api / postgres / temporal`);
     lines.push(`  ${row('plain loop', v.plain)}`, `  ${row('rest-sync', v.restSync)}`);
+    if (v.restSync.kill) lines.push(killLine(v.restSync.kill));
     if (v.afterParent) {
       lines.push(`  ${row('rs, children after parent', v.afterParent)}`);
       lines.push(`  pipelining: children following their parent ${(v.afterParent.seconds / v.restSync.seconds).toFixed(2)}x faster than after it`);

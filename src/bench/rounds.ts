@@ -5,6 +5,7 @@ import { runDlt } from './dlt';
 import { cpuNow, cpuSince, trackPeakRss, verifyRows } from './measure';
 import { plainLoop, type RunFigures } from './plain';
 import { phase, type Phase, type VariantResult } from './report';
+import type { KillReport } from './kill';
 import { historyFigures, type HistoryFigures, type RestSyncHarness } from './restsync';
 
 /** One contender's run, measured: wall time, API requests, CPU per component, peak RSS; then the row check. */
@@ -13,7 +14,7 @@ export async function measured(
   db: pg.Pool,
   schema: string,
   n: number,
-  run: () => Promise<RunFigures & { extraCpu?: number; peakRssMb?: number; history?: HistoryFigures }>,
+  run: () => Promise<RunFigures & { extraCpu?: number; peakRssMb?: number; history?: HistoryFigures; kill?: KillReport }>,
 ): Promise<Phase & { history?: HistoryFigures }> {
   await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await db.query(`DROP SCHEMA IF EXISTS "${schema}_staging" CASCADE`);
@@ -27,7 +28,13 @@ export async function measured(
   const used = cpuSince(cpu, api.pid);
   used.bench = Math.round((used.bench + (figures.extraCpu ?? 0)) * 100) / 100;
   await verifyRows((sql) => db.query(sql), schema, schema, 'items', n);
-  const rest = { requests: (await api.requests()) - requests, cpu: used, peakRssMb: figures.peakRssMb ?? peak.peakMb, api: await api.stats() };
+  const rest = {
+    requests: (await api.requests()) - requests,
+    cpu: used,
+    peakRssMb: figures.peakRssMb ?? peak.peakMb,
+    api: await api.stats(),
+    ...(figures.kill ? { kill: figures.kill } : {}),
+  };
   return { ...phase(figures, figures.peakRssMb ? rest : { ...rest, startRssMb: peak.startMb }), history: figures.history };
 }
 

@@ -18,7 +18,7 @@ import type { SourceConfig } from '../config/schema';
 import { buildPlan } from '../plan/build';
 import type { ResourcePlan, SourcePlan } from '../plan/types';
 import { syncResource } from './sync-resource';
-import { DEFAULT_OPTIONS, type ResourceProgress, type SyncOptions, type SyncSourceInput, type SyncSourceOutput } from './types';
+import { DEFAULT_OPTIONS, HEARTBEAT_SECONDS_BEFORE, type ResourceProgress, type SyncOptions, type SyncSourceInput, type SyncSourceOutput } from './types';
 
 export const sourceProgressQuery = defineQuery<Record<string, ResourceProgress>>('progress');
 
@@ -71,7 +71,9 @@ function showDetails(dataset: string, progress: Record<string, ResourceProgress>
 export async function syncSource(input: SyncSourceInput): Promise<SyncSourceOutput> {
   const source = await plan(input);
   const { runId, workflowId } = workflowInfo();
-  const options = { ...DEFAULT_OPTIONS, ...(input.options ?? {}) };
+  // a killed worker's windows are retried elsewhere after 5 s without a heartbeat; syncs started before, after 15 s
+  const heartbeat = patched('short-heartbeat') ? {} : { heartbeatSeconds: HEARTBEAT_SECONDS_BEFORE };
+  const options = { ...DEFAULT_OPTIONS, ...heartbeat, ...(input.options ?? {}) };
   const progress: Record<string, ResourceProgress> = {};
   setHandler(sourceProgressQuery, () => progress);
   // one sync of a dataset at a time: the lease in Postgres is this run's, or the sync is refused

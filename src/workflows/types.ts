@@ -8,7 +8,10 @@ export interface SyncOptions {
   windowSeconds?: number;
   /** windows before a resource workflow continues-as-new */
   windowsPerRun?: number;
-  /** a window whose worker stops heartbeating for this long is retried elsewhere */
+  /**
+   * a window whose worker stops heartbeating for this long is retried elsewhere: what a killed
+   * worker costs its windows. Activities heartbeat every second
+   */
   heartbeatSeconds?: number;
   /** windows fetching an offset/page-number resource at once (1: one after the other) */
   parallelWindows?: number;
@@ -64,11 +67,14 @@ export interface ResourceProgress {
   lanes?: { pages: number; rows: number }[];
 }
 
+/** `heartbeatSeconds` of syncs started before the `short-heartbeat` patch. */
+export const HEARTBEAT_SECONDS_BEFORE = 15;
+
 export const DEFAULT_OPTIONS: Required<SyncOptions> = {
   windowPages: 5000,
   windowSeconds: 30,
   windowsPerRun: 100,
-  heartbeatSeconds: 15,
+  heartbeatSeconds: 5,
   parallelWindows: 4,
   pipelineChildren: true,
 };

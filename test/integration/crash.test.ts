@@ -1,3 +1,5 @@
+import { restApiConfig, serveBulkApi } from '../../src/bench/api';
+import { killBusiest } from '../../src/bench/kill';
 import { startMockServer, type MockServer } from '../../src/demo/mocks/server';
 import type { SyncSourceOutput } from '../../src/workflows/types';
 import { connectTestTemporal, createTestDatabase, uniqueId, type TestTemporal } from '../helpers/env';
@@ -35,6 +37,40 @@ function crashApi(requests: Map<string, number>): Promise<MockServer> {
   );
 }
 
+type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
+
+/** Pages committed so far in a dataset's state table (0 before the sync has made it). */
+async function committedPages(database: TestDatabase, schema: string): Promise<number> {
+  const r = await database.db.raw(`SELECT coalesce(sum(pages), 0) AS n FROM ${schema}._rest_sync_state`).catch(() => ({ rows: [{ n: 0 }] }));
+  return Number(r.rows[0].n);
+}
+
+/** Waits, 60 s at most, until a dataset has committed `n` pages. */
+async function waitForPages(database: TestDatabase, schema: string, n: number): Promise<void> {
+  const until = Date.now() + 60_000;
+  while ((await committedPages(database, schema)) < n) {
+    if (Date.now() > until) throw new Error(`no progress past ${await committedPages(database, schema)} pages`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The environment of a `rest-sync worker` process on the tests' Temporal and database. */
+function workerEnv(temporal: TestTemporal, database: TestDatabase, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: process.env.REST_SYNC_TEST_TEMPORAL!,
+    TEMPORAL_TASK_QUEUE: temporal.taskQueue,
+    REST_SYNC_WORKFLOW_BUNDLE: process.env.REST_SYNC_TEST_BUNDLE!,
+    ...extra,
+  };
+}
+
+/** Stops a suite's worker processes, then its API, database and Temporal connection. */
+async function closeAll(workers: WorkerProcess[], ...rest: ({ close(): Promise<unknown> } | { drop(): Promise<unknown> } | undefined)[]): Promise<void> {
+  await Promise.all(workers.map((w) => w.kill()));
+  for (const r of rest) if (r) await ('close' in r ? r.close() : r.drop());
+}
+
 /**
  * Crash safety: workers are SIGKILLed mid-sync and replaced. Afterwards each table equals the
  * source exactly (no row missing, none twice, also for append), its nested table too (every child
@@ -42,7 +78,7 @@ function crashApi(requests: Map<string, number>): Promise<MockServer> {
  */
 describe('worker crashes mid-sync', () => {
   let temporal: TestTemporal;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let database: TestDatabase;
   let api: MockServer;
   const requests = new Map<string, number>();
   const workers: WorkerProcess[] = [];
@@ -50,32 +86,10 @@ describe('worker crashes mid-sync', () => {
   beforeAll(async () => {
     [temporal, database, api] = await Promise.all([connectTestTemporal(), createTestDatabase(), crashApi(requests)]);
   });
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => w.kill()));
-    await api?.close();
-    await database?.drop();
-    await temporal?.close();
-  });
-
-  const committedPages = async () =>
-    Number((await database.db.raw(`SELECT coalesce(sum(pages), 0) AS n FROM crash._rest_sync_state`).catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n);
-
-  async function waitForPages(n: number): Promise<void> {
-    const until = Date.now() + 60_000;
-    while ((await committedPages()) < n) {
-      if (Date.now() > until) throw new Error(`no progress past ${await committedPages()} pages`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  afterAll(() => closeAll(workers, api, database, temporal));
 
   test('SIGKILL twice during merge and append resources: exact tables and nested tables, pages refetched only at the kills', async () => {
-    const env = {
-      DATABASE_URL: database.url,
-      TEMPORAL_ADDRESS: process.env.REST_SYNC_TEST_TEMPORAL!,
-      TEMPORAL_TASK_QUEUE: temporal.taskQueue,
-      API_KEY: TOKEN,
-      REST_SYNC_WORKFLOW_BUNDLE: process.env.REST_SYNC_TEST_BUNDLE!,
-    };
+    const env = workerEnv(temporal, database, { API_KEY: TOKEN });
     const resource = (name: string, disposition: string) => ({
       name,
       write_disposition: disposition,
@@ -95,9 +109,9 @@ describe('worker crashes mid-sync', () => {
     // N / CAP full pages, then an empty page for each of the 4 parallel windows
     const pagesPerResource = N / CAP + 4;
     for (const at of [0.2, 0.55]) {
-      await waitForPages(Math.floor(2 * pagesPerResource * at));
+      await waitForPages(database, 'crash', Math.floor(2 * pagesPerResource * at));
       await workers[workers.length - 1].kill('SIGKILL');
-      expect(await committedPages()).toBeLessThan(2 * pagesPerResource); // killed mid-sync
+      expect(await committedPages(database, 'crash')).toBeLessThan(2 * pagesPerResource); // killed mid-sync
       workers.push(await startWorkerProcess(env));
     }
     const out = (await handle.result()) as SyncSourceOutput;
@@ -130,19 +144,14 @@ describe('worker crashes mid-sync', () => {
 describe('worker crashes while a child follows its parent', () => {
   const API: PipelineApiOptions = { parents: 90, parentPage: 3, items: 3, itemPage: 2, latencyMs: 25 };
   let temporal: TestTemporal;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let database: TestDatabase;
   let api: PipelineApi;
   const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
     [temporal, database, api] = await Promise.all([connectTestTemporal(), createTestDatabase(), startPipelineApi(API)]);
   });
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => w.kill()));
-    await api?.close();
-    await database?.drop();
-    await temporal?.close();
-  });
+  afterAll(() => closeAll(workers, api, database, temporal));
 
   const state = async () => {
     const res = await database.db.raw(`SELECT resource, pages, done FROM piped._rest_sync_state`).catch(() => ({ rows: [] }));
@@ -154,12 +163,7 @@ describe('worker crashes while a child follows its parent', () => {
   };
 
   test('SIGKILL twice while parent and child both run: exact tables', async () => {
-    const env = {
-      DATABASE_URL: database.url,
-      TEMPORAL_ADDRESS: process.env.REST_SYNC_TEST_TEMPORAL!,
-      TEMPORAL_TASK_QUEUE: temporal.taskQueue,
-      REST_SYNC_WORKFLOW_BUNDLE: process.env.REST_SYNC_TEST_BUNDLE!,
-    };
+    const env = workerEnv(temporal, database);
     workers.push(await startWorkerProcess(env));
     const handle = await temporal.client.workflow.start('syncSource', {
       taskQueue: temporal.taskQueue,
@@ -182,5 +186,56 @@ describe('worker crashes while a child follows its parent', () => {
     expect(await count('items')).toEqual({ rows: items, ids: items });
     expect(await count('parents')).toEqual({ rows: API.parents, ids: API.parents });
     expect(out.resources.items.rows).toBe(items);
+  });
+});
+
+/**
+ * A worker killed with windows in flight and not replaced: the worker still running takes each of
+ * them over once its heartbeat timeout (by default 5 s) has passed, and resumes it from its
+ * committed page. The API answers in 200 ms, so the windows are mid-stripe at the kill.
+ */
+describe('a worker killed mid-sync, not replaced', () => {
+  const RECORDS = 6000;
+  let temporal: TestTemporal;
+  let database: TestDatabase;
+  let api: Awaited<ReturnType<typeof serveBulkApi>>;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    [temporal, database, api] = await Promise.all([connectTestTemporal(), createTestDatabase(), serveBulkApi(RECORDS, { latencyMs: 200 })]);
+  });
+  afterAll(() => closeAll(workers, api, database, temporal));
+
+  test('its windows are resumed by the other worker, after the default heartbeat timeout of 5 s; workflow tasks move off the dead worker after 2 s: exact table', async () => {
+    const env = workerEnv(temporal, database);
+    workers.push(await startWorkerProcess(env), await startWorkerProcess(env));
+    const workflowId = uniqueId('sync:killed');
+    const handle = await temporal.client.workflow.start('syncSource', {
+      taskQueue: temporal.taskQueue,
+      workflowId,
+      args: [{ source: restApiConfig(api.url, 'offset'), dataset: 'killed' }],
+    });
+    // the first 10 pages are the sequential probe: past them, the parallel windows are under way
+    await waitForPages(database, 'killed', 14);
+    // resource workflows are named after the dataset: sync:<dataset>:<resource>
+    const sync = { workflowId, resources: ['sync:killed:items'] };
+    const kill = await killBusiest(temporal.client, workers.map((w) => w.child), sync);
+    expect(await committedPages(database, 'killed')).toBeLessThan(RECORDS / 100); // killed mid-sync
+    const out = (await handle.result()) as SyncSourceOutput;
+    const report = await kill.report();
+    const survivor = workers[2 - report.worker].child.pid;
+    expect(report.inFlight).toBeGreaterThan(0);
+    expect(report).toMatchObject({ resumed: report.inFlight, resumedBy: [survivor] });
+    const r = await database.db.raw(`SELECT count(*)::int AS rows, count(DISTINCT id)::int AS ids FROM killed.items`);
+    expect(r.rows[0]).toEqual({ rows: RECORDS, ids: RECORDS });
+    expect(out.resources.items.rows).toBe(RECORDS);
+    const events = (await temporal.client.workflow.getHandle(sync.resources[0]).fetchHistory()).events ?? [];
+    const timeouts = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [Number(e.activityTaskScheduledEventAttributes.heartbeatTimeout?.seconds)] : []));
+    expect(new Set(timeouts)).toEqual(new Set([5]));
+    // a workflow task sent to the dead worker's sticky queue waited there 2 s (the SDK's default is 10 s)
+    const ms = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6);
+    const scheduledAt = new Map(events.map((e) => [String(e.eventId), ms(e)]));
+    const waits = events.flatMap((e) => (e.workflowTaskTimedOutEventAttributes ? [ms(e) - scheduledAt.get(String(e.workflowTaskTimedOutEventAttributes.scheduledEventId))!] : []));
+    for (const wait of waits) expect(wait).toBeLessThan(5000);
   });
 });

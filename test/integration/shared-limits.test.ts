@@ -1,5 +1,6 @@
 import knex, { type Knex } from 'knex';
 import { Limits, sourceKey, type LimitSpec } from '../../src/activities/http/limits';
+import { SLOT_TTL_MS } from '../../src/activities/store/flight-slots';
 import { SLOTS } from '../../src/activities/store/limit-tables';
 import { createTestDatabase } from '../helpers/env';
 
@@ -122,6 +123,33 @@ describe('limits shared through Postgres', () => {
     const t0 = performance.now();
     await limits.get(dataset, { baseUrl: API, maxConcurrency: 1 }).schedule(async () => undefined);
     expect(performance.now() - t0 > 500).toBe(waits);
+  });
+
+  test.each([
+    { holder: 'a worker that died holding it (its renewals stop)', dies: true },
+    { holder: 'a live worker, holding it longer than the slot TTL', dies: false },
+  ])('a slot held by $holder: another worker takes it without its release: $dies', async ({ dies }) => {
+    const a = worker();
+    const dataset = `holder_dies_${dies}`;
+    const spec = { baseUrl: API, maxConcurrency: 1 };
+    const events: string[] = [];
+    let release = () => undefined as void;
+    const held = new Promise<void>((r) => (release = r));
+    let holding = () => undefined as void;
+    const taken = new Promise<void>((r) => (holding = r));
+    const first = a.limits.get(dataset, spec).schedule(async () => (holding(), held));
+    await taken;
+    // a SIGKILLed worker stops renewing: here its pool is gone, so its renewals fail as they would not happen
+    if (dies) await a.db.destroy();
+    const second = worker().limits.get(dataset, spec).schedule(async () => void events.push('second started'));
+    if (!dies) {
+      await sleep(SLOT_TTL_MS + 1500);
+      events.push('first released');
+      release();
+      await first;
+    }
+    await second;
+    expect(events).toEqual(dies ? ['second started'] : ['first released', 'second started']);
   });
 
   test('a source without rate_limit or max_concurrency costs no round trip to Postgres', async () => {

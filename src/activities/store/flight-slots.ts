@@ -2,9 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { SLOTS, ensureLimitTables } from './limit-tables';
 
-/** A slot not renewed for this long belongs to a worker that died mid-request: it is free again. */
-export const SLOT_TTL_MS = 15_000;
-const RENEW_MS = 5_000;
+/**
+ * A slot not renewed for this long belongs to a worker that died mid-request: it is free again.
+ * As long as the activities' heartbeat timeout (5 s), so a killed worker's slots are free by the
+ * time its windows are retried elsewhere; renewed every second, a live holder has 4 s of slack.
+ */
+export const SLOT_TTL_MS = 5_000;
+const RENEW_MS = 1_000;
 /** How often the first waiter of a process looks for a slot freed by another process. */
 const POLL_MS = 20;
 
