@@ -110,7 +110,9 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
         return fitted;
       };
       let write = fit();
-      if (loaded && !write.discarded && (write.rows.length > 0 || !shape)) {
+      // a key column's type comes from its values (dlt's too): a table with a primary key waits
+      // for a page with rows (a resource with none gets it at its end, ensureTable)
+      if (loaded && !write.discarded && (write.rows.length > 0 || (!shape && keyColumns(resource).length === 0))) {
         shape = await evolve(write, prepared.keys, where);
         if (pageSchema.raced(write, shape)) {
           write = fit();

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { canonicalType, columnTypeOf, fits, widen, type PgType } from './types';
+import { canonicalType, columnTypeOf, ddlType, fits, widen, type PgType } from './types';
 import type { ColumnType } from './coerce';
 import { ownerComment, ownerFromComment, qualified, quoteIdent, quoteLiteral } from './names';
 import { sqlFree } from './db-errors';
@@ -97,7 +97,7 @@ export async function evolveTable(
   const target = qualified(schema, table);
   // own keys only: a column named `constructor` must not find Object's
   const hint = (col: string): string | undefined => (Object.hasOwn(hints, col) ? hints[col] : undefined);
-  const want = (col: string): string => hint(col) ?? pageTypes.get(col) ?? 'text';
+  const want = (col: string): string => ddlType(hint(col) ?? pageTypes.get(col) ?? 'text');
   const unique = (col: string): string => (input.unique?.has(col) ? ' UNIQUE' : '');
   if (!shape) {
     const cols = new Set([...primaryKey, ...pageTypes.keys()]);
@@ -116,13 +116,13 @@ export async function evolveTable(
       alters.push(`ADD COLUMN IF NOT EXISTS ${quoteIdent(col)} ${want(col)}${unique(col)}`);
     } else if (type && !hint(col) && !fits(type as PgType, have)) {
       const to = widen(type as PgType, have as PgType) ?? 'text';
-      const using = to === 'jsonb' ? `to_jsonb(${quoteIdent(col)})` : `${quoteIdent(col)}::${to}`;
-      alters.push(`ALTER COLUMN ${quoteIdent(col)} TYPE ${to} USING ${using}`);
+      const using = to === 'jsonb' ? `to_jsonb(${quoteIdent(col)})` : `${quoteIdent(col)}::${ddlType(to)}`;
+      alters.push(`ALTER COLUMN ${quoteIdent(col)} TYPE ${ddlType(to)} USING ${using}`);
       widened.push({ column: col, from: have, to });
     }
   }
   if (primaryKey.length && !shape.hasPrimaryKey) {
-    for (const c of primaryKey) if (!shape.columns.has(c)) alters.push(`ADD COLUMN IF NOT EXISTS ${quoteIdent(c)} text`);
+    for (const c of primaryKey) if (!shape.columns.has(c)) alters.push(`ADD COLUMN IF NOT EXISTS ${quoteIdent(c)} ${ddlType('text')}`);
     alters.push(`ADD PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
   }
   if (input.dropPrimaryKey && shape.primaryKeyName) alters.push(`DROP CONSTRAINT ${quoteIdent(shape.primaryKeyName)}`);
