@@ -91,13 +91,46 @@ describe('column hints, coercion, variants and schema contracts against real Pos
     expect(unique.rows).toHaveLength(1);
   });
 
-  test("a merge table with a primary key is created by its first page with rows: the key column takes its values' type, as dlt's does", async () => {
-    const resource = planOf('late_rows', { primary_key: 'id', write_disposition: 'merge' });
+  test.each([
+    ['append', { primary_key: 'id' }, 'late_append'],
+    ['merge', { primary_key: 'id', write_disposition: 'merge' }, 'late_merge'],
+  ])("%s: an empty page creates no table; the first page with rows does, its columns typed by their values as dlt's", async (_d, extra, name) => {
+    const resource = planOf(name, extra);
     await claimState(db, SCHEMA, resource.name, 'sync-1', { page: 0 });
     await loadPage(resource, []);
-    expect((await db.raw(`SELECT to_regclass('"${SCHEMA}"."late_rows"') AS t`)).rows[0].t).toBeNull();
+    expect((await db.raw(`SELECT to_regclass('"${SCHEMA}"."${name}"') AS t`)).rows[0].t).toBeNull();
     await loadPage(resource, [{ id: 5, title: 'a' }]);
-    expect(await columnTypes('late_rows')).toEqual({ id: 'bigint not null', title: 'character varying' });
+    expect(await columnTypes(name)).toEqual({ id: 'bigint not null', title: 'character varying' });
+  });
+
+  test("replace: an empty first page creates the staging table, which the swap needs to empty the table", async () => {
+    const resource = planOf('late_replace', { write_disposition: 'replace' });
+    await claimState(db, SCHEMA, resource.name, 'sync-1', { page: 0 });
+    await loadPage(resource, []);
+    expect((await db.raw(`SELECT to_regclass('"${SCHEMA}"."${stagingTable('late_replace')}"') AS t`)).rows[0].t).not.toBeNull();
+  });
+
+  test.each([
+    ['primary_key', { primary_key: 'id' }, 'bigint not null', /record 0 has no value for primary key "id"/],
+    ['merge_key', { merge_key: 'id', write_disposition: 'merge' }, 'bigint not null', /record 0 has no value for column "id" of table "nn_merge_key", which is not nullable/],
+    ['a merge_key hinted nullable: true', { merge_key: 'id', write_disposition: 'merge', columns: { id: { nullable: true } } }, 'bigint', undefined],
+  ])("%s: the key column is declared as dlt declares it; a null key fails its page where it is NOT NULL", async (name, extra, declared, refused) => {
+    const table = `nn_${name.replace(/[^a-z]+/g, '_')}`;
+    const resource = planOf(table, extra);
+    await loadPages(resource, [[{ id: 1, v: 'a' }]]);
+    expect((await columnTypes(table)).id).toBe(declared);
+    const load = loadPage(resource, [{ id: null, v: 'b' }]);
+    if (refused) await expect(load).rejects.toThrow(refused);
+    else await load;
+  });
+
+  test("dlt's own columns are NOT NULL as dlt declares them; the loader fills them", async () => {
+    await loadPages(planOf('sys_cols', { write_disposition: 'merge', primary_key: 'id' }), [[{ id: 1, tags: ['a'] }], [{ id: 2, tags: ['b'] }]]);
+    const declared = async (table: string) =>
+      (await db.raw(`SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(?) AND attnum > 0 AND attnotnull AND attname LIKE '\\_dlt\\_%' ORDER BY attname`, [`"${SCHEMA}"."${table}"`])).rows.map((r: { attname: string }) => r.attname);
+    expect(await declared('sys_cols')).toEqual(['_dlt_id', '_dlt_load_id']);
+    expect(await declared('sys_cols__tags')).toEqual(['_dlt_id', '_dlt_list_idx', '_dlt_parent_id', '_dlt_root_id']);
+    expect((await db.raw(`SELECT count(*)::int AS n FROM "${SCHEMA}".sys_cols__tags`)).rows[0].n).toBe(2);
   });
 
   test('a value that does not fit its column goes to a variant column named for its type, as dlt does; nothing is lost', async () => {

@@ -14,6 +14,8 @@ const OLD_TABLES = [
   `CREATE TABLE compat.events__tags (value text, _dlt_parent_id text, _dlt_list_idx bigint, _dlt_id text)`,
   `CREATE TABLE compat.users (sku text, name text, _dlt_load_id text, _dlt_id text, PRIMARY KEY (sku))`,
   `CREATE TABLE compat.tagged (id bigint, code text, _dlt_load_id text, _dlt_id text)`,
+  // as dlt 1.31 creates a table: varchar, and its own columns NOT NULL (the loader fills `_dlt_load_id`)
+  `CREATE TABLE compat.by_dlt (id bigint NOT NULL, title varchar, _dlt_load_id varchar NOT NULL, _dlt_id varchar NOT NULL UNIQUE)`,
 ];
 
 /** Every DDL command run in the database, from an event trigger: an ALTER TABLE shows here. */
@@ -29,6 +31,7 @@ const DATA: Record<string, unknown[]> = {
   events: [{ id: 1, title: 'a', tags: ['x', 'y'] }, { id: 2, title: 42, tags: ['z'] }],
   users: [{ sku: 7, name: 'ann' }, { sku: 'x8', name: 'bob' }],
   tagged: [{ id: 1, code: 'A' }, { id: 2, code: 3 }],
+  by_dlt: [{ id: 1, title: 'a' }, { id: 2, title: 2 }],
 };
 
 function source(baseUrl: string) {
@@ -40,6 +43,7 @@ function source(baseUrl: string) {
       // a data_type freeze must not take a text column for a varchar one (or the reverse) as a type change
       one('users', { write_disposition: 'merge', primary_key: 'sku', schema_contract: { data_type: 'freeze' } }),
       one('tagged', { columns: { code: { data_type: 'text' } } }),
+      one('by_dlt', { primary_key: 'id' }),
     ],
   };
 }
@@ -47,9 +51,10 @@ function source(baseUrl: string) {
 /**
  * rest-sync now declares dlt's `text` as `varchar`, as dlt does. A dataset made by an earlier
  * version has `text` columns: both are dlt's `text` when the loader reads a table, so a sync into
- * it adds no variant column, changes no type and runs no ALTER TABLE.
+ * it adds no variant column, changes no type and runs no ALTER TABLE. A table dlt created (dlt's own
+ * columns NOT NULL) takes the sync's rows too.
  */
-describe('a dataset made with text columns keeps loading into them', () => {
+describe('a dataset made with text columns (or by dlt) keeps loading into its tables', () => {
   let temporal: TestTemporal;
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let api: MockServer;
@@ -83,7 +88,7 @@ describe('a dataset made with text columns keeps loading into them', () => {
   afterAll(() => Promise.all([api?.close(), database?.drop(), temporal?.close()]));
 
   test('the sync loads every record', () => {
-    expect(Object.fromEntries(Object.entries(out.resources).map(([name, r]) => [name, r.rows]))).toEqual({ events: 2, users: 2, tagged: 2 });
+    expect(Object.fromEntries(Object.entries(out.resources).map(([name, r]) => [name, r.rows]))).toEqual({ events: 2, users: 2, tagged: 2, by_dlt: 2 });
   });
 
   test('no table gained a column (no variant) or changed a type', async () => {
@@ -92,7 +97,7 @@ describe('a dataset made with text columns keeps loading into them', () => {
   });
 
   test('no ALTER TABLE ran on the existing tables', async () => {
-    const altered = await q(`SELECT tag, obj FROM public.ddl_log WHERE tag = 'ALTER TABLE' AND obj IN ('compat.events', 'compat.events__tags', 'compat.users', 'compat.tagged')`);
+    const altered = await q(`SELECT tag, obj FROM public.ddl_log WHERE tag = 'ALTER TABLE' AND obj IN ('compat.events', 'compat.events__tags', 'compat.users', 'compat.tagged', 'compat.by_dlt')`);
     expect(altered).toEqual([]);
   });
 
@@ -101,6 +106,7 @@ describe('a dataset made with text columns keeps loading into them', () => {
     ['events__tags', 'SELECT value FROM compat.events__tags ORDER BY value', [{ value: 'x' }, { value: 'y' }, { value: 'z' }]],
     ['users', 'SELECT sku, name FROM compat.users ORDER BY sku', [{ sku: '7', name: 'ann' }, { sku: 'x8', name: 'bob' }]],
     ['tagged', 'SELECT id, code FROM compat.tagged ORDER BY id', [{ id: 1, code: 'A' }, { id: 2, code: '3' }]],
+    ['by_dlt', 'SELECT id, title FROM compat.by_dlt ORDER BY id', [{ id: 1, title: 'a' }, { id: 2, title: '2' }]],
   ])('%s: the values are in its text columns', async (_table, sql, rows) => {
     expect(await q(sql)).toEqual(rows);
   });

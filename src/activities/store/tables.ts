@@ -3,6 +3,14 @@ import { canonicalType, columnTypeOf, ddlType, fits, widen, type PgType } from '
 import type { ColumnType } from './coerce';
 import { ownerComment, ownerFromComment, qualified, quoteIdent, quoteLiteral } from './names';
 import { sqlFree } from './db-errors';
+import { DLT_ID, DLT_LIST_IDX, DLT_PARENT_ID, DLT_ROOT_ID } from './relational';
+import { LOAD_ID_COLUMN } from './write-sql';
+
+/**
+ * dlt's own columns, which dlt declares NOT NULL: a table rest-sync creates declares them so too.
+ * The loader writes them on every row itself, so fitting a page does not check them (fit.ts).
+ */
+export const DLT_NOT_NULL: ReadonlySet<string> = new Set([DLT_ID, LOAD_ID_COLUMN, DLT_PARENT_ID, DLT_LIST_IDX, DLT_ROOT_ID]);
 
 /** What the loader knows of a destination table: its columns and their types. */
 export interface TableShape {
@@ -101,7 +109,7 @@ export async function evolveTable(
   const unique = (col: string): string => (input.unique?.has(col) ? ' UNIQUE' : '');
   if (!shape) {
     const cols = new Set([...primaryKey, ...pageTypes.keys()]);
-    const defs = [...cols].map((c) => `${quoteIdent(c)} ${want(c)}${input.notNull?.has(c) ? ' NOT NULL' : ''}${unique(c)}`);
+    const defs = [...cols].map((c) => `${quoteIdent(c)} ${want(c)}${input.notNull?.has(c) || DLT_NOT_NULL.has(c) ? ' NOT NULL' : ''}${unique(c)}`);
     if (primaryKey.length) defs.push(`PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
     await run(db, [`CREATE TABLE IF NOT EXISTS ${target} (${defs.join(', ')})`, ...comments(cols), ...(input.onCreate ?? [])], target);
     return { shape: (await readShape(db, schema, table))!, widened: [] };
