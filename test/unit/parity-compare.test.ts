@@ -18,6 +18,12 @@ describe('parity differences', () => {
       schema({ posts: [{ id: 'bigint', title: 'character varying' }, 1] }),
       ['table posts: types differ: title dlt character varying(5), rest-sync character varying'],
     ],
+    [
+      'NOT NULL differs',
+      schema({ posts: [{ id: 'bigint not null', title: 'character varying' }, 1] }),
+      schema({ posts: [{ id: 'bigint', title: 'character varying' }, 1] }),
+      ['table posts: types differ: id dlt bigint not null, rest-sync bigint'],
+    ],
   ])('%s', (_name, dlt, rs, expected) => {
     expect(differences(dlt, rs)).toEqual(expected);
   });
