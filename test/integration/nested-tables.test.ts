@@ -1,13 +1,12 @@
-import type { Knex } from 'knex';
 import { createPageSink } from '../../src/activities/fetch/sink';
-import { claimState, ensureStateTables, type StateRow } from '../../src/activities/store/state';
+import { claimState, type StateRow } from '../../src/activities/store/state';
 import { resetStaging, stagingTable, swapStaging } from '../../src/activities/store/dataset';
 import { NameCache } from '../../src/activities/store/names';
 import { dropResources } from '../../src/activities/store/admin';
 import { sweepNewNested } from '../../src/activities/store/nested-tables';
 import type { ResourcePlan, WriteDisposition } from '../../src/plan/types';
 import type { FetchPagesInput } from '../../src/activities/types';
-import { createTestDatabase } from '../helpers/env';
+import { resourcePlan, stateDatabase } from '../helpers/sink';
 
 /** the load id the sink writes as `_dlt_load_id` (a sync's, made by prepareSync in a real sync) */
 const LOAD_ID = '1700000000.0';
@@ -20,39 +19,27 @@ const SCHEMA = 'nested';
  * root rows it replaces, replace stages and swaps the whole tree.
  */
 describe('nested tables against real Postgres', () => {
-  let db: Knex;
-  let drop: (() => Promise<void>) | undefined;
-  beforeAll(async () => {
-    ({ db, drop } = await createTestDatabase());
-    await ensureStateTables(db, SCHEMA);
-  });
-  afterAll(() => drop?.());
+  const database = stateDatabase(SCHEMA);
 
-  function resource(name: string, disposition: WriteDisposition, over: Partial<ResourcePlan> = {}): ResourcePlan {
-    return {
-      name, table: name, method: 'GET', path: name, params: {}, headers: {}, paginator: { type: 'single_page' } as ResourcePlan['paginator'],
-      paginatorSource: 'endpoint', primaryKey: disposition === 'append' ? [] : ['id'], mergeKey: [], writeDisposition: disposition,
-      retry: { maximumAttempts: 1, backoffCoefficient: 2, initialIntervalMs: 1 }, responseActions: [], selected: true, exportFields: [], columns: {},
-      ...over,
-    };
-  }
+  const resource = (name: string, disposition: WriteDisposition, over: Partial<ResourcePlan> = {}): ResourcePlan =>
+    resourcePlan(name, { writeDisposition: disposition, primaryKey: disposition === 'append' ? [] : ['id'], ...over });
 
   /** One run of `res`: its state claimed for `syncId` (a replace's staging reset), then each page committed through the sink. */
   async function run(res: ResourcePlan, syncId: string, pages: object[][]): Promise<StateRow> {
-    let state = await claimState(db, SCHEMA, res.name, syncId, {}, async (trx) => {
+    let state = await claimState(database.db, SCHEMA, res.name, syncId, {}, async (trx) => {
       if (res.writeDisposition === 'replace') await resetStaging(trx, SCHEMA, res.table);
     });
     const input = { dataset: SCHEMA, syncId, resource: res, maxPages: 100, maxSeconds: 60 } as unknown as FetchPagesInput;
     const table = res.writeDisposition === 'replace' ? stagingTable(res.table) : res.table;
-    const sink = await createPageSink({ db, names: new NameCache() } as never, input, { kind: 'whole' }, SCHEMA, table, LOAD_ID);
+    const sink = await createPageSink({ db: database.db, names: new NameCache() } as never, input, { kind: 'whole' }, SCHEMA, table, LOAD_ID);
     for (const [i, records] of pages.entries()) {
       state = (await sink.commit(state, { token: { page: i } }, { records: structuredClone(records), next: i + 1 < pages.length ? { page: i + 1 } : null }))!;
     }
-    if (res.writeDisposition === 'replace') await swapStaging(db, SCHEMA, res.table);
+    if (res.writeDisposition === 'replace') await swapStaging(database.db, SCHEMA, res.table);
     return state;
   }
 
-  const rows = async (sql: string) => (await db.raw(sql)).rows;
+  const rows = async (sql: string) => (await database.db.raw(sql)).rows;
   const values = async (table: string, col = 'value') => (await rows(`SELECT ${col} AS v FROM ${SCHEMA}.${table} ORDER BY _dlt_parent_id, _dlt_list_idx`)).map((r: { v: unknown }) => r.v);
   const tables = async (prefix: string) =>
     (await rows(`SELECT tablename FROM pg_tables WHERE schemaname = '${SCHEMA}' AND tablename LIKE '${prefix}%' ORDER BY 1`)).map((r: { tablename: string }) => r.tablename);
@@ -85,13 +72,13 @@ describe('nested tables against real Postgres', () => {
 
   test.each(['merge', 'append', 'replace'] as const)('%s: a page committed twice (a retried attempt) lands once in every table', async (disposition) => {
     const res = resource(`retry_${disposition}`, disposition);
-    const state = await claimState(db, SCHEMA, res.name, 'r1', {}, async (trx) => {
+    const state = await claimState(database.db, SCHEMA, res.name, 'r1', {}, async (trx) => {
       if (disposition === 'replace') await resetStaging(trx, SCHEMA, res.table);
     });
     const table = disposition === 'replace' ? stagingTable(res.table) : res.table;
     const input = { dataset: SCHEMA, syncId: 'r1', resource: res, maxPages: 100, maxSeconds: 60 } as unknown as FetchPagesInput;
     const page = { records: [{ id: 1, tags: ['a', 'b'], more: [{ x: [1] }] }], next: null };
-    const sink = await createPageSink({ db, names: new NameCache() } as never, input, { kind: 'whole' }, SCHEMA, table, LOAD_ID);
+    const sink = await createPageSink({ db: database.db, names: new NameCache() } as never, input, { kind: 'whole' }, SCHEMA, table, LOAD_ID);
     expect(await sink.commit(state, { token: {} }, structuredClone(page))).toBeDefined();
     // the retried attempt read the state before the first commit: its guard matches nothing
     expect(await sink.commit(state, { token: {} }, structuredClone(page))).toBeUndefined();
@@ -103,7 +90,7 @@ describe('nested tables against real Postgres', () => {
   test('a page whose nested rows fail lands in no table and does not move its token', async () => {
     const res = resource('atomic', 'append');
     await run(res, 'a1', [[{ id: 1, tags: ['ok'] }]]);
-    await db.raw(`ALTER TABLE ${SCHEMA}.atomic__tags ADD CONSTRAINT no_boom CHECK (value <> 'boom')`);
+    await database.db.raw(`ALTER TABLE ${SCHEMA}.atomic__tags ADD CONSTRAINT no_boom CHECK (value <> 'boom')`);
     await expect(run(res, 'a2', [[{ id: 2, tags: ['fine', 'boom'] }]])).rejects.toThrow(/no_boom/);
     expect(await rows(`SELECT id FROM ${SCHEMA}.atomic`)).toEqual([{ id: 1 }]);
     expect(await values('atomic__tags')).toEqual(['ok']);
@@ -134,7 +121,7 @@ describe('nested tables against real Postgres', () => {
   test('a full refresh (drop_resources) drops the nested tables with their root table', async () => {
     await run(resource('dropped', 'replace'), 'f1', [[{ id: 1, tags: ['a'], more: [{ x: [1] }] }]]);
     expect(await tables('dropped')).toEqual(['dropped', 'dropped__more', 'dropped__more__x', 'dropped__tags']);
-    await dropResources(db, SCHEMA, [{ name: 'dropped', table: 'dropped' }]);
+    await dropResources(database.db, SCHEMA, [{ name: 'dropped', table: 'dropped' }]);
     expect(await tables('dropped')).toEqual([]);
   });
 
@@ -143,25 +130,25 @@ describe('nested tables against real Postgres', () => {
     const input = { dataset: SCHEMA, syncId: 'w1', resource: res, maxPages: 100, maxSeconds: 60 } as unknown as FetchPagesInput;
     const window = (index: number) => ({ kind: 'window' as const, index, count: 2, from: 0 });
     const open = async (index: number) => {
-      const state = await claimState(db, SCHEMA, `windows#w${index}`, 'w1', {});
-      return { state, sink: await createPageSink({ db, names: new NameCache() } as never, input, window(index), SCHEMA, 'windows', LOAD_ID) };
+      const state = await claimState(database.db, SCHEMA, `windows#w${index}`, 'w1', {});
+      return { state, sink: await createPageSink({ db: database.db, names: new NameCache() } as never, input, window(index), SCHEMA, 'windows', LOAD_ID) };
     };
     const a = await open(0); // started before any nested table exists
     const b = await open(1);
     await b.sink.commit(b.state, { token: 1 }, { records: [{ id: 5, tags: ['old'] }], next: null });
     await a.sink.commit(a.state, { token: 0 }, { records: [{ id: 5, tags: [] }], next: null });
     expect(await values('windows__tags')).toEqual(['old']); // window A did not know the table
-    expect(await sweepNewNested(db, SCHEMA, 'windows', 'w1')).toBe(1);
+    expect(await sweepNewNested(database.db, SCHEMA, 'windows', 'w1')).toBe(1);
     expect(await values('windows__tags')).toEqual([]);
     // a later sync sweeps only the tables it created: this one existed before it
-    expect(await sweepNewNested(db, SCHEMA, 'windows', 'w2')).toBe(0);
+    expect(await sweepNewNested(database.db, SCHEMA, 'windows', 'w2')).toBe(0);
   });
 
   test('a child resource nests the same way; include_from_parent columns go on its own rows', async () => {
     const res = resource('repos', 'merge', { parent: { resource: 'orgs', fields: [], includeFromParent: ['id'] } });
-    const state = await claimState(db, SCHEMA, 'repos', 'p1', {});
+    const state = await claimState(database.db, SCHEMA, 'repos', 'p1', {});
     const input = { dataset: SCHEMA, syncId: 'p1', resource: res, maxPages: 100, maxSeconds: 60 } as unknown as FetchPagesInput;
-    const sink = await createPageSink({ db, names: new NameCache() } as never, input, { kind: 'whole' }, SCHEMA, 'repos', LOAD_ID);
+    const sink = await createPageSink({ db: database.db, names: new NameCache() } as never, input, { kind: 'whole' }, SCHEMA, 'repos', LOAD_ID);
     const parent = { key: { page: 0, idx: 0 }, vals: { id: 42 } };
     await sink.commit(state, { token: null, parent }, { records: [{ id: 1, owner: { login: 'o' }, topics: ['x', 'y'] }], next: null });
     expect(await rows(`SELECT id, owner__login, _orgs_id FROM ${SCHEMA}.repos`)).toEqual([{ id: 1, owner__login: 'o', _orgs_id: 42 }]);

@@ -34,8 +34,8 @@ describe('the SQL of one table write', () => {
     [
       'delete-insert by primary key: collapses, replaces rows of earlier loads, the last record within a load',
       { disposition: 'merge', merge: { strategy: 'delete-insert' }, primaryKey: ['id'] },
-      ['w_one AS (SELECT DISTINCT ON (s."id")', 'ON CONFLICT ("id") DO UPDATE SET "v" = EXCLUDED."v", "x" = NULL', 'WHERE d."_dlt_load_id" IS DISTINCT FROM EXCLUDED."_dlt_load_id" OR true'],
-      ['w_mk', 'w_del'],
+      ['w_one AS (SELECT DISTINCT ON (s."id")', 'ON CONFLICT ("id") DO UPDATE SET "v" = EXCLUDED."v", "x" = NULL'],
+      ['w_mk', 'w_del', 'IS DISTINCT FROM EXCLUDED', 'RETURNING'],
     ],
     [
       'delete-insert by merge_key: deletes rows of earlier loads only, sparing those the primary key updates',
@@ -46,8 +46,8 @@ describe('the SQL of one table write', () => {
     [
       'delete-insert of a page whose keys are distinct: no de-duplication step, the same conflict rule',
       { disposition: 'merge', merge: { strategy: 'delete-insert' }, primaryKey: ['id'], keysUnique: true },
-      ['FROM jsonb_to_recordset(?::jsonb) AS r(', 'SELECT s."id", s."v", ?::text FROM w_src s', 'ON CONFLICT ("id") DO UPDATE SET', 'OR true'],
-      ['DISTINCT ON', 'WITH ORDINALITY', 'w_one'],
+      ['FROM jsonb_to_recordset(?::jsonb) AS r(', 'SELECT s."id", s."v", ?::text FROM w_src s', 'ON CONFLICT ("id") DO UPDATE SET'],
+      ['DISTINCT ON', 'WITH ORDINALITY', 'w_one', 'IS DISTINCT FROM EXCLUDED'],
     ],
     ['upsert of a page whose keys are distinct: no de-duplication step', { disposition: 'merge', merge: { strategy: 'upsert' }, primaryKey: ['id'], keysUnique: true }, ['FROM w_src s', 'ON CONFLICT ("id") DO UPDATE'], ['DISTINCT ON', 'w_one']],
     ['delete-insert by merge_key alone: no dedup, no conflict target', { disposition: 'merge', mergeKey: ['v'] }, ['w_mk AS (DELETE', 'w_ins AS (INSERT'], ['DISTINCT ON', 'ON CONFLICT']],
@@ -66,7 +66,13 @@ describe('the SQL of one table write', () => {
       [],
     ],
     ['hard_delete in another column: any value deletes', { disposition: 'merge', merge: { strategy: 'upsert', hardDelete: 'gone' }, primaryKey: ['id'], columns: new Map([['id', 'bigint'], ['gone', 'text']]) }, ['s."gone" IS NOT NULL'], []],
-    ['dedup_sort column absent from the page: the last record wins', { disposition: 'merge', merge: { strategy: 'delete-insert', dedupSort: { column: 'ts', order: 'desc' } }, primaryKey: ['id'] }, ['OR true'], ['"ts"']],
+    ['dedup_sort column absent from the page: the last record wins', { disposition: 'merge', merge: { strategy: 'delete-insert', dedupSort: { column: 'ts', order: 'desc' } }, primaryKey: ['id'] }, ['ON CONFLICT ("id") DO UPDATE'], ['"ts"', 'IS DISTINCT FROM EXCLUDED']],
+    [
+      'rows with nested rows: the written root rows return their _dlt_id',
+      { disposition: 'merge', primaryKey: ['id'], columns: new Map([['id', 'bigint'], ['_dlt_id', 'text']]), returnsIds: true },
+      ['RETURNING d."_dlt_id"'],
+      [],
+    ],
     ['merge_key column absent from the page: nothing deleted by it', { disposition: 'merge', primaryKey: ['id'], mergeKey: ['day'] }, [], ['w_mk', '"day"']],
     ['hard_delete column absent from the page: nothing deleted', { disposition: 'merge', merge: { strategy: 'delete-insert', hardDelete: 'gone' }, primaryKey: ['id'] }, [], ['w_del', 'gone']],
     ['upsert: update or insert, the whole row', { disposition: 'merge', merge: { strategy: 'upsert' }, primaryKey: ['id'] }, ['ON CONFLICT ("id") DO UPDATE SET "v" = EXCLUDED."v", "x" = NULL'], ['IS DISTINCT FROM', 'w_mk']],

@@ -1,10 +1,9 @@
 import { CancelledFailure, Context } from '@temporalio/activity';
-import { HttpRetriableError, NON_RETRYABLE_CODES, PaginationLoopError, RestSyncError } from '../../errors';
+import { HttpRetriableError, NON_RETRYABLE_CODES, RestSyncError } from '../../errors';
 import type { ActivityDeps } from '../deps';
 import type { OAuthTokens } from '../http/auth';
 import type { NameCache } from '../store/names';
 import type { FetchPagesInput, FetchPagesOutput } from '../types';
-import { describeToken } from '../paginators';
 import { redact } from '../secrets';
 import { claimState, readState, startedWindows, type StateRow } from '../store/state';
 import { startIncremental } from '../store/incremental-state';
@@ -13,9 +12,11 @@ import { logStart } from '../store/run-log';
 import { datasetSchema, forDestination, stagingTable, resetStaging } from '../store/dataset';
 import { syncLoadId } from '../store/loads';
 import { CAUGHT_UP, locate } from './locate';
-import { advance, CHILD_START, positionText, siblingStripes, stripeKey, stripeOf, windowKeyPrefix, type Position, type Stripe } from './position';
-import { createPageSink } from './sink';
-import { createPageSource, stripePaginator } from './source';
+import { CHILD_START, siblingStripes, stripeKey, stripeOf, windowKeyPrefix, type Position, type Stripe } from './position';
+import { createPageSink, type PageSink } from './sink';
+import { createPageSource, stripePaginator, type Fetched } from './source';
+import { PageQueue } from './page-queue';
+import { sharesRoots, type PreparedPage } from './batch';
 
 /** What the fetch path closes over: the worker's dependencies, its OAuth2 tokens and normalized names (see createActivities). */
 export type FetchDeps = ActivityDeps & { tokens: OAuthTokens; names: NameCache };
@@ -59,16 +60,11 @@ export async function fetchPages(deps: FetchDeps, given: FetchPagesInput): Promi
   const beat = () => ctx.heartbeat({ lane, pages: state.pages, rows: state.rows });
   const beating = setInterval(beat, 1000);
   const within = (ahead = 0) => pagesNow + ahead < input.maxPages && Date.now() - started < input.maxSeconds * 1000;
-  // `ahead`: 1 for the page prefetched while the current one is still being committed
+  // `ahead`: pages requested while the ones before them are not yet committed
   const where = (pos: Position, ahead = 0) =>
     `resource "${resource.name}" page ${state.pages + 1 + ahead}` +
     (pos.parent ? ` (parent ${resource.parent!.resource} ${JSON.stringify(pos.parent.vals)})` : '');
-  const fetch = (pos: Position, ahead = 0) => {
-    const pending = source.fetch(pos, where(pos, ahead));
-    pending.catch(() => undefined); // awaited below, or dropped when the window ends first
-    return pending;
-  };
-  const fetched = new Set<string>();
+  const queue = new PageQueue({ fetch: (pos, named) => source.fetch(pos, named), within, where }, sink.batches ? AHEAD_PAGES : 2);
   const walk = { deps, schema, input, stripe, deadline: started + input.maxSeconds * 1000, signal: ctx.cancellationSignal };
   // a child that walked every committed record of its running parent: the workflow waits, then asks again
   let caughtUp = false;
@@ -77,24 +73,31 @@ export async function fetchPages(deps: FetchDeps, given: FetchPagesInput): Promi
     caughtUp = found === CAUGHT_UP;
     return found === CAUGHT_UP ? undefined : found;
   };
+  /** Commits prepared pages; false when another attempt moved the state (nothing was written). */
+  const commit = async (pages: PreparedPage[]): Promise<boolean> => {
+    if (lease.lost()) throw leaseLost(schema);
+    const committed = await sink.commitPrepared(state, pages);
+    if (!committed) return false;
+    [state, lastRecords, pagesNow] = [committed, pages[pages.length - 1].records, pagesNow + pages.length];
+    queue.committed(pages.length);
+    beat();
+    return true;
+  };
   try {
-    let pos = state.done ? undefined : await find();
-    let pending = pos && fetch(pos);
-    while (pos && pending) {
-      const page = await pending;
-      fetched.add(positionText(pos));
-      const next = advance(pos, page.next);
-      if (next) refuseCycle(fetched, next, where(pos));
-      // overlap: the following page's request starts before this one is written
-      pending = next && within(1) ? fetch(next, 1) : undefined;
-      if (lease.lost()) throw leaseLost(schema);
-      const committed = await sink.commit(state, pos, page);
-      if (!committed) break; // another attempt moved the state: stop, the workflow asks again
-      [state, lastRecords, pagesNow] = [committed, page.records.length, pagesNow + 1];
-      beat();
-      if (state.done || !within() || ctx.cancellationSignal.aborted) break;
-      pos = next ?? (await find());
-      pending ??= pos && fetch(pos);
+    const first = state.done ? undefined : await find();
+    if (first) queue.start(first);
+    for (;;) {
+      const head = await queue.next();
+      if (!head) {
+        // the window is over, or the chain ended: a child goes on with its next parent record
+        if (!queue.ended || state.done || !within() || ctx.cancellationSignal.aborted) break;
+        const pos = await find();
+        if (!pos) break;
+        queue.start(pos);
+        continue;
+      }
+      const ok = await commitBatch(sink, queue, () => state, head, commit);
+      if (!ok || state.done || ctx.cancellationSignal.aborted) break; // not ok: another attempt moved the state, the workflow asks again
     }
   } catch (err) {
     if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`resource "${resource.name}": cancelled`, undefined, err as Error);
@@ -153,12 +156,36 @@ async function interrupted(deps: ActivityDeps, schema: string, key: string, err:
 }
 
 /**
- * An API whose tokens cycle (A → B → A) never repeats the current token, so the paginators'
- * loop guard misses it: the window refuses a next position it has fetched already. Windows are
- * hundreds of pages by default; a cycle longer than one window is not detected.
+ * Pages requested ahead of the commits, at most: while one commit runs, the next pages arrive,
+ * and a resource whose pages may commit together (see batches) commits those that have arrived
+ * in one statement. Resources that commit page by page fetch one page ahead.
  */
-function refuseCycle(fetched: Set<string>, next: Position, where: string): void {
-  if (fetched.has(positionText(next))) {
-    throw new PaginationLoopError(`${where}: pagination cycles: ${describeToken(next.token)} was fetched before in this window`);
+const AHEAD_PAGES = 8;
+
+/**
+ * Commits the queue's next page together with the pages after it that have arrived already (if
+ * the resource batches). A page that would widen a column the pages before it were fitted to,
+ * shares root rows with them (sharesRoots), or fails to prepare, is left for after those pages
+ * are committed.
+ */
+async function commitBatch(sink: PageSink, queue: PageQueue, state: () => StateRow, head: { pos: Position; page: Fetched }, commit: (pages: PreparedPage[]) => Promise<boolean>): Promise<boolean> {
+  const prepared: PreparedPage[] = [(await sink.prepare(state(), 0, head.pos, head.page))!];
+  for (let more = sink.batches ? queue.ready() : undefined; more; more = queue.ready()) {
+    let page: PreparedPage | undefined;
+    try {
+      page = await sink.prepare(state(), prepared.length, more.pos, more.page, true);
+    } catch (err) {
+      // the pages before it are loaded first; the failure is then the window's
+      if (!(await commit(prepared))) return false;
+      throw err;
+    }
+    if (page && !sharesRoots(prepared, page)) {
+      prepared.push(page);
+      continue;
+    }
+    if (!(await commit(prepared))) return false;
+    // a page that shares root rows is ready as it is: it becomes the first of the next statement
+    prepared.splice(0, prepared.length, page ?? (await sink.prepare(state(), 0, more.pos, more.page))!);
   }
+  return commit(prepared);
 }

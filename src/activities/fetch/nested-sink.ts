@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { ResourcePlan } from '../../plan/types';
-import { evolveTable, readShape, type TableShape } from '../store/tables';
+import { evolveTable, readShape, widens, type TableShape } from '../store/tables';
 import { commentNested, listNestedTables, nestedStagingTable } from '../store/nested-tables';
 import type { NestedRows } from '../store/nested-commit';
 import { DLT_ROOT_ID, type TablePage } from '../store/relational';
@@ -38,6 +38,11 @@ export class NestedTables {
   /** Where a nested table's rows go while the resource runs. */
   private relname(table: string): string {
     return this.resource.writeDisposition === 'replace' ? nestedStagingTable(table) : table;
+  }
+
+  /** Whether preparing these pages would widen a column of a nested table (see widens). */
+  widens(pages: TablePage[]): boolean {
+    return pages.some((p) => p.rows.length > 0 && widens(this.shapes.get(p.table), p.types));
   }
 
   /** Creates or evolves each nested table a page brings rows to; the rows as the commit takes them. */

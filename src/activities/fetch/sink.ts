@@ -1,7 +1,7 @@
 import type { ActivityDeps } from '../deps';
 import type { FetchPagesInput } from '../types';
 import { commitPage } from '../store/commit';
-import { evolveTable, readShape, type TableShape } from '../store/tables';
+import { evolveTable, readShape, widens, type TableShape } from '../store/tables';
 import { checkRowVersion, rootIdsOf } from '../store/row-id';
 import type { FittedWrite } from '../store/fit';
 import { createPageSchema } from './page-schema';
@@ -13,18 +13,30 @@ import type { NameCache } from '../store/names';
 import type { StateRow } from '../store/state';
 import { readParentIncremental, type ParentIncrementalWrite } from '../store/incremental-state';
 import { mergeBest } from '../incremental';
+import { batches, combinePages, type PreparedPage } from './batch';
 import { exportPartitions, parentColumns } from '../partitions';
 import { encodeToken, pageOrdinal, stripeKey, type Position, type Stripe } from './position';
 import type { Fetched } from './source';
 import { nextParentRow } from './parent-incremental';
 
-/** Where pages go: rows prepared, the table evolved to hold them, and the page committed with its next token. */
+/** Where pages go: rows prepared, the table evolved to hold them, and pages committed with the token after them. */
 export interface PageSink {
   /**
    * Commits the page fetched at `pos` on top of `state`: the new state, or undefined when another
    * attempt moved the state since it was read (nothing was written).
    */
   commit(state: StateRow, pos: Position, page: Fetched): Promise<StateRow | undefined>;
+  /**
+   * The page fetched at `pos`, `ahead` pages after the last committed one (`state`), made ready
+   * to commit: rows normalized and fitted, its tables created or evolved. Nothing is committed.
+   * `joining`: the page would be committed with pages prepared before it; undefined (and no DDL)
+   * when it would widen a column those pages' rows were fitted to: they are committed first.
+   */
+  prepare(state: StateRow, ahead: number, pos: Position, page: Fetched, joining?: boolean): Promise<PreparedPage | undefined>;
+  /** Commits consecutive prepared pages as one statement, with the last one's token (see commitPrepared). */
+  commitPrepared(state: StateRow, pages: PreparedPage[]): Promise<StateRow | undefined>;
+  /** Whether consecutive pages of this resource may be committed together (see batches). */
+  readonly batches: boolean;
 }
 
 /**
@@ -78,83 +90,106 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
     return { resource: resource.name, parent: p.key, ...nextParentRow(resource.incremental, row, input.syncId, p.window, page, ended) };
   };
 
-  return {
-    async commit(state, pos, page) {
-      const where = `resource "${resource.name}" page ${state.pages + 1}`;
-      // a resource fetched only for its children (not selected, as dlt's `selected: false`): its
-      // pages commit their token and the parent fields children fan out over, but no rows
-      // (a `skip` resource likewise: dlt extracts it and loads nothing)
-      const records = loaded ? page.records : [];
-      const extra = pos.parent ? parentColumns(resource, pos.parent.vals) : undefined;
-      const warn = (m: string) => deps.log?.warn(m);
-      // dlt's relational layout: the resource's table first, then its nested tables
-      const [prepared, ...nestedPages] = normalizePage(records, {
-        table: resource.table,
-        maxNesting: resource.maxTableNesting,
-        rootKey: resource.writeDisposition === 'merge',
-        rootIds: rootIdsOf(resource, records, extra),
-        ownersOf: nestedTables.ownersOf,
-        jsonColumns,
-        primaryKey: resource.primaryKey,
-        // one load's duplicates collapse in SQL, per write disposition (write-sql.ts)
-        dedupe: false,
-        where,
-        extra,
-        owners: shape?.owners,
-        warn,
-        names: deps.names,
-      });
-      checkRowVersion(resource, prepared.rows, where);
-      // hints, coercion, variants and the schema contract, before any DDL: a refused page writes nothing
-      const raw = { table, rows: prepared.rows, types: prepared.types };
-      const fit = () => {
-        const fitted = pageSchema.fit(raw, shape, baseline, where, true);
-        // columns whose values the statement fills (load id, scd2 validity) are the loader's, as dlt's are
-        for (const [c, type] of systemColumns(resource)) if (!fitted.discarded) fitted.types.set(c, type);
-        return fitted;
-      };
-      let write = fit();
-      if (loaded && !write.discarded && (write.rows.length > 0 || (!shape && emptyPageCreates))) {
+  const prepare = async (state: StateRow, ahead: number, pos: Position, page: Fetched, joining = false): Promise<PreparedPage | undefined> => {
+    const where = `resource "${resource.name}" page ${state.pages + 1 + ahead}`;
+    // a resource fetched only for its children (not selected, as dlt's `selected: false`): its
+    // pages commit their token and the parent fields children fan out over, but no rows
+    // (a `skip` resource likewise: dlt extracts it and loads nothing)
+    const records = loaded ? page.records : [];
+    const extra = pos.parent ? parentColumns(resource, pos.parent.vals) : undefined;
+    const warn = (m: string) => deps.log?.warn(m);
+    // dlt's relational layout: the resource's table first, then its nested tables
+    const [prepared, ...nestedPages] = normalizePage(records, {
+      table: resource.table,
+      maxNesting: resource.maxTableNesting,
+      rootKey: resource.writeDisposition === 'merge',
+      rootIds: rootIdsOf(resource, records, extra),
+      ownersOf: nestedTables.ownersOf,
+      jsonColumns,
+      primaryKey: resource.primaryKey,
+      // one load's duplicates collapse in SQL, per write disposition (write-sql.ts)
+      dedupe: false,
+      where,
+      extra,
+      owners: shape?.owners,
+      warn,
+      names: deps.names,
+    });
+    checkRowVersion(resource, prepared.rows, where);
+    // hints, coercion, variants and the schema contract, before any DDL: a refused page writes nothing
+    const raw = { table, rows: prepared.rows, types: prepared.types };
+    const fit = () => {
+      const fitted = pageSchema.fit(raw, shape, baseline, where, true);
+      // columns whose values the statement fills (load id, scd2 validity) are the loader's, as dlt's are
+      for (const [c, type] of systemColumns(resource)) if (!fitted.discarded) fitted.types.set(c, type);
+      return fitted;
+    };
+    let write = fit();
+    const nestedRows = write.discarded ? [] : nestedPages;
+    if (joining && (widens(shape, write.types, pageSchema.pgTypes) || nestedTables.widens(nestedRows))) return undefined;
+    if (loaded && !write.discarded && (write.rows.length > 0 || (!shape && emptyPageCreates))) {
+      shape = await evolve(write, prepared.keys, where);
+      if (pageSchema.raced(write, shape)) {
+        write = fit();
         shape = await evolve(write, prepared.keys, where);
-        if (pageSchema.raced(write, shape)) {
-          write = fit();
-          shape = await evolve(write, prepared.keys, where);
-        }
       }
-      const nested = await nestedTables.prepare(write.discarded ? [] : nestedPages, (m) => warn(`${where}: ${m}`));
-      const known = shape;
-      const columns = new Map([...write.types.keys()].map((c) => [c, known?.columns.get(c) ?? 'text']));
-      const nextToken = encodeToken(pos, page.next, child);
-      const done = !child && page.next === null;
-      const best = resource.incremental ? mergeBest(resource.incremental, state.maxValue, state.maxHashes, page.max ?? null, page.hashes ?? []) : undefined;
-      const parentIncremental = await parentRow(page, page.next === null);
-      const committed = await commitPage(deps.db, {
-        schema,
-        table,
-        columns,
-        rows: write.rows,
-        primaryKey: resource.primaryKey,
-        disposition: resource.writeDisposition,
-        ...(resource.merge ? { merge: resource.merge } : {}),
-        mergeKey: resource.mergeKey,
-        tableColumns: known ? [...known.columns.keys()] : [],
-        constraint: known?.primaryKey ?? [],
-        loadId,
-        resource: key,
-        syncId: input.syncId,
-        expectedPages: state.pages,
-        nextToken,
-        done,
-        partitions: exportPartitions(page.records, resource.exportFields),
-        partitionOf: { resource: resource.name, page: pageOrdinal(stripe, state.pages) },
-        maxValue: best?.value,
-        maxHashes: best?.hashes,
-        parentIncremental,
-        nested,
-        clearNested: nestedTables.clearable(),
-      });
-      const incr = best ? { maxValue: best.value, maxHashes: best.hashes } : {};
-      return committed ? { ...state, token: nextToken, pages: committed.pages, rows: committed.rows, done, ...incr } : undefined;
+    }
+    const nested = await nestedTables.prepare(nestedRows, (m) => warn(`${where}: ${m}`));
+    return {
+      rows: write.rows,
+      columns: [...write.types.keys()],
+      nested,
+      records: page.records.length,
+      nextToken: encodeToken(pos, page.next, child),
+      done: !child && page.next === null,
+      partitions: exportPartitions(page.records, resource.exportFields),
+      ordinal: pageOrdinal(stripe, state.pages + ahead),
+      ...(page.max !== undefined ? { max: page.max, hashes: page.hashes ?? [] } : {}),
+      parentIncremental: await parentRow(page, page.next === null),
+    };
+  };
+
+  const commitPrepared = async (state: StateRow, pages: PreparedPage[]): Promise<StateRow | undefined> => {
+    const last = pages[pages.length - 1];
+    const known = shape;
+    const batch = combinePages(pages, (c) => known?.columns.get(c) ?? 'text');
+    const best = resource.incremental ? pages.reduce((b, p) => mergeBest(resource.incremental!, b.value, b.hashes, p.max ?? null, p.hashes ?? []), { value: state.maxValue, hashes: state.maxHashes }) : undefined;
+    const committed = await commitPage(deps.db, {
+      schema,
+      table,
+      columns: batch.columns,
+      rows: batch.rows,
+      primaryKey: resource.primaryKey,
+      disposition: resource.writeDisposition,
+      ...(resource.merge ? { merge: resource.merge } : {}),
+      mergeKey: resource.mergeKey,
+      tableColumns: known ? [...known.columns.keys()] : [],
+      constraint: known?.primaryKey ?? [],
+      loadId,
+      resource: key,
+      syncId: input.syncId,
+      expectedPages: state.pages,
+      pages: pages.length,
+      nextToken: last.nextToken,
+      done: last.done,
+      partitions: batch.partitions,
+      partitionResource: resource.name,
+      maxValue: best?.value,
+      maxHashes: best?.hashes,
+      parentIncremental: last.parentIncremental,
+      nested: batch.nested,
+      clearNested: nestedTables.clearable(),
+    });
+    const incr = best ? { maxValue: best.value, maxHashes: best.hashes } : {};
+    return committed ? { ...state, token: last.nextToken, pages: committed.pages, rows: committed.rows, done: last.done, ...incr } : undefined;
+  };
+
+  return {
+    prepare,
+    commitPrepared,
+    async commit(state, pos, page) {
+      return commitPrepared(state, [(await prepare(state, 0, pos, page))!]);
     },
+    batches: batches(resource),
   };
 }

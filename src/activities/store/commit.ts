@@ -31,11 +31,14 @@ export interface PageCommit {
   syncId: string;
   /** the page count this attempt read: the commit only happens if nobody moved it since */
   expectedPages: number;
+  /** how many consecutive pages the rows come from (1 unless given): the count moves by it */
+  pages?: number;
   nextToken: Json;
   done: boolean;
-  /** parent fields for child resources, one object per record, filed under the resource's name and this page's ordinal */
-  partitions?: Json[];
-  partitionOf?: { resource: string; page: number };
+  /** parent fields for child resources, one object per record, per page ordinal; filed under `partitionResource` */
+  partitions?: { page: number; vals: Json[] }[];
+  /** the resource's name (default: `resource`, the state key) */
+  partitionResource?: string;
   /** incremental: the run's best cursor value with this page, and the dedup hashes of the records loaded at it */
   maxValue?: Json;
   maxHashes?: string[];
@@ -59,16 +62,16 @@ export interface PageCommit {
 export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: number; rows: number } | undefined> {
   const max = c.maxValue === undefined || c.maxValue === null ? null : JSON.stringify(c.maxValue);
   const hashes = c.maxHashes === undefined ? null : JSON.stringify(c.maxHashes);
-  const bindings: Knex.RawBinding[] = [JSON.stringify(c.nextToken), c.rows.length, c.done, max, hashes, c.resource, c.syncId, c.expectedPages];
+  const bindings: Knex.RawBinding[] = [JSON.stringify(c.nextToken), c.pages ?? 1, c.rows.length, c.done, max, hashes, c.resource, c.syncId, c.expectedPages];
   const ctes = [
     `st AS (UPDATE ${qualified(c.schema, STATE_TABLE)}
-      SET token = ?::jsonb, pages = pages + 1, rows = rows + ?, done = ?, updated_at = now(),
+      SET token = ?::jsonb, pages = pages + ?, rows = rows + ?, done = ?, updated_at = now(),
           max_value = coalesce(?::jsonb, max_value), max_hashes = coalesce(?::jsonb, max_hashes)
       WHERE resource = ? AND sync_id = ? AND pages = ? RETURNING pages, rows)`,
   ];
   if (c.rows.length > 0 && c.columns.size > 0) {
     const write = tableWriteSql(
-      { ...c, mergeKey: c.mergeKey ?? [], tableColumns: c.tableColumns ?? [], constraint: c.constraint ?? [], seenKey: c.table, keysUnique: c.disposition === 'merge' && distinctKeys(c.rows, c.primaryKey, c.columns) },
+      { ...c, mergeKey: c.mergeKey ?? [], tableColumns: c.tableColumns ?? [], constraint: c.constraint ?? [], seenKey: c.table, keysUnique: c.disposition === 'merge' && distinctKeys(c.rows, c.primaryKey, c.columns), returnsIds: c.disposition === 'merge' && !!c.nested?.length },
       JSON.stringify(c.rows),
       'st',
       'w',
@@ -81,21 +84,30 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
     // hard delete, a version scd2 has already: their root rows are not written, nor their lists)
     const merge = c.disposition === 'merge';
     const roots = merge && c.rows.length > 0 && c.columns.has('_dlt_id') ? 'w_ins' : undefined;
-    const clear = merge && c.merge?.strategy !== 'scd2' ? (c.clearNested ?? []) : [];
+    // scd2 and insert-only never replace a root row: its nested rows stay
+    const replaces = merge && c.merge?.strategy !== 'scd2' && c.merge?.strategy !== 'insert-only';
+    const clear = replaces ? (c.clearNested ?? []) : [];
     ctes.push(...nestedCtes({ ...c, nested: c.nested ?? [], clear, roots }, bindings));
   }
   if (c.partitions && c.partitions.length > 0) {
     ctes.push(`parts AS (INSERT INTO ${qualified(c.schema, PARTITIONS_TABLE)} (sync_id, resource, page, idx, vals)
-      SELECT ?, ?, ?, (p.n - 1)::int, p.v FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS p(v, n)
+      SELECT ?, ?, (g.p->>'page')::bigint, (p.n - 1)::int, p.v
+      FROM jsonb_array_elements(?::jsonb) AS g(p), jsonb_array_elements(g.p->'vals') WITH ORDINALITY AS p(v, n)
       WHERE EXISTS (SELECT 1 FROM st) ON CONFLICT DO NOTHING)`);
-    bindings.push(c.syncId, c.partitionOf?.resource ?? c.resource, c.partitionOf?.page ?? c.expectedPages, JSON.stringify(c.partitions));
+    bindings.push(c.syncId, c.partitionResource ?? c.resource, JSON.stringify(c.partitions));
   }
   if (c.parentIncremental) {
     const cte = parentIncrementalCte(c.schema, c.parentIncremental);
     ctes.push(cte.sql);
     bindings.push(...cte.bindings);
   }
-  const res = await sqlFree(() => db.raw(`WITH ${ctes.join(',\n')} SELECT pages, rows FROM st`, bindings), `resource "${c.resource}" page ${c.expectedPages + 1}`);
+  const res = await sqlFree(() => db.raw(`WITH ${ctes.join(',\n')} SELECT pages, rows FROM st`, bindings), `resource "${c.resource}" ${pagesText(c)}`);
   const row = res.rows[0];
   return row ? { pages: Number(row.pages), rows: Number(row.rows) } : undefined;
+}
+
+/** The pages a commit holds, for its error message: `page 4`, or `pages 4–7`. */
+function pagesText(c: PageCommit): string {
+  const n = c.pages ?? 1;
+  return n === 1 ? `page ${c.expectedPages + 1}` : `pages ${c.expectedPages + 1}–${c.expectedPages + n}`;
 }

@@ -88,6 +88,21 @@ export interface Widening {
   to: string;
 }
 
+/** A column of type `have` that a page's values of `type` do not fit, and no hint fixes its type: it is widened. */
+function mustWiden(type: string | undefined, have: string, hint: string | undefined): boolean {
+  return !!type && !hint && !fits(type as PgType, have);
+}
+
+/** Whether evolveTable would widen a column of the table for these page types (a page that would is committed on its own). */
+export function widens(shape: TableShape | undefined, pageTypes: ReadonlyMap<string, string | undefined>, hints: Record<string, string> = {}): boolean {
+  if (!shape) return false;
+  for (const [col, type] of pageTypes) {
+    const have = shape.columns.get(col);
+    if (have !== undefined && mustWiden(type, have, Object.hasOwn(hints, col) ? hints[col] : undefined)) return true;
+  }
+  return false;
+}
+
 /**
  * Makes the table able to take a page: creates it, adds new columns, widens columns whose type no
  * longer fits (the value is kept, never dropped) and returns the new shape plus what was widened.
@@ -122,7 +137,7 @@ export async function evolveTable(
     if (have === undefined) {
       added.push(col);
       alters.push(`ADD COLUMN IF NOT EXISTS ${quoteIdent(col)} ${want(col)}${unique(col)}`);
-    } else if (type && !hint(col) && !fits(type as PgType, have)) {
+    } else if (mustWiden(type, have, hint(col))) {
       const to = widen(type as PgType, have as PgType) ?? 'text';
       const using = to === 'jsonb' ? `to_jsonb(${quoteIdent(col)})` : `${quoteIdent(col)}::${ddlType(to)}`;
       alters.push(`ALTER COLUMN ${quoteIdent(col)} TYPE ${ddlType(to)} USING ${using}`);

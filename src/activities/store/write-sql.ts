@@ -28,6 +28,8 @@ export interface TableWrite {
   seenKey: string;
   /** the page's rows have distinct primary keys as Postgres compares them (see distinctKeys): no de-duplication step */
   keysUnique?: boolean;
+  /** the statement reads the `_dlt_id` of the rows written (nested rows land only with their root row, commit.ts) */
+  returnsIds?: boolean;
 }
 
 /** CTEs to add to a page commit's statement and their bindings, in the order they appear. */
@@ -39,10 +41,11 @@ export interface WriteSql {
 const q = quoteIdent;
 
 /**
- * The insert CTE of a table write. It returns the `_dlt_id` of each row it wrote (inserted or
- * updated): under merge, the page's nested rows land only with their root row (commit.ts).
+ * The insert CTE of a table write. When asked (`returnsIds`), it returns the `_dlt_id` of each
+ * row it wrote (inserted or updated): under merge, the page's nested rows land only with their
+ * root row (commit.ts). Pages without nested rows skip collecting them.
  */
-const insCte = (w: TableWrite, name: string, sql: string) => `${name}_ins AS (${sql}${w.columns.has('_dlt_id') ? ' RETURNING d."_dlt_id"' : ''})`;
+const insCte = (w: TableWrite, name: string, sql: string) => `${name}_ins AS (${sql}${w.returnsIds && w.columns.has('_dlt_id') ? ' RETURNING d."_dlt_id"' : ''})`;
 const match = (cols: string[], a: string, b: string) => cols.map((c) => `${a}.${q(c)} = ${b}.${q(c)}`).join(' AND ');
 
 /** Columns the rows carry; `_dlt_load_id` and scd2's validity columns are the write's own. */
@@ -77,7 +80,7 @@ const MADE = new Map<string, WriteSql>();
 const MAX_MADE = 256;
 
 function writeKey(w: TableWrite, guard: string, name: string): string {
-  return JSON.stringify([w.schema, w.table, [...w.columns], [...w.tableColumns], w.constraint, w.disposition, w.merge ?? null, w.primaryKey, w.mergeKey, w.loadId, w.seenKey, !!w.keysUnique, guard, name]);
+  return JSON.stringify([w.schema, w.table, [...w.columns], [...w.tableColumns], w.constraint, w.disposition, w.merge ?? null, w.primaryKey, w.mergeKey, w.loadId, w.seenKey, !!w.keysUnique, !!w.returnsIds, guard, name]);
 }
 
 /** The write's CTEs and their bindings after the rows' (which come first). */
@@ -187,8 +190,10 @@ function deleteInsertSql(w: TableWrite, name: string): WriteSql {
     bindings.push(w.loadId);
     return { ctes, bindings };
   }
-  ctes.push(insCte(w, name, `${insert} ON CONFLICT (${pk.map(q).join(', ')}) DO UPDATE SET ${replaceRow(w, pk)}
-    WHERE d.${q(LOAD_ID_COLUMN)} IS DISTINCT FROM EXCLUDED.${q(LOAD_ID_COLUMN)} OR ${replacesSameLoad(sort, 'EXCLUDED', 'd')}`));
+  // without dedup_sort a later record of the load replaces an earlier one as well: no condition
+  const when = sort ? `
+    WHERE d.${q(LOAD_ID_COLUMN)} IS DISTINCT FROM EXCLUDED.${q(LOAD_ID_COLUMN)} OR ${replacesSameLoad(sort, 'EXCLUDED', 'd')}` : '';
+  ctes.push(insCte(w, name, `${insert} ON CONFLICT (${pk.map(q).join(', ')}) DO UPDATE SET ${replaceRow(w, pk)}${when}`));
   bindings.push(w.loadId);
   return { ctes, bindings };
 }
