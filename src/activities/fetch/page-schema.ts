@@ -10,7 +10,7 @@ import { canonicalType, columnTypeOf } from '../store/types';
 export interface PageSchema {
   /** column hints by column name, for the root table */
   hints: Record<string, ColumnHintSpec>;
-  /** NOT NULL / UNIQUE columns for evolveTable */
+  /** NOT NULL (hinted `nullable: false`, and key columns) / UNIQUE columns for evolveTable */
   notNull: Set<string>;
   unique: Set<string>;
   /** column name → Postgres type of the typed hints, for evolveTable */
@@ -40,13 +40,22 @@ function hintsOf(resource: ResourcePlan): Record<string, ColumnHintSpec> {
   return out;
 }
 
+/**
+ * The key columns dlt declares NOT NULL: a `primary_key` or `merge_key` column is not nullable
+ * unless its column hint says `nullable: true` (dlt's resource hints). Declared when its table is
+ * created; from then on a null key fails its page (fit.ts reads the table's NOT NULL columns).
+ */
+function keysNotNull(resource: ResourcePlan, hints: Record<string, ColumnHintSpec>): string[] {
+  return [...resource.primaryKey, ...resource.mergeKey].filter((k) => hints[k]?.nullable !== true);
+}
+
 export function createPageSchema(resource: ResourcePlan): PageSchema {
   const hints = hintsOf(resource);
   const pick = (test: (h: ColumnHintSpec) => boolean) => new Set(Object.entries(hints).filter(([, h]) => test(h)).map(([c]) => c));
   const pgTypes = Object.fromEntries(Object.entries(hints).filter(([, h]) => h.pgType).map(([c, h]) => [c, h.pgType!]));
   return {
     hints,
-    notNull: pick((h) => h.nullable === false),
+    notNull: new Set([...pick((h) => h.nullable === false), ...keysNotNull(resource, hints)]),
     unique: pick((h) => h.unique === true),
     pgTypes,
     fit(write, shape, baseline, where, root) {
