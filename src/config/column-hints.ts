@@ -91,7 +91,7 @@ export function pgTypeOf(h: ColumnHintConfig): string | undefined {
   const p = h.precision;
   switch (canonicalDltType(h.data_type)) {
     case 'text':
-      return p ? `varchar(${p})` : 'text';
+      return p ? `varchar(${p})` : 'varchar';
     case 'double':
       return 'double precision';
     case 'bool':

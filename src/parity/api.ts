@@ -25,6 +25,41 @@ const nestedPosts = () =>
     tags: p.id % 2 ? ['odd', 'post'] : [],
   }));
 
+/**
+ * Records for the column-type case: values for each dlt data type a hint declares (as strings or
+ * numbers, which both loaders coerce) beside inferred ones (text, double, bool, ISO timestamp,
+ * nested object, list of integers).
+ */
+const typedRecords = () =>
+  Array.from({ length: 3 }, (_, i) => ({
+    id: i,
+    title: `Typed ${i}`,
+    score: i + 0.5,
+    flag: i % 2 === 0,
+    seen_at: `2024-01-0${i + 1}T03:04:05Z`,
+    meta: { source: 'api', rank: i },
+    codes: [i, i + 1],
+    t: `text ${i}`,
+    v5: `ab${i}`,
+    d: '2.5',
+    b: 'true',
+    ts: '2024-01-02T03:04:05+02:00',
+    ts3: '2024-01-02T03:04:05.123456Z',
+    naive: '2024-01-02T03:04:05+02:00',
+    naive3: '2024-01-02T03:04:05.123456Z',
+    day: '2024-01-02',
+    tm: '10:20:30',
+    tm3: '10:20:30.123456',
+    small: 300 + i,
+    int: 70000 + i,
+    big: 9007199254740991,
+    bin: 'aGVsbG8=',
+    j: { a: i },
+    dec: '1.5',
+    money: 12.34,
+    w: '12345',
+  }));
+
 /** `?page=N` paging as dlt's mock does: `total_pages`, and a `next_page` URL carrying only the page. */
 function byPageNumber(url: URL, records: unknown[], key: string | null = 'data', base = 1): unknown {
   const page = Number(url.searchParams.get('page') ?? base);
@@ -88,6 +123,8 @@ function route(url: URL): Answer | undefined {
       return { body: offsetLimit(q) };
     case '/posts_cursor':
       return { body: cursor(q) };
+    case '/typed':
+      return { body: byPageNumber(url, typedRecords()) };
     case '/posts_nested':
       return { body: byPageNumber(url, nestedPosts()) };
     case '/post_comments':

@@ -1,7 +1,7 @@
 /**
  * The configs the parity check runs through dlt and rest-sync: one per behaviour dlt's own
  * rest_api tests exercise (paginators, selectors, parents and children, incremental,
- * dispositions, nesting). `runs` > 1 syncs the same config again, as a schedule would.
+ * dispositions, nesting, column types). `runs` > 1 syncs the same config again, as a schedule would.
  */
 export interface ParityCase {
   name: string;
@@ -14,6 +14,30 @@ const client = { base_url: 'BASE' };
 const jsonLink = { type: 'json_link', next_url_path: 'next_page' };
 
 const resource = (name: string, endpoint: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ name, endpoint, ...extra });
+
+/** A hint of every dlt data type, with and without precision, scale and timezone, as dlt's Postgres mapper reads them. */
+export const TYPED_HINTS = {
+  t: { data_type: 'text' },
+  v5: { data_type: 'text', precision: 5 },
+  d: { data_type: 'double' },
+  b: { data_type: 'bool' },
+  ts: { data_type: 'timestamp' },
+  ts3: { data_type: 'timestamp', precision: 3 },
+  naive: { data_type: 'timestamp', timezone: false },
+  naive3: { data_type: 'timestamp', timezone: false, precision: 3 },
+  day: { data_type: 'date' },
+  tm: { data_type: 'time' },
+  tm3: { data_type: 'time', precision: 3 },
+  small: { data_type: 'bigint', precision: 16 },
+  int: { data_type: 'bigint', precision: 32 },
+  big: { data_type: 'bigint', precision: 64 },
+  bin: { data_type: 'binary' },
+  j: { data_type: 'json' },
+  dec: { data_type: 'decimal' },
+  money: { data_type: 'decimal', precision: 10, scale: 2 },
+  w: { data_type: 'wei' },
+  absent: { data_type: 'text', nullable: true },
+};
 
 export const CASES: ParityCase[] = [
   { name: 'json_link', runs: 1, config: { client, resources: [resource('posts', { path: 'posts', paginator: jsonLink })] } },
@@ -89,6 +113,7 @@ export const CASES: ParityCase[] = [
   { name: 'nested_merge_twice', runs: 2, config: { client: { ...client, paginator: jsonLink }, resources: [resource('posts_nested', { path: 'posts_nested' }, { write_disposition: 'merge', primary_key: 'id' })] } },
   { name: 'nesting_0', runs: 1, config: { client: { ...client, paginator: jsonLink }, resources: [resource('posts_nested', { path: 'posts_nested' }, { max_table_nesting: 0 })] } },
   { name: 'nesting_1', runs: 1, config: { client: { ...client, paginator: jsonLink }, resources: [resource('posts_nested', { path: 'posts_nested' }, { max_table_nesting: 1 })] } },
+  { name: 'column_types', runs: 2, config: { client: { ...client, paginator: jsonLink }, resources: [resource('typed', { path: 'typed' }, { primary_key: 'id', write_disposition: 'merge', columns: TYPED_HINTS })] } },
 ];
 
 /** dlt's incremental options on `posts` (ids 0..24, five a page) loaded twice into append tables: a record loaded twice shows. */

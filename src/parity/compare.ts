@@ -6,11 +6,17 @@ export type SchemaContents = Map<string, { columns: string[]; types: Record<stri
 /** dlt's and rest-sync's bookkeeping tables, which differ by design (pipeline state, sync state). */
 const BOOKKEEPING = /^(_dlt_version|_dlt_pipeline_state|_rest_sync.*|_dlt_staging.*)$/;
 
+/**
+ * Each table's columns with their declarations as Postgres prints them (`format_type`: with
+ * length, precision and time zone, e.g. `character varying(5)`, `numeric(38,9)`,
+ * `timestamp(3) with time zone`; `not null` after a NOT NULL column's), and its row count.
+ */
 export async function readSchema(db: pg.Pool, schema: string): Promise<SchemaContents> {
   const cols = await db.query<{ table_name: string; column_name: string; data_type: string }>(
-    `SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
-     JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
-     WHERE c.table_schema = $1 ORDER BY c.table_name, c.column_name`,
+    `SELECT c.relname AS table_name, a.attname AS column_name, format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END AS data_type
+     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+     ORDER BY c.relname, a.attname`,
     [schema],
   );
   const out: SchemaContents = new Map();

@@ -89,7 +89,7 @@ function report(results: CaseResult[]): void {
     return;
   }
   for (const r of results) {
-    const status = r.error ? `error: ${r.error}` : r.differences.length ? 'differs' : 'same tables, columns, rows';
+    const status = r.error ? `error: ${r.error}` : r.differences.length ? 'differs' : 'same tables, columns, types, rows';
     console.log(`${r.name.padEnd(30)} ${status}`);
     for (const d of r.differences) console.log(`  ${d}`);
   }

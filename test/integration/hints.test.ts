@@ -5,6 +5,7 @@ import { stagingTable } from '../../src/activities/store/dataset';
 import { claimState, ensureStateTables, readState } from '../../src/activities/store/state';
 import type { FetchPagesInput } from '../../src/activities/types';
 import type { ResourcePlan } from '../../src/plan/types';
+import { TYPED_HINTS } from '../../src/parity/cases';
 import { useTestSchema } from '../helpers/env';
 import { pageLoader, planOf } from '../helpers/page-sink';
 
@@ -37,23 +38,8 @@ describe('column hints, coercion, variants and schema contracts against real Pos
       write_disposition: 'merge',
       columns: {
         id: { data_type: 'bigint', nullable: false },
-        t: { data_type: 'text' },
-        v5: { data_type: 'text', precision: 5 },
-        d: { data_type: 'double' },
-        b: { data_type: 'bool' },
-        ts: { data_type: 'timestamp' },
-        ts3: { data_type: 'timestamp', precision: 3 },
-        naive: { data_type: 'timestamp', timezone: false },
-        day: { data_type: 'date' },
-        tm: { data_type: 'time' },
-        small: { data_type: 'bigint', precision: 16 },
-        int: { data_type: 'bigint', precision: 32 },
-        bin: { data_type: 'binary' },
-        j: { data_type: 'json' },
+        ...TYPED_HINTS,
         old: { data_type: 'complex' },
-        dec: { data_type: 'decimal' },
-        money: { data_type: 'decimal', precision: 10, scale: 2 },
-        w: { data_type: 'wei' },
         code: { unique: true },
         createdAt: { data_type: 'timestamp' },
       },
@@ -68,9 +54,10 @@ describe('column hints, coercion, variants and schema contracts against real Pos
       ],
     ]);
     expect(await columnTypes('typed')).toMatchObject({
-      id: 'bigint not null', t: 'text', v5: 'character varying(5)', d: 'double precision', b: 'boolean', ts: 'timestamp with time zone',
+      id: 'bigint not null', t: 'character varying', v5: 'character varying(5)', d: 'double precision', b: 'boolean', ts: 'timestamp with time zone',
       ts3: 'timestamp(3) with time zone', naive: 'timestamp without time zone', day: 'date', tm: 'time without time zone', small: 'smallint',
-      int: 'integer', bin: 'bytea', j: 'jsonb', old: 'jsonb', dec: 'numeric(38,9)', money: 'numeric(10,2)', w: 'numeric(156,78)', code: 'text', created_at: 'timestamp with time zone',
+      int: 'integer', bin: 'bytea', j: 'jsonb', old: 'jsonb', dec: 'numeric(38,9)', money: 'numeric(10,2)', w: 'numeric(156,78)', code: 'character varying', created_at: 'timestamp with time zone',
+      naive3: 'timestamp(3) without time zone', tm3: 'time(3) without time zone', big: 'bigint', absent: 'character varying',
     });
     const [row] = (
       await db.raw(`SELECT id, t, d, b, ts::text AS ts, ts3::text AS ts3, naive::text AS naive, day::text AS day, small, encode(bin, 'escape') AS bin, j, old,
@@ -84,10 +71,52 @@ describe('column hints, coercion, variants and schema contracts against real Pos
     expect(unique.rows).toHaveLength(1);
   });
 
+  test.each([
+    ['append', { primary_key: 'id' }, 'late_append'],
+    ['merge', { primary_key: 'id', write_disposition: 'merge' }, 'late_merge'],
+  ])("%s: an empty page creates no table; the first page with rows does, its columns typed by their values as dlt's", async (_d, extra, name) => {
+    const resource = planOf(name, extra);
+    await claimState(db, SCHEMA, resource.name, 'sync-1', { page: 0 });
+    await loadPage(resource, []);
+    expect((await db.raw(`SELECT to_regclass('"${SCHEMA}"."${name}"') AS t`)).rows[0].t).toBeNull();
+    await loadPage(resource, [{ id: 5, title: 'a' }]);
+    expect(await columnTypes(name)).toEqual({ id: 'bigint not null', title: 'character varying' });
+  });
+
+  test("replace: an empty first page creates the staging table, which the swap needs to empty the table", async () => {
+    const resource = planOf('late_replace', { write_disposition: 'replace' });
+    await claimState(db, SCHEMA, resource.name, 'sync-1', { page: 0 });
+    await loadPage(resource, []);
+    expect((await db.raw(`SELECT to_regclass('"${SCHEMA}"."${stagingTable('late_replace')}"') AS t`)).rows[0].t).not.toBeNull();
+  });
+
+  test.each([
+    ['primary_key', { primary_key: 'id' }, 'bigint not null', /record 0 has no value for primary key "id"/],
+    ['merge_key', { merge_key: 'id', write_disposition: 'merge' }, 'bigint not null', /record 0 has no value for column "id" of table "nn_merge_key", which is not nullable/],
+    ['a merge_key hinted nullable: true', { merge_key: 'id', write_disposition: 'merge', columns: { id: { nullable: true } } }, 'bigint', undefined],
+  ])("%s: the key column is declared as dlt declares it; a null key fails its page where it is NOT NULL", async (name, extra, declared, refused) => {
+    const table = `nn_${name.replace(/[^a-z]+/g, '_')}`;
+    const resource = planOf(table, extra);
+    await loadPages(resource, [[{ id: 1, v: 'a' }]]);
+    expect((await columnTypes(table)).id).toBe(declared);
+    const load = loadPage(resource, [{ id: null, v: 'b' }]);
+    if (refused) await expect(load).rejects.toThrow(refused);
+    else await load;
+  });
+
+  test("dlt's own columns are NOT NULL as dlt declares them; the loader fills them", async () => {
+    await loadPages(planOf('sys_cols', { write_disposition: 'merge', primary_key: 'id' }), [[{ id: 1, tags: ['a'] }], [{ id: 2, tags: ['b'] }]]);
+    const declared = async (table: string) =>
+      (await db.raw(`SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(?) AND attnum > 0 AND attnotnull AND attname LIKE '\\_dlt\\_%' ORDER BY attname`, [`"${SCHEMA}"."${table}"`])).rows.map((r: { attname: string }) => r.attname);
+    expect(await declared('sys_cols')).toEqual(['_dlt_id', '_dlt_load_id']);
+    expect(await declared('sys_cols__tags')).toEqual(['_dlt_id', '_dlt_list_idx', '_dlt_parent_id', '_dlt_root_id']);
+    expect((await db.raw(`SELECT count(*)::int AS n FROM "${SCHEMA}".sys_cols__tags`)).rows[0].n).toBe(2);
+  });
+
   test('a value that does not fit its column goes to a variant column named for its type, as dlt does; nothing is lost', async () => {
     const resource = planOf('drift', {});
     await loadPages(resource, [[{ id: 1, n: 5, at: '2024-01-01T00:00:00Z' }], [{ id: 2, n: 'five', at: 'soon' }, { id: 3, n: 2.5, at: 1704067200 }]]);
-    expect(await columnTypes('drift')).toMatchObject({ n: 'bigint', n__v_text: 'text', n__v_double: 'double precision', at: 'timestamp with time zone', at__v_text: 'text' });
+    expect(await columnTypes('drift')).toMatchObject({ n: 'bigint', n__v_text: 'character varying', n__v_double: 'double precision', at: 'timestamp with time zone', at__v_text: 'character varying' });
     const rows = (await db.raw(`SELECT id, n, n__v_text, n__v_double, at::text AS at, at__v_text FROM "${SCHEMA}".drift ORDER BY id`)).rows;
     expect(rows).toEqual([
       { id: 1, n: 5, n__v_text: null, n__v_double: null, at: '2024-01-01 00:00:00+00', at__v_text: null },

@@ -78,10 +78,10 @@ describe('seed 000 end to end (offset pages without a total, bearer auth)', () =
     const types = Object.fromEntries(cols.rows.map((r: any) => [r.column_name, r.data_type]));
     expect(types).toMatchObject({
       id: 'bigint',
-      name: 'text',
+      name: 'character varying',
       created_at: 'timestamp with time zone',
       account_id: 'bigint',
-      settings__tier: 'text', // `settings: {tier}` flattened, as dlt does
+      settings__tier: 'character varying', // `settings: {tier}` flattened, as dlt does
     });
   });
 

@@ -6,10 +6,11 @@ import { ExactNumber } from '../../src/activities/http/json';
 import type { TableShape } from '../../src/activities/store/tables';
 import { DataError } from '../../src/errors';
 import { prepareRows } from '../../src/activities/store/rows';
+import { canonicalType, columnTypeOf, ddlType } from '../../src/activities/store/types';
 
 describe("dlt data types on Postgres (dlt's PostgresTypeMapper)", () => {
   test.each<[ColumnHintConfig, string]>([
-    [{ data_type: 'text' }, 'text'],
+    [{ data_type: 'text' }, 'varchar'],
     [{ data_type: 'text', precision: 20 }, 'varchar(20)'],
     [{ data_type: 'double' }, 'double precision'],
     [{ data_type: 'bool' }, 'boolean'],
@@ -52,6 +53,48 @@ describe("dlt data types on Postgres (dlt's PostgresTypeMapper)", () => {
     ['freeze', { tables: 'freeze', columns: 'freeze', data_type: 'freeze' }],
     [{ columns: 'discard_row' }, { tables: 'evolve', columns: 'discard_row', data_type: 'evolve' }],
   ] as const)('schema_contract %j expands to %j', (config, want) => expect(contractOf(config)).toEqual(want));
+});
+
+describe("an existing column's type read back in dlt's terms (dlt's dbt_to_sct)", () => {
+  // `character varying` is what dlt and rest-sync create; `text` what rest-sync created before
+  test.each<[string, { length?: number; precision?: number; scale?: number }, ColumnType, string]>([
+    ['character varying', {}, { type: 'text' }, 'text'],
+    ['character varying', { length: 5 }, { type: 'text', precision: 5 }, 'text'],
+    ['text', {}, { type: 'text' }, 'text'],
+    ['uuid', {}, { type: 'text' }, 'uuid'],
+    ['bigint', {}, { type: 'bigint' }, 'bigint'],
+    ['integer', {}, { type: 'bigint', precision: 32 }, 'bigint'],
+    ['timestamp with time zone', {}, { type: 'timestamp' }, 'timestamptz'],
+    ['numeric', { precision: 38, scale: 9 }, { type: 'decimal', precision: 38, scale: 9 }, 'numeric'],
+  ])('%s %j is %j (%s inside the loader)', (dataType, limits, type, canonical) => {
+    expect(columnTypeOf(dataType, limits)).toEqual(type);
+    expect(canonicalType(dataType)).toBe(canonical);
+  });
+
+  test.each([
+    ['text', 'varchar'],
+    ['varchar(5)', 'varchar(5)'],
+    ['bigint', 'bigint'],
+    ['jsonb', 'jsonb'],
+    ['timestamptz(3)', 'timestamptz(3)'],
+  ])('DDL declares %s as %s, as dlt does', (type, ddl) => expect(ddlType(type)).toBe(ddl));
+
+  /** A table's shape as readShape makes it from information_schema's `data_type`. */
+  const readBack = (columns: Record<string, string>): TableShape => ({
+    columns: new Map(Object.entries(columns).map(([c, t]) => [c, canonicalType(t)])),
+    types: new Map(Object.entries(columns).map(([c, t]) => [c, columnTypeOf(t)])),
+    owners: new Map(),
+    hasPrimaryKey: true,
+    primaryKey: ['k'],
+  });
+
+  test.each(['text', 'character varying'])('a %s column takes strings, numbers, booleans and objects: no variant, no key widening, no freeze', (type) => {
+    const rows = [{ k: 'a', v: 'x' }, { k: 5, v: 5 }, { k: 2.5, v: true }, { k: 'b', v: { a: 1 } }];
+    const fitted = fitWrite({ table: 't', rows, types: new Map() }, { shape: readBack({ k: type, v: type }), where: 'w', keys: ['k'], keyTypeChange: 'freeze' });
+    expect(fitted.added.size).toBe(0);
+    expect(Object.fromEntries(fitted.types)).toEqual({ k: 'text', v: 'text' });
+    expect(fitted.rows).toEqual([{ k: 'a', v: 'x' }, { k: '5', v: '5' }, { k: '2.5', v: 'True' }, { k: 'b', v: '{"a":1}' }]);
+  });
 });
 
 describe("values into dlt's types (dlt's coerce_value)", () => {

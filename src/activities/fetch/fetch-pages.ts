@@ -160,7 +160,7 @@ async function interrupted(deps: ActivityDeps, schema: string, key: string, err:
  * and a resource whose pages may commit together (see batches) commits those that have arrived
  * in one statement. Resources that commit page by page fetch one page ahead.
  */
-const AHEAD_PAGES = 8;
+export const AHEAD_PAGES = 8;
 
 /**
  * Commits the queue's next page together with the pages after it that have arrived already (if

@@ -11,7 +11,7 @@ import { canonicalType, columnTypeOf } from '../store/types';
 export interface PageSchema {
   /** column hints by column name, for the root table */
   hints: Record<string, ColumnHintSpec>;
-  /** NOT NULL / UNIQUE columns for evolveTable */
+  /** NOT NULL (hinted `nullable: false`, and key columns) / UNIQUE columns for evolveTable */
   notNull: Set<string>;
   unique: Set<string>;
   /** column name → Postgres type of the typed hints, for evolveTable */
@@ -48,6 +48,15 @@ function hintsOf(resource: ResourcePlan): Record<string, ColumnHintSpec> {
   }
   for (const [name, pgType] of Object.entries(resource.columns)) out[normalizeName(name)] = { dataType: columnTypeOf(pgType.replace(/\(.*$/, '')).type, pgType };
   return out;
+}
+
+/**
+ * The key columns dlt declares NOT NULL: a `primary_key` or `merge_key` column is not nullable
+ * unless its column hint says `nullable: true` (dlt's resource hints). Declared when its table is
+ * created; from then on a null key fails its page (fit.ts reads the table's NOT NULL columns).
+ */
+function keysNotNull(resource: ResourcePlan, hints: Record<string, ColumnHintSpec>): string[] {
+  return [...resource.primaryKey, ...resource.mergeKey].filter((k) => hints[k]?.nullable !== true);
 }
 
 /** One table's hints by column name, and what evolveTable takes of them. */
@@ -93,8 +102,11 @@ function jsonOf(nested: Map<string, NestedTableHints>): Pick<PageSchema, 'nested
 export function createPageSchema(resource: ResourcePlan): PageSchema {
   const hints = hintsOf(resource);
   const nested = nestedHintsOf(resource);
+  const rootHints = tableHints(hints);
+  // the root table's key columns are NOT NULL as dlt declares them (nested tables have no keys)
+  for (const k of keysNotNull(resource, hints)) rootHints.notNull.add(k);
   return {
-    ...tableHints(hints),
+    ...rootHints,
     fitNested(write, shape, baseline, where, ancestors) {
       const own = nested.get(write.table);
       const contract = [write.table, ...ancestors].map((t) => nested.get(t)?.contract).find((c) => c !== undefined) ?? resource.schemaContract;

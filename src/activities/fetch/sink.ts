@@ -57,6 +57,10 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
   // contract and the column types go by until the staging table exists
   const baseline = table === resource.table ? undefined : await readShape(deps.db, schema, resource.table);
   const pageSchema = createPageSchema(resource);
+  // an empty page creates no table: its columns take their types from values (dlt's do), and a
+  // resource with no rows gets its table at its end (ensureTable). Except where that end needs
+  // the table: a replace's staging table (swapped in, it empties the table) and scd2's (retirement)
+  const emptyPageCreates = table !== resource.table || resource.merge?.strategy === 'scd2';
   for (const c of [...pageSchema.conflicts(shape ?? baseline), ...(resource.nestedHints ? nestedTables.conflicts(pageSchema) : [])]) deps.log?.warn(`resource "${resource.name}": ${c}`);
 
   /** The table evolved for the page's columns (created on the first page); warns of each widened column. */
@@ -127,7 +131,7 @@ export async function createPageSink(deps: ActivityDeps & { names: NameCache }, 
     const fitNested = () => (nestedPages.length > 0 ? nestedTables.fit(nestedPages, droppedRoots(prepared.rows, write), pageSchema, where) : []);
     let nestedFit = fitNested();
     if (joining && (widens(shape, write.types, pageSchema.pgTypes) || nestedTables.widens(nestedFit))) return undefined;
-    if (loaded && !write.discarded && (write.rows.length > 0 || !shape)) {
+    if (loaded && !write.discarded && (write.rows.length > 0 || (!shape && emptyPageCreates))) {
       shape = await evolve(write, prepared.keys, where);
       if (pageSchema.raced(write, shape)) {
         write = fit();

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { MergeSpec, ResourcePlan } from '../../plan/types';
 import { normalizeIdentifier, normalizeName, qualified, quoteIdent, shorten } from './names';
 import { readShape } from './tables';
+import { ddlType } from './types';
 import { LOAD_ID_COLUMN } from './write-sql';
 import { dropNestedStaging, swapNestedStaging } from './nested-tables';
 
@@ -24,7 +25,7 @@ export async function resetStaging(trx: Knex.Transaction, schema: string, table:
 /** Creates a table no page has created (a resource with no records), so it can be counted. */
 export async function ensureTable(db: Knex, schema: string, table: string, primaryKey: string[]): Promise<void> {
   if (await readShape(db, schema, table)) return;
-  const defs = [...primaryKey, LOAD_ID_COLUMN].map((c) => `${quoteIdent(c)} text`);
+  const defs = [...primaryKey.map((c) => `${quoteIdent(c)} ${ddlType('text')}`), `${quoteIdent(LOAD_ID_COLUMN)} ${ddlType('text')} NOT NULL`];
   if (primaryKey.length) defs.push(`PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
   await db.raw(`CREATE TABLE IF NOT EXISTS ${qualified(schema, table)} (${defs.join(', ')})`);
 }

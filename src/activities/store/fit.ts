@@ -2,7 +2,7 @@ import { DataError } from '../../errors';
 import type { ColumnHintSpec, DltType } from '../../config/column-hints';
 import { coerce, inferKind, kindOf, NO_FIT, OutOfRange, type ColumnType } from './coerce';
 import { shorten } from './names';
-import type { TableShape } from './tables';
+import { DLT_NOT_NULL, type TableShape } from './tables';
 import { canonicalType, columnTypeOf, pgTypeOfKind, widen, type PgType } from './types';
 
 /**
@@ -81,7 +81,8 @@ export function fitWrite(write: TableWrite, opts: FitOptions): FittedWrite {
   const cols = new Map<string, ColumnType>(existing);
   const types = new Map<string, string | undefined>();
   const added = new Map<string, NewColumn>();
-  const notNull = new Set(opts.shape?.notNull ?? []);
+  // dlt's own NOT NULL columns are the loader's to fill (`_dlt_load_id` by the statement): not checked per row
+  const notNull = new Set([...(opts.shape?.notNull ?? [])].filter((c) => !DLT_NOT_NULL.has(c)));
   const keys = new Set(opts.keys ?? []);
   for (const [name, h] of Object.entries(hints)) {
     if (h.nullable === false) notNull.add(name);

@@ -1,8 +1,16 @@
 import type { Knex } from 'knex';
-import { canonicalType, columnTypeOf, fits, widen, type PgType } from './types';
+import { canonicalType, columnTypeOf, ddlType, fits, widen, type PgType } from './types';
 import type { ColumnType } from './coerce';
 import { ownerComment, ownerFromComment, qualified, quoteIdent, quoteLiteral } from './names';
 import { sqlFree } from './db-errors';
+import { DLT_ID, DLT_LIST_IDX, DLT_PARENT_ID, DLT_ROOT_ID } from './relational';
+import { LOAD_ID_COLUMN } from './write-sql';
+
+/**
+ * dlt's own columns, which dlt declares NOT NULL: a table rest-sync creates declares them so too.
+ * The loader writes them on every row itself, so fitting a page does not check them (fit.ts).
+ */
+export const DLT_NOT_NULL: ReadonlySet<string> = new Set([DLT_ID, LOAD_ID_COLUMN, DLT_PARENT_ID, DLT_LIST_IDX, DLT_ROOT_ID]);
 
 /** What the loader knows of a destination table: its columns and their types. */
 export interface TableShape {
@@ -112,11 +120,11 @@ export async function evolveTable(
   const target = qualified(schema, table);
   // own keys only: a column named `constructor` must not find Object's
   const hint = (col: string): string | undefined => (Object.hasOwn(hints, col) ? hints[col] : undefined);
-  const want = (col: string): string => hint(col) ?? pageTypes.get(col) ?? 'text';
+  const want = (col: string): string => ddlType(hint(col) ?? pageTypes.get(col) ?? 'text');
   const unique = (col: string): string => (input.unique?.has(col) ? ' UNIQUE' : '');
   if (!shape) {
     const cols = new Set([...primaryKey, ...pageTypes.keys()]);
-    const defs = [...cols].map((c) => `${quoteIdent(c)} ${want(c)}${input.notNull?.has(c) ? ' NOT NULL' : ''}${unique(c)}`);
+    const defs = [...cols].map((c) => `${quoteIdent(c)} ${want(c)}${input.notNull?.has(c) || DLT_NOT_NULL.has(c) ? ' NOT NULL' : ''}${unique(c)}`);
     if (primaryKey.length) defs.push(`PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
     await run(db, [`CREATE TABLE IF NOT EXISTS ${target} (${defs.join(', ')})`, ...comments(cols), ...(input.onCreate ?? [])], target);
     return { shape: (await readShape(db, schema, table))!, widened: [] };
@@ -131,13 +139,13 @@ export async function evolveTable(
       alters.push(`ADD COLUMN IF NOT EXISTS ${quoteIdent(col)} ${want(col)}${unique(col)}`);
     } else if (mustWiden(type, have, hint(col))) {
       const to = widen(type as PgType, have as PgType) ?? 'text';
-      const using = to === 'jsonb' ? `to_jsonb(${quoteIdent(col)})` : `${quoteIdent(col)}::${to}`;
-      alters.push(`ALTER COLUMN ${quoteIdent(col)} TYPE ${to} USING ${using}`);
+      const using = to === 'jsonb' ? `to_jsonb(${quoteIdent(col)})` : `${quoteIdent(col)}::${ddlType(to)}`;
+      alters.push(`ALTER COLUMN ${quoteIdent(col)} TYPE ${ddlType(to)} USING ${using}`);
       widened.push({ column: col, from: have, to });
     }
   }
   if (primaryKey.length && !shape.hasPrimaryKey) {
-    for (const c of primaryKey) if (!shape.columns.has(c)) alters.push(`ADD COLUMN IF NOT EXISTS ${quoteIdent(c)} text`);
+    for (const c of primaryKey) if (!shape.columns.has(c)) alters.push(`ADD COLUMN IF NOT EXISTS ${quoteIdent(c)} ${ddlType('text')}`);
     alters.push(`ADD PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
   }
   if (input.dropPrimaryKey && shape.primaryKeyName) alters.push(`DROP CONSTRAINT ${quoteIdent(shape.primaryKeyName)}`);

@@ -54,9 +54,14 @@ export function widen(a: PgType | undefined, b: PgType | undefined): PgType | un
   return 'text';
 }
 
-/** Normalizes the spelling Postgres reports in information_schema to ours. */
+/**
+ * Normalizes the spelling Postgres reports in information_schema to ours. `character varying`
+ * (what dlt and rest-sync create) and `text` (what rest-sync created before) are both dlt's
+ * `text`: an existing dataset keeps loading into its `text` columns, no variant, no ALTER.
+ */
 export function canonicalType(dataType: string): string {
   const t = dataType.toLowerCase();
+  if (t === 'character varying' || t === 'varchar') return 'text';
   if (t === 'timestamp with time zone') return 'timestamptz';
   if (t === 'integer' || t === 'smallint') return 'bigint';
   return t;
@@ -117,6 +122,15 @@ export function columnTypeOf(dataType: string, limits: ColumnLimits = {}): Colum
     default:
       return { type: 'text' };
   }
+}
+
+/**
+ * The type a DDL statement declares for one of {@link PgType}'s names (or a hint's Postgres
+ * type): dlt's Postgres mapper writes its `text` as `varchar`, so rest-sync's `text` is created
+ * as `varchar` too. Inside the loader both stay `text` (see {@link canonicalType}).
+ */
+export function ddlType(type: string): string {
+  return type === 'text' ? 'varchar' : type;
 }
 
 /** The Postgres type of a column rest-sync creates for a dlt type it inferred (a decimal is exact `numeric`). */
