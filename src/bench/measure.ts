@@ -39,7 +39,7 @@ function readProcs(): Proc[] {
 
 /**
  * CPU used so far by this process and its descendants (the embedded Postgres and its backends,
- * the dev server, the API child). Postgres counts the backends it has reaped too. Processes that
+ * the dev server, the API child). Postgres counts the backends its postmaster has reaped too. Processes that
  * are not descendants (a DATABASE_URL server) are not seen.
  */
 export function cpuNow(apiPid?: number): Cpu {
@@ -48,10 +48,14 @@ export function cpuNow(apiPid?: number): Cpu {
   for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
   const self = process.cpuUsage();
   const cpu: Cpu = { bench: (self.user + self.system) / 1e6, api: 0, postgres: 0, temporal: 0, other: 0 };
+  const isPostgres = (p: Proc | undefined) => !!p && p.comm.startsWith('postgres');
+  const byPid = new Map(procs.map((p) => [p.pid, p]));
   const walk = (pid: number): void => {
     for (const p of children.get(pid) ?? []) {
       if (p.pid === apiPid) cpu.api += p.cpu;
-      else if (p.comm.startsWith('postgres')) cpu.postgres += p.cpu + (p.ppid === process.pid ? p.reaped : 0);
+      // the postmaster (whatever started it) holds the CPU of the backends it reaped: a connection
+      // closed before this reading (the plain loop's) is counted there
+      else if (isPostgres(p)) cpu.postgres += p.cpu + (isPostgres(byPid.get(p.ppid)) ? 0 : p.reaped);
       else if (p.comm.startsWith('temporal')) cpu.temporal += p.cpu;
       else cpu.other += p.cpu;
       walk(p.pid);
