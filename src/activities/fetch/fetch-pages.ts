@@ -25,7 +25,8 @@ export type FetchDeps = ActivityDeps & { tokens: OAuthTokens; names: NameCache }
  * The fetch-page activity: pulls a window of consecutive pages of one resource's stripe,
  * committing each page together with the next position, and returns only counts. It always
  * starts from the committed state, so an attempt after a crash or a retry resumes at the first
- * uncommitted page. The next page is fetched while the current one is written.
+ * uncommitted page. The next pages are fetched while the current ones are written (PageQueue),
+ * and those that arrived meanwhile are committed together (commitBatch).
  */
 export async function fetchPages(deps: FetchDeps, given: FetchPagesInput): Promise<FetchPagesOutput> {
   const input = { ...given, resource: forDestination(given.resource) };
