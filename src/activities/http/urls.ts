@@ -2,6 +2,8 @@ import { holdsSecret } from '../secrets';
 
 /** `https://api.example.com:8443`, or undefined for text that is no absolute URL. */
 export function originOf(url: string): string | undefined {
+  // an absolute URL has a scheme and its colon: cursors and page numbers skip the parser's throw
+  if (!url.includes(':')) return undefined;
   try {
     const u = new URL(url);
     return /^https?:$/.test(u.protocol) ? u.origin : undefined;
