@@ -35,3 +35,26 @@ export function pageLoader(db: () => Knex, schema: string, log?: unknown) {
   }
   return { loadPage, loadPages };
 }
+
+/** A planned single-page resource merged on `id`, for tests that drive the page sink or the store directly. */
+export function resourcePlan(name: string, over: Partial<ResourcePlan> = {}): ResourcePlan {
+  return {
+    name,
+    table: name,
+    method: 'GET',
+    path: name,
+    params: {},
+    headers: {},
+    paginator: { type: 'single_page' } as ResourcePlan['paginator'],
+    paginatorSource: 'endpoint',
+    primaryKey: ['id'],
+    mergeKey: [],
+    writeDisposition: 'merge',
+    retry: { maximumAttempts: 1, backoffCoefficient: 2, initialIntervalMs: 1 },
+    responseActions: [],
+    selected: true,
+    exportFields: [],
+    columns: {},
+    ...over,
+  };
+}

@@ -1,11 +1,12 @@
 import { createPageSink } from '../../src/activities/fetch/sink';
 import { batches, sharesRoots, type PreparedPage } from '../../src/activities/fetch/batch';
-import { claimState, type StateRow } from '../../src/activities/store/state';
+import { claimState, ensureStateTables, type StateRow } from '../../src/activities/store/state';
 import { NameCache } from '../../src/activities/store/names';
 import type { ResourcePlan } from '../../src/plan/types';
 import type { FetchPagesInput } from '../../src/activities/types';
 import type { Fetched } from '../../src/activities/fetch/source';
-import { resourcePlan, stateDatabase } from '../helpers/sink';
+import { resourcePlan } from '../helpers/page-sink';
+import { useTestSchema } from '../helpers/env';
 
 const LOAD_ID = '1700000000.0';
 const SCHEMA = 'batch_commit';
@@ -17,7 +18,7 @@ const SCHEMA = 'batch_commit';
  * disposition that batches, with a key repeated across pages, nested lists and a hard delete.
  */
 describe('pages committed together equal pages committed one by one (real Postgres)', () => {
-  const database = stateDatabase(SCHEMA);
+  const database = useTestSchema(SCHEMA, ensureStateTables);
 
   const resource = resourcePlan;
 

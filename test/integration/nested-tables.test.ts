@@ -1,13 +1,14 @@
 import type { Knex } from 'knex';
 import { createPageSink } from '../../src/activities/fetch/sink';
-import { claimState, type StateRow } from '../../src/activities/store/state';
+import { claimState, ensureStateTables, type StateRow } from '../../src/activities/store/state';
 import { resetStaging, stagingTable, swapStaging } from '../../src/activities/store/dataset';
 import { NameCache } from '../../src/activities/store/names';
 import { dropResources } from '../../src/activities/store/admin';
 import { sweepNewNested } from '../../src/activities/store/nested-tables';
 import type { ResourcePlan, WriteDisposition } from '../../src/plan/types';
 import type { FetchPagesInput } from '../../src/activities/types';
-import { resourcePlan, stateDatabase } from '../helpers/sink';
+import { resourcePlan } from '../helpers/page-sink';
+import { useTestSchema } from '../helpers/env';
 
 /** the load id the sink writes as `_dlt_load_id` (a sync's, made by prepareSync in a real sync) */
 const LOAD_ID = '1700000000.0';
@@ -20,7 +21,7 @@ const SCHEMA = 'nested';
  * root rows it replaces, replace stages and swaps the whole tree.
  */
 describe('nested tables against real Postgres', () => {
-  const database = stateDatabase(SCHEMA);
+  const database = useTestSchema(SCHEMA, ensureStateTables);
 
   const resource = (name: string, disposition: WriteDisposition, over: Partial<ResourcePlan> = {}): ResourcePlan =>
     resourcePlan(name, { writeDisposition: disposition, primaryKey: disposition === 'append' ? [] : ['id'], ...over });
