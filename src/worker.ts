@@ -58,8 +58,9 @@ export async function createSyncWorker(opts: SyncWorkerOptions): Promise<{ worke
     // sent every second, a 5 s heartbeat timeout leaves 4 s of slack before a window is retried elsewhere
     maxHeartbeatThrottleInterval: '1 second',
     // a workflow cached on a worker that was killed has its tasks sent to that worker's queue for
-    // about 10 s more (until the server sees it gone): after 2 s there they go to any worker
-    stickyQueueScheduleToStartTimeout: '2 seconds',
+    // about 10 s more (until the server sees it gone): after 1 s there they go to any worker (a live
+    // worker takes its sticky tasks within milliseconds; one that does not costs a replay elsewhere)
+    stickyQueueScheduleToStartTimeout: '1 second',
     ...(bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve(workflowsPath()) }),
   });
   return { worker, close: () => db.destroy() };

@@ -59,6 +59,16 @@ export interface FetchPagesOutput {
   caughtUp?: boolean;
   /** the last page of this call: its record count and the committed token after it */
   lastPage?: { records: number; token: Json };
+  /** sibling windows this call took over and finished (their own activities may still be pending) */
+  tookOver?: WindowTakenOver[];
+}
+
+/** A parallel window finished by another window's call: its index, committed totals, and when the take-over began (ms since the epoch). */
+export interface WindowTakenOver {
+  window: number;
+  pages: number;
+  rows: number;
+  at: number;
 }
 
 export interface FinishResourceInput {

@@ -15,11 +15,11 @@ export interface KillReport {
   atSeconds: number;
   /** windows the killed worker was running: the workflow's activities whose last attempt was on it */
   inFlight: number;
-  /** of those, windows that ran again (a later attempt) on another worker */
+  /** of those, windows that ran again on another worker: taken over by another window's call, or a later attempt */
   resumed: number;
   /** pids of the workers that ran them */
   resumedBy: number[];
-  /** seconds from the kill until the last of them started again elsewhere */
+  /** seconds from the kill until the last of them was taken over or started again elsewhere */
   recoverySeconds: number;
   /** workflow tasks that timed out: held by the killed worker, or waiting on its sticky queue */
   workflowTaskTimeouts: number;
@@ -71,7 +71,7 @@ export interface SyncWorkflows {
 }
 
 /**
- * SIGKILLs the worker process running the most windows of the sync now; `report()`, once the sync
+ * SIGKILLs (or freezes, with SIGSTOP) the worker process running the most windows of the sync now; `report()`, once the sync
  * has ended, says which windows it was running and who finished them. `startedAt` (performance.now())
  * dates the kill within the sync.
  */
@@ -80,15 +80,16 @@ export async function killBusiest(
   workers: ChildProcess[],
   sync: SyncWorkflows,
   startedAt = performance.now(),
+  signal: 'SIGKILL' | 'SIGSTOP' = 'SIGKILL',
 ): Promise<{ report(): Promise<KillReport> }> {
   const { index, windows } = await busiestWorker(client, sync.resources, workers);
   const pid = workers[index].pid!;
-  workers[index].kill('SIGKILL');
+  workers[index].kill(signal);
   const at = Date.now();
   const atSeconds = Math.round((performance.now() - startedAt) / 10) / 100;
   return {
     async report() {
-      const again = await Promise.all(windows.map((w) => retriedAt(client, w)));
+      const again = await Promise.all(windows.map((w) => resumedAt(client, w)));
       const elsewhere = again.filter((a): a is { identity: string; at: number } => a !== undefined && a.identity !== identityOf(pid));
       const stuck = await Promise.all([sync.workflowId, ...sync.resources].map((id) => workflowTaskTimeouts(client, id)));
       return {
@@ -127,14 +128,34 @@ export function scheduleKill(
   };
 }
 
+/** A JSON payload of history, as the default data converter writes it (undefined if it is not JSON). */
+function decoded(payload?: { data?: Uint8Array | null } | null): any {
+  try {
+    return JSON.parse(Buffer.from(payload?.data ?? []).toString());
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * The last attempt of a window as its run's history records it (the started event is written when
- * an attempt ends, with that attempt's worker and start time); undefined when it ran only once.
+ * Where and when a window ran again, as its run's history records it: taken over by another
+ * window's call (whose result lists it, with the time the take-over began), or else its last
+ * attempt (the started event is written when an attempt ends, with that attempt's worker and
+ * start time); undefined when neither happened.
  */
-async function retriedAt(client: Client, w: Window): Promise<{ identity: string; at: number } | undefined> {
+async function resumedAt(client: Client, w: Window): Promise<{ identity: string; at: number } | undefined> {
   const events = (await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory()).events ?? [];
   const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityId === w.activityId);
   if (!scheduled) return undefined;
+  const index = decoded(scheduled.activityTaskScheduledEventAttributes?.input?.payloads?.[0])?.window?.index;
+  for (const e of events) {
+    const done = e.activityTaskCompletedEventAttributes;
+    const took = (decoded(done?.result?.payloads?.[0])?.tookOver ?? []) as { window: number; at: number }[];
+    const t = index === undefined ? undefined : took.find((x) => x.window === index);
+    if (!t) continue;
+    const by = events.find((s) => String(s.eventId) === String(done!.startedEventId));
+    return { identity: by?.activityTaskStartedEventAttributes?.identity ?? '', at: t.at };
+  }
   const started = events.find((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled.eventId));
   const attrs = started?.activityTaskStartedEventAttributes;
   if (!attrs || (attrs.attempt ?? 1) < 2) return undefined;

@@ -6,6 +6,7 @@ import {
   proxyActivities,
   setHandler,
   sleep,
+  Trigger,
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -141,6 +142,9 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
   const perLane = Array.from({ length: count }, () => ({ pages: 0, rows: 0, done: false }));
   // per lane: windows in a row that found the parent idle (a following child, see followDelayMs)
   const idle = perLane.map(() => 0);
+  // parallel windows finished by another window's call (its worker died): not waited for any longer
+  const takeOver = parallel > 1 && patched('window-take-over');
+  const finishedElsewhere = perLane.map(() => new Trigger<FetchPagesOutput>());
   /** One lane's windows until it is done (true) or the run should continue-as-new (false). */
   const walk = async (lane: number): Promise<boolean> => {
     for (;;) {
@@ -148,7 +152,13 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
       const summary = `${resource.name}: window from page ${at.pages + 1}${count > 1 ? ` (${parallel > 1 ? 'window' : 'lane'} ${lane + 1}/${count})` : ''}`;
       const which =
         parallel > 1 ? { window: { index: lane, count: parallel, from: windowsFrom! } } : lanes > 1 ? { lane: { index: lane, count: lanes } } : {};
-      const out = await acts.fetchPages.executeWithOptions({ ...opts, summary }, [{ ...base, ...which }]);
+      const act = acts.fetchPages.executeWithOptions({ ...opts, summary }, [{ ...base, ...which }]);
+      let out: FetchPagesOutput;
+      if (takeOver) {
+        act.catch(() => undefined); // a window finished elsewhere leaves its activity behind, whatever becomes of it
+        out = await Promise.race([act, finishedElsewhere[lane]]);
+        for (const t of out.tookOver ?? []) finishedElsewhere[t.window]?.resolve({ done: true, pages: t.pages, rows: t.rows, pagesNow: 0 });
+      } else out = await act;
       perLane[lane] = { pages: out.pages, rows: out.rows, done: out.done };
       const sum = (k: 'pages' | 'rows') => perLane.reduce((a, l) => a + l[k], parallel > 1 ? done0[k] : 0);
       progress = {

@@ -114,3 +114,58 @@ describe('PageQueue: pages requested ahead of the commits', () => {
     expect(api.requested).toEqual([1, 2]);
   });
 });
+
+/**
+ * A parallel window's pages: positions known in advance (`predict`: page n + 1), so two requests
+ * of the chain go out at once; a page that contradicts the prediction drops what was requested after it.
+ */
+describe('PageQueue: predicted pages, two requests in flight', () => {
+  const drain = async (queue: PageQueue) => {
+    const out: Json[] = [];
+    for (let p = await queue.next(); p; p = await queue.next()) {
+      out.push(p.pos.token);
+      queue.committed(1);
+    }
+    return out;
+  };
+  const predicted = (api: ReturnType<typeof fakeApi>) =>
+    new PageQueue({ fetch: (pos) => api.fetch(pos), within: () => true, where: () => 'page', predict: (pos) => ({ token: (pos.token as number) + 1 }) }, 8, 2);
+
+  test.each([
+    {
+      name: 'pages answered out of order come out in order, two requests always out, no cycle reported for the predicted page',
+      last: 4,
+      nextOf: undefined,
+      answers: [2, 1, 3, 4, 5],
+      fail: [] as number[],
+      out: [1, 2, 3, 4],
+      requested: [1, 2, 3, 4, 5],
+    },
+    { name: 'the last page drops the request predicted after it', last: 2, nextOf: undefined, answers: [1, 3, 2], fail: [], out: [1, 2], requested: [1, 2, 3] },
+    { name: 'a predicted request that fails past the last page is never seen', last: 2, nextOf: undefined, answers: [1, 3, 2], fail: [3], out: [1, 2], requested: [1, 2, 3] },
+    { name: 'a last page that arrives before the one ahead of it predicts nothing more', last: 2, nextOf: undefined, answers: [2, 1], fail: [], out: [1, 2], requested: [1, 2] },
+    {
+      name: 'a page naming another next page than predicted: the predicted request is dropped, the named one requested',
+      last: 9,
+      nextOf: (n: number) => (n === 1 ? 5 : n < 6 ? n + 1 : null),
+      // page 2 arrived first and named page 3, requested for nothing as well
+      answers: [2, 1, 5, 6],
+      fail: [],
+      out: [1, 5, 6],
+      requested: [1, 2, 3, 5, 6, 7],
+    },
+  ])('$name', async ({ last, nextOf, answers, fail, out, requested }) => {
+    const api = fakeApi(last, nextOf);
+    const queue = predicted(api);
+    queue.start({ token: 1 });
+    expect(api.requested).toEqual([1, 2]);
+    const drained = drain(queue);
+    for (const n of answers) {
+      await flush();
+      if (api.requested.includes(n)) await api.answer(n, fail.includes(n) ? 'HTTP 404' : undefined);
+    }
+    expect(await drained).toEqual(out);
+    expect(api.requested).toEqual(requested);
+    expect(queue.ended).toBe(true);
+  });
+});

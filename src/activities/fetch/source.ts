@@ -34,6 +34,8 @@ export interface PageSource {
   initialToken(): Json;
   /** the page at `pos`; `where` names it in errors */
   fetch(pos: Position, where: string): Promise<Fetched>;
+  /** the position of the page after `pos` unless that one is the last (a parallel window's pages; see Paginator.predictNext) */
+  predict?(pos: Position): Position;
 }
 
 /** The paginator of a stripe: a parallel window steps over the other windows' pages. */
@@ -119,8 +121,10 @@ export function createPageSource(deps: ActivityDeps & { tokens: OAuthTokens }, i
     return { records: await processed(kept.records), max: kept.max, hashes: kept.hashes, next: stop ? null : next, ...(perParent ? { parentIncremental: perParent } : {}) };
   };
 
+  const predictNext = paginator.predictNext;
   return {
     initialToken: () => paginator.initialToken(),
+    ...(predictNext && !resource.parent ? { predict: (pos: Position) => ({ token: predictNext(pos.token) }) } : {}),
     async fetch(pos, where) {
       try {
         return await fetchAt(pos, where);

@@ -29,7 +29,11 @@ export type { PageResponse, Paginator, RangePaginator, RequestSpec } from './typ
  * or next link) fails with PaginationLoopError instead of fetching the same page forever.
  */
 export class LoopGuard<T extends Json = Json> implements Paginator<T> {
-  constructor(readonly inner: Paginator<T>) {}
+  readonly predictNext?: (token: T) => T;
+
+  constructor(readonly inner: Paginator<T>) {
+    if (inner.predictNext) this.predictNext = (token) => inner.predictNext!(token);
+  }
 
   initialToken(): T {
     return this.inner.initialToken();

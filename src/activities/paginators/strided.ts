@@ -26,4 +26,8 @@ export class Strided<T extends Json = Json> implements Paginator<T> {
   nextToken(page: PageResponse, token: T): T | null {
     return this.inner.nextBy(page, token, this.count * this.inner.fullStep);
   }
+
+  predictNext(token: T): T {
+    return this.inner.shift(token, this.count * this.inner.fullStep);
+  }
 }

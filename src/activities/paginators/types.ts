@@ -35,6 +35,12 @@ export interface Paginator<T extends Json = Json> {
   applyToken(request: RequestSpec, token: T): RequestSpec;
   /** the token of the next page, or null when `page` was the last one */
   nextToken(page: PageResponse, token: T): T | null;
+  /**
+   * The token the next page will have unless the page at `token` turns out to be the last: only
+   * paginators whose positions are known in advance (a parallel window's), so that page may be
+   * requested before this one has arrived.
+   */
+  predictNext?(token: T): T;
 }
 
 /**

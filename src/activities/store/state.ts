@@ -42,9 +42,10 @@ export async function ensureStateTables(db: Knex, schema: string): Promise<void>
     resource text PRIMARY KEY,
     last_value jsonb,
     updated_at timestamptz NOT NULL DEFAULT now())`);
-  // boundary deduplication (dlt's unique_hashes), added to tables of earlier versions
-  await addColumns(db, schema, STATE_TABLE, ['start_hashes', 'max_hashes']);
-  await addColumns(db, schema, INCREMENTAL_TABLE, ['unique_hashes']);
+  // boundary deduplication (dlt's unique_hashes), and a parallel window's holder (window-holds.ts),
+  // added to tables of earlier versions
+  await addColumns(db, schema, STATE_TABLE, { start_hashes: 'jsonb', max_hashes: 'jsonb', held_by: 'text', held_until: 'timestamptz' });
+  await addColumns(db, schema, INCREMENTAL_TABLE, { unique_hashes: 'jsonb' });
   // per_parent incremental: a child's last value per parent record (its fields the child uses), and
   // the run in progress of that parent record (the sync, its start, its best value and hashes so far)
   await db.raw(`CREATE TABLE IF NOT EXISTS ${qualified(schema, PARENT_INCREMENTAL_TABLE)} (
@@ -70,15 +71,15 @@ export async function ensureStateTables(db: Knex, schema: string): Promise<void>
 }
 
 /**
- * Adds jsonb columns a table of an earlier version lacks. The catalog is read first: ALTER TABLE
- * locks the table even when every column exists, and a page commit may be holding it.
+ * Adds the columns (name → type) a table of an earlier version lacks. The catalog is read first:
+ * ALTER TABLE locks the table even when every column exists, and a page commit may be holding it.
  */
-async function addColumns(db: Knex, schema: string, table: string, columns: string[]): Promise<void> {
+async function addColumns(db: Knex, schema: string, table: string, columns: Record<string, string>): Promise<void> {
   const res = await db.raw(`SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?`, [schema, table]);
   const have = new Set(res.rows.map((r: { column_name: string }) => r.column_name));
-  const missing = columns.filter((c) => !have.has(c));
+  const missing = Object.keys(columns).filter((c) => !have.has(c));
   if (missing.length === 0) return;
-  await db.raw(`ALTER TABLE ${qualified(schema, table)} ${missing.map((c) => `ADD COLUMN IF NOT EXISTS ${quoteIdent(c)} jsonb`).join(', ')}`);
+  await db.raw(`ALTER TABLE ${qualified(schema, table)} ${missing.map((c) => `ADD COLUMN IF NOT EXISTS ${quoteIdent(c)} ${columns[c]}`).join(', ')}`);
 }
 
 function toRow(r: Record<string, unknown>): StateRow {
@@ -120,7 +121,8 @@ export async function claimState(
        VALUES (?, ?, ?::jsonb)
        ON CONFLICT (resource) DO UPDATE
          SET sync_id = EXCLUDED.sync_id, token = EXCLUDED.token, pages = 0, rows = 0, done = false,
-             start_value = NULL, max_value = NULL, start_hashes = NULL, max_hashes = NULL, updated_at = now()
+             start_value = NULL, max_value = NULL, start_hashes = NULL, max_hashes = NULL, held_by = NULL, held_until = NULL,
+             updated_at = now()
          WHERE s.sync_id <> EXCLUDED.sync_id
        RETURNING *`,
       [resource, syncId, JSON.stringify(initialToken)],
