@@ -59,6 +59,8 @@ export interface FetchPagesOutput {
   caughtUp?: boolean;
   /** the last page of this call: its record count and the committed token after it */
   lastPage?: { records: number; token: Json };
+  /** a root resource's whole stripe: milliseconds per page committed by this call (the probe's page time sizes the windows) */
+  msPerPage?: number;
   /** sibling windows this call took over and finished (their own activities may still be pending) */
   tookOver?: WindowTakenOver[];
 }

@@ -95,6 +95,13 @@ export function inheritPaginator(
   return { paginator: { type: 'auto' }, paginatorSource: 'auto' };
 }
 
+/**
+ * Requests a parallel window has out at once (its page positions are known in advance): on a
+ * slow API this doubles what each window fetches a second, for at most one request past the
+ * window's last page. Here because the workflow sizes windows by it too.
+ */
+export const WINDOW_IN_FLIGHT = 2;
+
 /** Paginators whose page positions are known in advance, so windows can fetch them in parallel. */
 export function canStride(spec: PaginatorSpec): spec is Extract<PaginatorSpec, { type: 'offset' | 'page_number' }> {
   return spec.type === 'offset' || spec.type === 'page_number';

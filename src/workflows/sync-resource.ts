@@ -13,7 +13,7 @@ import {
 import type { Activities } from '../activities';
 import type { FetchPagesInput, FetchPagesOutput } from '../activities/types';
 import { NON_RETRYABLE_CODES } from '../errors';
-import { canStride } from '../plan/paginator';
+import { WINDOW_IN_FLIGHT, canStride } from '../plan/paginator';
 import type { RetrySpec } from '../plan/types';
 import { DEFAULT_OPTIONS, type ResourceProgress, type ResourceResult, type SyncOptions, type SyncResourceInput } from './types';
 
@@ -50,12 +50,21 @@ function laneCount(input: SyncResourceInput): number {
 
 /**
  * Parallel windows for a resource whose page positions are known in advance (offset, page
- * number): as many as `parallelWindows`, capped by `max_concurrency`. 1 for everything else.
+ * number): as many as `parallelWindows`, capped by `max_concurrency` (16 without it). 1 for
+ * everything else. With a `rate_limit` and no `parallelWindows` given, once the probe measured
+ * the API's page time (`msPerPage`): enough windows to keep the limit busy, each with
+ * WINDOW_IN_FLIGHT requests out, and half as many again, so the limit stays busy while a
+ * third of them wait for a dead worker's take-over.
  */
-function windowCount(input: SyncResourceInput, options: Required<SyncOptions>): number {
+function windowCount(input: SyncResourceInput, options: Required<SyncOptions>, msPerPage?: number): number {
   const r = input.resource;
   if (r.parent || !canStride(r.paginator)) return 1;
-  return Math.max(1, Math.min(options.parallelWindows, r.maxConcurrency ?? input.client.maxConcurrency ?? 16));
+  let wanted = options.parallelWindows;
+  const rates = [r.rateLimit, input.client.rateLimit].flatMap((l) => (l ? [l.requestsPerSecond] : []));
+  if (input.windowsByRate && rates.length > 0 && msPerPage) {
+    wanted = Math.max(wanted, Math.ceil((1.5 * Math.min(...rates) * msPerPage) / 1000 / WINDOW_IN_FLIGHT));
+  }
+  return Math.max(1, Math.min(wanted, r.maxConcurrency ?? input.client.maxConcurrency ?? 16));
 }
 
 /**
@@ -133,7 +142,10 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
     progress = { resource: resource.name, pages: probe.pages, rows: probe.rows, done: probe.done };
     done = probe.done;
     if (probe.striped) [windowsFrom, wanted] = [probe.striped.from, probe.striped.count];
-    else if (!done && strideable(input, probe.lastPage?.records)) windowsFrom = probe.lastPage!.token;
+    else if (!done && strideable(input, probe.lastPage?.records)) {
+      windowsFrom = probe.lastPage!.token;
+      if (patched('rate-windows')) wanted = windowCount(input, options, probe.msPerPage);
+    }
   }
   const parallel = windowsFrom !== undefined ? wanted : 1;
   const lanes = parallel > 1 ? 1 : laneCount(input);

@@ -108,6 +108,7 @@ async function runResources(
   const wanted = (r: ResourcePlan): boolean => r.selected || childrenOf(r).some(wanted);
   // children start with their parent and follow its committed pages (their activities wait for them)
   const pipelined = options.pipelineChildren && patched('children-pipelined');
+  const byRate = input.options?.parallelWindows === undefined;
   /** Every wanted descendant of `r`, for the failures of a parent that stopped them. */
   const descendants = (r: ResourcePlan): ResourcePlan[] => childrenOf(r).filter(wanted).flatMap((c) => [c, ...descendants(c)]);
   // resources stopped because their parent failed: the reason each is reported with
@@ -121,7 +122,7 @@ async function runResources(
     try {
       results[r.name] = await executeChild(syncResource, {
         workflowId,
-        args: [{ dataset: input.dataset, syncId, client: source.client, resource: r, options, ...(lease ? { lease } : {}) }],
+        args: [{ dataset: input.dataset, syncId, client: source.client, resource: r, options, ...(byRate ? { windowsByRate: true } : {}), ...(lease ? { lease } : {}) }],
         staticSummary: `${r.name} → ${input.dataset}.${r.table} (${r.writeDisposition})`,
       });
       progress[r.name] = { resource: r.name, ...results[r.name], done: true, workflowId };

@@ -48,6 +48,8 @@ export interface SyncResourceInput {
   client: ClientPlan;
   resource: ResourcePlan;
   options: Required<SyncOptions>;
+  /** `parallelWindows` was not given: a resource with a rate limit sizes its windows by it and the probe's page time */
+  windowsByRate?: boolean;
   /** the source workflow's run holding the dataset's lease (absent for syncs started before leases) */
   lease?: string;
   /** windows run by earlier runs of this workflow (continue-as-new) */

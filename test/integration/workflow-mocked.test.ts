@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
@@ -11,7 +12,7 @@ import { connectTestTemporal, uniqueId, type TestTemporal } from '../helpers/env
  * fetch-page calls it makes (probe, parallel windows, lanes, resumed stripes), how it waits after
  * an interrupted window, and that it continues-as-new. No API and no Postgres: only the calls.
  */
-type Reply = (input: FetchPagesInput, call: number) => FetchPagesOutput;
+type Reply = (input: FetchPagesInput, call: number) => FetchPagesOutput | Promise<FetchPagesOutput>;
 
 const plan = planSource(
   {
@@ -40,7 +41,7 @@ describe('syncResource with mocked activities', () => {
   afterAll(async () => temporal?.close());
 
   /** Runs syncResource for `name` with fetchPages answering by `reply`; returns the calls and the workflow id. */
-  async function run(name: string, reply: Reply, options: SyncOptions = {}) {
+  async function run(name: string, reply: Reply, options: SyncOptions = {}, given?: Partial<SyncResourceInput>) {
     const calls: FetchPagesInput[] = [];
     const finishes: FinishResourceInput[] = [];
     const activities = {
@@ -49,7 +50,7 @@ describe('syncResource with mocked activities', () => {
     };
     const worker: Worker = await temporal.mockedWorker(activities);
     const workflowId = uniqueId(`mocked-${name}`);
-    const input: SyncResourceInput = { dataset: 'd', syncId: 's1', client: plan.client, resource: resource(name), options: { ...DEFAULT_OPTIONS, ...options } };
+    const input: SyncResourceInput = { dataset: 'd', syncId: 's1', client: plan.client, resource: resource(name), options: { ...DEFAULT_OPTIONS, ...options }, ...given };
     const handle = await client.workflow.start('syncResource', { taskQueue: temporal.taskQueue, workflowId, args: [input] });
     const result = await worker.runUntil(handle.result());
     return { calls, finishes, workflowId, firstRunId: handle.firstExecutionRunId, result };
@@ -65,6 +66,40 @@ describe('syncResource with mocked activities', () => {
       [0, 1, 2, 3].map((index) => ({ index, count: 4, from: { offset: 100 } })),
     );
     expect(finishes[0]).toMatchObject({ windows: 4 });
+  });
+
+  test.each([
+    { name: 'rate_limit 50, 200 ms a page, no parallelWindows given: 8 windows (7.5 to fill the limit with 2 requests each, and half again)', rate: 50, ms: 200, options: undefined, windows: 8 },
+    { name: 'rate_limit 5, 200 ms a page: the default 4 windows', rate: 5, ms: 200, options: undefined, windows: 4 },
+    { name: 'rate_limit 500, 200 ms a page: at most 16 windows', rate: 500, ms: 200, options: undefined, windows: 16 },
+    { name: 'parallelWindows given: as given, whatever the rate', rate: 50, ms: 200, options: { parallelWindows: 3 }, windows: 3 },
+  ])('$name', async ({ rate, ms, options, windows }) => {
+    // windowsByRate: the source workflow's input gave no parallelWindows
+    const client = { ...plan.client, rateLimit: { requestsPerSecond: rate, burst: 1 } };
+    const { calls, finishes } = await run(
+      'items',
+      (input) => (input.window ? out({ done: true, pages: 10 }) : out({ pages: 10, msPerPage: ms, lastPage: { records: 10, token: { offset: 100 } } })),
+      options ?? {},
+      { client, ...(options ? {} : { windowsByRate: true }) },
+    );
+    expect(calls.filter((c) => c.window).length).toBe(windows);
+    expect(finishes[0]).toMatchObject({ windows });
+  });
+
+  test('windows another window took over are not waited for: the resource finishes while their own activities still run', async () => {
+    const { result, workflowId } = await run('items', async (input) => {
+      if (!input.window) return out({ pages: 10, lastPage: { records: 10, token: { offset: 100 } } });
+      if (input.window.index > 0) {
+        // a window whose worker is gone: its activity answers only when the worker shuts down, after the resource finished
+        await new Promise((r) => (Context.current().cancellationSignal.addEventListener('abort', r), setTimeout(r, 20_000)));
+        return out({ done: true, pages: 1 });
+      }
+      return out({ done: true, pages: 1, tookOver: [1, 2, 3].map((window) => ({ window, pages: 2, rows: 20, at: 0 })) });
+    });
+    expect(result).toEqual({ pages: 1, rows: 1 });
+    const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const fetches = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'fetchPages').length;
+    expect([fetches, events.filter((e) => e.activityTaskCompletedEventAttributes).length]).toEqual([5, 3]); // probe, window 0, finishResource
   });
 
   test('a short probe page stays sequential', async () => {

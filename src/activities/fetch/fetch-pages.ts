@@ -102,6 +102,7 @@ export async function fetchPages(deps: FetchDeps, given: FetchPagesInput): Promi
     ...(own.caughtUp && !now.done ? { caughtUp: true } : {}),
     lastPage: { records: own.lastRecords, token: now.token },
     ...(tookOver.length > 0 ? { tookOver } : {}),
+    ...(stripe.kind === 'whole' && !resource.parent && own.pagesNow > 0 ? { msPerPage: Math.round((Date.now() - started) / own.pagesNow) } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { WINDOW_IN_FLIGHT } from '../../plan/paginator';
 import type { FetchPagesInput } from '../types';
 import type { StateRow } from '../store/state';
 import type { FetchDeps } from './fetch-pages';
@@ -15,12 +16,7 @@ import { sharesRoots, type PreparedPage } from './batch';
  */
 export const AHEAD_PAGES = 8;
 
-/**
- * Requests a parallel window has out at once (its page positions are known in advance, see
- * PageQueue): on a slow API this doubles what each window fetches a second, for at most one
- * request past the window's last page.
- */
-export const WINDOW_IN_FLIGHT = 2;
+export { WINDOW_IN_FLIGHT };
 
 /** One stripe's walk in an activity call: where it stands, updated as pages commit (read after a fault). */
 export interface StripeProgress {
