@@ -129,7 +129,7 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
   let windows = 0;
   let windowsFrom = input.windowsFrom;
   let done = false;
-  let wanted = windowCount(input, options);
+  let wanted = input.windowsCount ?? windowCount(input, options);
   if (windowsFrom === undefined && wanted > 1 && patched('parallel-windows')) {
     const probeLimit = Math.min(PROBE_PAGES, options.windowPages);
     let probe = await acts.fetchPages.executeWithOptions({ ...opts, summary: `${resource.name}: first pages` }, [{ ...base, maxPages: probeLimit }]);
@@ -192,7 +192,9 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
     const finished = await Promise.all(perLane.map((_, i) => walk(i)));
     if (!finished.every(Boolean)) {
       // every lane stopped at a committed page; the next run resumes each from its state row
-      await continueAsNew<typeof syncResource>({ ...input, windowsDone: (input.windowsDone ?? 0) + windows, ...(windowsFrom !== undefined ? { windowsFrom } : {}) });
+      // the windows' count goes along: sized by the probe's page time, it cannot be worked out again
+      const striped = windowsFrom !== undefined ? { windowsFrom, windowsCount: parallel } : {};
+      await continueAsNew<typeof syncResource>({ ...input, windowsDone: (input.windowsDone ?? 0) + windows, ...striped });
     }
   }
   const result = await acts.finishResource({

@@ -54,8 +54,9 @@ export interface SyncResourceInput {
   lease?: string;
   /** windows run by earlier runs of this workflow (continue-as-new) */
   windowsDone?: number;
-  /** parallel windows in progress: the committed token they started after */
+  /** parallel windows in progress: the committed token they started after, and how many there are (absent: as options say) */
   windowsFrom?: Json;
+  windowsCount?: number;
 }
 
 export interface ResourceProgress {

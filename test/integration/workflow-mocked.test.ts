@@ -39,6 +39,7 @@ describe('syncResource with mocked activities', () => {
     client = temporal.client;
   });
   afterAll(async () => temporal?.close());
+  const client0 = () => client;
 
   /** Runs syncResource for `name` with fetchPages answering by `reply`; returns the calls and the workflow id. */
   async function run(name: string, reply: Reply, options: SyncOptions = {}, given?: Partial<SyncResourceInput>) {
@@ -84,6 +85,21 @@ describe('syncResource with mocked activities', () => {
     );
     expect(calls.filter((c) => c.window).length).toBe(windows);
     expect(finishes[0]).toMatchObject({ windows });
+  });
+
+  test('windows sized by the rate stay as many after continue-as-new', async () => {
+    const client = { ...plan.client, rateLimit: { requestsPerSecond: 50, burst: 1 } };
+    const { calls, workflowId, firstRunId } = await run(
+      'items',
+      (input, n) => (input.window ? out({ done: n > 8, pages: 10 }) : out({ pages: 10, msPerPage: 200, lastPage: { records: 10, token: { offset: 100 } } })),
+      { windowsPerRun: 4 },
+      { client, windowsByRate: true },
+    );
+    expect((await client0().workflow.getHandle(workflowId).describe()).runId).not.toBe(firstRunId);
+    const windows = calls.filter((c) => c.window);
+    // 8 windows' first calls in the first run; in the next run each of the 8 goes on, none missing
+    expect(new Set(windows.map((c) => c.window!.count))).toEqual(new Set([8]));
+    expect(new Set(windows.slice(8).map((c) => c.window!.index))).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7]));
   });
 
   test('windows another window took over are not waited for: the resource finishes while their own activities still run', async () => {
