@@ -4,7 +4,7 @@ import { restApiConfig, serveBulkApi } from '../../src/bench/api';
 import { killBusiest } from '../../src/bench/kill';
 import { startMockServer, type MockServer } from '../../src/demo/mocks/server';
 import type { SyncSourceOutput } from '../../src/workflows/types';
-import { connectTestTemporal, createTestDatabase, uniqueId, type TestTemporal } from '../helpers/env';
+import { connectTestTemporal, createTestDatabase, recordHistory, uniqueId, type TestTemporal } from '../helpers/env';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 import { pipelineSource, startPipelineApi, type PipelineApi, type PipelineApiOptions } from '../fixtures/apis/pipeline-api';
 
@@ -237,6 +237,8 @@ describe('a worker killed or frozen mid-sync, not replaced', () => {
     const r = await database.db.raw(`SELECT count(*)::int AS rows, count(DISTINCT id)::int AS ids FROM killed.items`);
     expect(r.rows[0]).toEqual({ rows: RECORDS, ids: RECORDS });
     expect(out.resources.items.rows).toBe(RECORDS);
+    // parallel windows, a dead worker's windows taken over or retried: replayed by replay.test.ts
+    recordHistory('syncResource-killed-items-windows', sync.resources[0]);
     const events = (await temporal.client.workflow.getHandle(sync.resources[0]).fetchHistory()).events ?? [];
     const timeouts = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [Number(e.activityTaskScheduledEventAttributes.heartbeatTimeout?.seconds)] : []));
     expect(new Set(timeouts)).toEqual(new Set([5]));
