@@ -46,7 +46,7 @@ describe('the SQL of one table write', () => {
     [
       'delete-insert of a page whose keys are distinct: no de-duplication step, the same conflict rule',
       { disposition: 'merge', merge: { strategy: 'delete-insert' }, primaryKey: ['id'], keysUnique: true },
-      ['FROM jsonb_to_recordset(?::jsonb) AS r(', 'SELECT s."id", s."v", ?::text FROM w_src s', 'ON CONFLICT ("id") DO UPDATE SET'],
+      ['FROM json_to_recordset(?::json) AS r(', 'SELECT s."id", s."v", ?::text FROM w_src s', 'ON CONFLICT ("id") DO UPDATE SET'],
       ['DISTINCT ON', 'WITH ORDINALITY', 'w_one', 'IS DISTINCT FROM EXCLUDED'],
     ],
     ['upsert of a page whose keys are distinct: no de-duplication step', { disposition: 'merge', merge: { strategy: 'upsert' }, primaryKey: ['id'], keysUnique: true }, ['FROM w_src s', 'ON CONFLICT ("id") DO UPDATE'], ['DISTINCT ON', 'w_one']],
@@ -92,7 +92,7 @@ describe('the SQL of one table write', () => {
         'to_timestamp(?::double precision), NULL::timestamptz',
         'NOT EXISTS (SELECT 1 FROM "s"."t" a WHERE a."_dlt_id" = s."_dlt_id" AND a."_dlt_valid_to" IS NULL)',
       ],
-      ['ON CONFLICT ("', 'w_src AS (SELECT * FROM ROWS FROM (jsonb_to_recordset(?::jsonb) AS ("id" bigint, "_dlt_id" text, "_dlt_valid_from"'],
+      ['ON CONFLICT ("', 'w_src AS (SELECT * FROM ROWS FROM (json_to_recordset(?::json) AS ("id" bigint, "_dlt_id" text, "_dlt_valid_from"'],
     ],
   ])('%s', (_what, edit, contains, lacks) => {
     const sql = sqlOf(write(edit)).ctes.join('\n');

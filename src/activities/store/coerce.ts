@@ -7,7 +7,7 @@ import { parseTime, parseTimestamp, toDate, toTimestamp } from './timestamps';
  * `py_type_to_sc_type`), the ISO timestamp detection dlt's default schema runs on new columns,
  * and the coercions of dlt's `coerce_value` table (ISO text → timestamp, numbers → text, "yes" →
  * bool, ...). A value that does not coerce returns {@link NO_FIT}: its column gets a variant.
- * Values come out in the form Postgres reads from JSON text into the column (`jsonb_to_recordset`).
+ * Values come out in the form Postgres reads from JSON text into the column (`json_to_recordset`).
  */
 export const NO_FIT: unique symbol = Symbol('no fit');
 export type Coerced = unknown | typeof NO_FIT;

@@ -4,6 +4,7 @@ import { qualified } from './names';
 import { PARTITIONS_TABLE, STATE_TABLE } from './state';
 import { parentIncrementalCte, type ParentIncrementalWrite } from './incremental-state';
 import { sqlFree } from './db-errors';
+import { preparedRaw } from './prepared';
 import { tableWriteSql } from './write-sql';
 import { distinctKeys } from './dedup';
 import { nestedCtes, replacesNested, serialized, type NestedRows } from './nested-commit';
@@ -108,8 +109,10 @@ export async function commitPage(db: Knex, c: PageCommit): Promise<{ pages: numb
     ctes.push(cte.sql);
     bindings.push(...cte.bindings);
   }
-  const run = (on: Knex) => on.raw(`WITH ${ctes.join(',\n')} SELECT pages, rows FROM st`, bindings);
-  const res = await sqlFree(() => (lock ? serialized(db, lock, run) : run(db)), `resource "${c.resource}" ${pagesText(c)}`);
+  const sql = `WITH ${ctes.join(',\n')} SELECT pages, rows FROM st`;
+  // the statement's text is the same page after page: prepared once per connection (prepared.ts)
+  const run = () => (lock ? serialized(db, lock, (on) => on.raw(sql, bindings)) : preparedRaw(db, sql, bindings));
+  const res = await sqlFree(run, `resource "${c.resource}" ${pagesText(c)}`);
   const row = res.rows[0];
   return row ? { pages: Number(row.pages), rows: Number(row.rows) } : undefined;
 }

@@ -11,11 +11,20 @@ const MAX_MESSAGE = 300;
  */
 export function withoutSql(err: unknown, where?: string): unknown {
   if (!(err instanceof Error) || err instanceof RestSyncError) return err;
-  const cut = err.message.lastIndexOf(' - ');
+  const cut = sqlFreeErrors.has(err) ? -1 : err.message.lastIndexOf(' - ');
   let message = cut >= 0 ? err.message.slice(cut + 3) : err.message;
   if (message.length > MAX_MESSAGE) message = `${message.slice(0, MAX_MESSAGE)}...`;
   err.message = `${where ? `${where}: ` : ''}Postgres: ${message}`;
   err.stack = `${err.name}: ${err.message}`;
+  return err;
+}
+
+/** Errors of statements sent without knex: their message is Postgres's own, with no statement in front to cut off. */
+const sqlFreeErrors = new WeakSet<Error>();
+
+/** Marks a driver error whose message holds no statement (see {@link withoutSql}). */
+export function markSqlFree(err: unknown): unknown {
+  if (err instanceof Error) sqlFreeErrors.add(err);
   return err;
 }
 

@@ -59,7 +59,7 @@ export function nestedCtes(p: NestedPart, bindings: Knex.RawBinding[]): string[]
     const cols = [...n.columns.keys()].map(quoteIdent);
     const defs = [...n.columns].map(([name, type]) => `${quoteIdent(name)} ${type}`);
     ctes.push(`ni${i} AS (INSERT INTO ${qualified(p.schema, n.table)} (${cols.join(', ')})
-      SELECT ${cols.map((q) => `r.${q}`).join(', ')} FROM jsonb_to_recordset(?::jsonb) AS r(${defs.join(', ')})
+      SELECT ${cols.map((q) => `r.${q}`).join(', ')} FROM json_to_recordset(?::json) AS r(${defs.join(', ')})
       WHERE EXISTS (SELECT 1 FROM st)${p.roots ? ` AND r."_dlt_root_id" IN (SELECT "_dlt_id" FROM ${p.roots})` : ''})`);
     bindings.push(JSON.stringify(n.rows));
   });
@@ -79,7 +79,7 @@ function replacedRoots(p: NestedPart, bindings: Knex.RawBinding[]): string | und
     const defs = [...key.map((k) => `${quoteIdent(k)} ${p.columns.get(k) ?? 'text'}`), ...extra.map((k) => `${quoteIdent(k)} text`)].join(', ');
     const match = key.map((k) => `o.${quoteIdent(k)} = ${alias}.${quoteIdent(k)}`).join(' AND ');
     bindings.push(JSON.stringify(p.rows.map((r) => Object.fromEntries([...key, ...extra].map((k) => [k, r[k]])))));
-    return { from: `jsonb_to_recordset(?::jsonb) AS ${alias}(${defs})`, match };
+    return { from: `json_to_recordset(?::json) AS ${alias}(${defs})`, match };
   };
   if (p.primaryKey.length > 0) {
     const written = p.roots !== undefined;

@@ -99,8 +99,8 @@ function buildWriteSql(w: TableWrite, guard: string, name: string): WriteSql {
   // the records' order only matters where one of a key's records is chosen (dedupCte, scd2)
   const plain = w.disposition !== 'merge' ? w.constraint.length === 0 : (w.primaryKey.length === 0 || !!w.keysUnique) && w.merge?.strategy !== 'scd2';
   const from = plain
-    ? `jsonb_to_recordset(?::jsonb) AS r(${defs})`
-    : `ROWS FROM (jsonb_to_recordset(?::jsonb) AS (${defs})) WITH ORDINALITY AS r(${[...cols.map(([c]) => q(c)), q(ORDINAL)].join(', ')})`;
+    ? `json_to_recordset(?::json) AS r(${defs})`
+    : `ROWS FROM (json_to_recordset(?::json) AS (${defs})) WITH ORDINALITY AS r(${[...cols.map(([c]) => q(c)), q(ORDINAL)].join(', ')})`;
   const src = `${name}_src AS (SELECT * FROM ${from} WHERE EXISTS (SELECT 1 FROM ${guard}))`;
   const body = w.disposition === 'merge' ? mergeSql(w, name) : appendSql(w, name);
   return { ...body, ctes: [src, ...body.ctes] };
