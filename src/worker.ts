@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { createHttp } from './activities/http/client';
 import { createSecretResolver, type SecretResolver } from './activities/secrets';
@@ -34,6 +35,23 @@ function prebuiltBundle(): WorkerOptions['workflowBundle'] | undefined {
   return existsSync(codePath) ? { codePath } : undefined;
 }
 
+/** The workflow code the worker runs: the bundle given, the prebuilt one, or bundled now (tests run the sources). */
+async function workflowCode(given: WorkerOptions['workflowBundle'] | undefined): Promise<{ code: string }> {
+  const bundle = given ?? prebuiltBundle();
+  if (bundle && 'code' in bundle) return { code: bundle.code };
+  if (bundle) return { code: readFileSync(bundle.codePath, 'utf8') };
+  return bundleWorkflowCode({ workflowsPath: require.resolve(workflowsPath()), logger: Runtime.instance().logger });
+}
+
+/**
+ * The worker's build id: which workflow code ran each task. Temporal writes it into every
+ * workflow and activity task event; the SDK's default (its package name and the bundle's whole
+ * sha256, 89 characters) made up a sixth of a sync's history. The same code gets the same id.
+ */
+export function buildIdOf(code: string): string {
+  return `rest-sync+${createHash('sha256').update(code).digest('hex').slice(0, 12)}`;
+}
+
 /** A worker with its activities' dependencies; `close()` releases the pool after `run()` ends. */
 export async function createSyncWorker(opts: SyncWorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
   const concurrency = opts.maxConcurrentActivities ?? 8;
@@ -47,8 +65,9 @@ export async function createSyncWorker(opts: SyncWorkerOptions): Promise<{ worke
     limits: new Limits(db, (m) => log.warn(`rate limit: ${m}`)),
     log,
   });
-  const bundle = opts.workflowBundle ?? prebuiltBundle();
+  const bundle = await workflowCode(opts.workflowBundle);
   const worker = await Worker.create({
+    buildId: buildIdOf(bundle.code),
     connection: opts.connection,
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
@@ -61,7 +80,7 @@ export async function createSyncWorker(opts: SyncWorkerOptions): Promise<{ worke
     // about 10 s more (until the server sees it gone): after 1 s there they go to any worker (a live
     // worker takes its sticky tasks within milliseconds; one that does not costs a replay elsewhere)
     stickyQueueScheduleToStartTimeout: '1 second',
-    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve(workflowsPath()) }),
+    workflowBundle: bundle,
   });
   return { worker, close: () => db.destroy() };
 }
