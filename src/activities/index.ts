@@ -1,8 +1,8 @@
 import type { ActivityDeps } from './deps';
 import type {
-  FetchPagesInput,
+  FetchPagesCall,
   FetchPagesOutput,
-  FinishResourceInput,
+  FinishResourceCall,
   FinishResourceOutput,
   PrepareSyncInput,
   PrepareSyncOutput,
@@ -28,6 +28,8 @@ import { sweepNewNested } from './store/nested-tables';
 import { ensureStateTables, readState, readTotals } from './store/state';
 import { saveLastValue } from './store/incremental-state';
 import { DUPLICATE_CURSOR_WARNING, duplicateCursorWarning } from './incremental';
+import { PlanStore } from './store/plans';
+import { fetchInput, finishInput } from './plan-refs';
 
 export type { ActivityDeps } from './deps';
 /** What the CLI needs of the worker's secrets: the resolver it hands its worker, and the names a config refers to (checked before a sync starts). */
@@ -40,6 +42,8 @@ export { createSecretResolver, secretNames } from './secrets';
 export function createActivities(deps: ActivityDeps) {
   // the worker's OAuth2 tokens and normalized names: state of this set of activities, not of a module
   const fetchDeps = { ...deps, tokens: new OAuthTokens(), names: new NameCache() };
+  // resource workflows' plans, kept by their first activity and named by the others (plan-refs.ts)
+  const plans = new PlanStore();
   // a Postgres outage is waited out inside the attempt; everything else becomes a Temporal failure
   const guard = <T>(body: () => Promise<T>) =>
     atBoundary(() => deps.secrets.known(), () => whileDbDown(body, DB_OUTAGE_BUDGET_MS, (m) => deps.log?.warn(m)));
@@ -78,16 +82,17 @@ export function createActivities(deps: ActivityDeps) {
       return guard(() => releaseDataset(deps.db, datasetSchema(input.dataset), input.owner));
     },
 
-    fetchPages(input: FetchPagesInput): Promise<FetchPagesOutput> {
-      return guard(() => fetchPages(fetchDeps, input));
+    fetchPages(call: FetchPagesCall): Promise<FetchPagesOutput> {
+      return guard(async () => fetchPages(fetchDeps, await fetchInput(plans, deps.db, call)));
     },
 
     /**
      * Makes a finished resource visible (replace swap, scd2's retirement of the rows its load did
      * not see; both idempotent) and reports its committed totals.
      */
-    async finishResource(input: FinishResourceInput): Promise<FinishResourceOutput> {
+    async finishResource(call: FinishResourceCall): Promise<FinishResourceOutput> {
       return guard(async () => {
+        const { input, ref } = await finishInput(plans, deps.db, call);
         const schema = datasetSchema(input.dataset);
         const resource = forDestination(input.resource);
         // a resource fetched only for its children (or `skip`) has no table of its own
@@ -106,6 +111,7 @@ export function createActivities(deps: ActivityDeps) {
         if (resource.incremental && !resource.incremental.perParent) await saveLastValue(deps.db, schema, resource.name, resource.incremental, maxValue, maxHashes);
         if (maxHashes.length > DUPLICATE_CURSOR_WARNING) deps.log?.warn(duplicateCursorWarning(resource.name, resource.incremental!.cursorPath, maxHashes.length));
         await logEnd(deps.db, schema, { syncId: input.syncId, resource: resource.name, ...totals, outcome: 'succeeded' });
+        if (ref) await plans.pruneOthers(deps.db, schema, ref.resource, ref.key);
         return totals;
       });
     },

@@ -42,6 +42,23 @@ export interface FetchPagesInput {
   /** parallel windows of an offset/page-number resource: every `count`-th page from `from` + index pages */
   window?: { index: number; count: number; from: Json };
 }
+/**
+ * A resource workflow's plan named by key: kept in the dataset's `_rest_sync_plans` by the first
+ * activity of the workflow that carried it (with `planKey`), read back by the ones after it.
+ */
+export interface PlanRef {
+  /** the resource's name */
+  resource: string;
+  key: string;
+}
+
+/** How an activity gets its plan: carried (and, with `planKey`, kept for later calls), or named by a {@link PlanRef}. */
+export type PlanCarried<P> = P & { planKey?: string };
+export type PlanNamed<P> = Omit<P, 'client' | 'resource'> & { planRef: PlanRef };
+
+/** What the workflow sends `fetchPages`: its input, with the plan carried or named. */
+export type FetchPagesCall = PlanCarried<FetchPagesInput> | PlanNamed<FetchPagesInput>;
+
 export interface FetchPagesOutput {
   done: boolean;
   /** totals committed for this resource in this sync, read from the state row */
@@ -82,6 +99,9 @@ export interface FinishResourceInput {
   /** parallel windows the resource ran in */
   windows?: number;
 }
+/** What the workflow sends `finishResource`: its input, with the resource carried or named. */
+export type FinishResourceCall = PlanCarried<FinishResourceInput> | PlanNamed<FinishResourceInput>;
+
 export interface FinishResourceOutput {
   pages: number;
   rows: number;

@@ -11,7 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { FetchPagesInput, FetchPagesOutput } from '../activities/types';
+import type { FetchPagesCall, FetchPagesInput, FetchPagesOutput, PlanRef } from '../activities/types';
 import { NON_RETRYABLE_CODES } from '../errors';
 import { WINDOW_IN_FLIGHT, canStride } from '../plan/paginator';
 import type { RetrySpec } from '../plan/types';
@@ -99,6 +99,32 @@ function strideable(input: SyncResourceInput, records: number | undefined): bool
 }
 
 /**
+ * How the resource's activities get its plan. Syncs started before the `plan-refs` patch carry it
+ * in every activity. Since then the first activities carry it with a key (the workflow's first
+ * run id), under which the activity keeps it in Postgres; once one of them has returned, the
+ * others (and every activity of the runs it continues as) name it by that key: a window's
+ * scheduled event is then a few hundred bytes, not the whole plan.
+ */
+function planCarrier(input: SyncResourceInput) {
+  const refs = patched('plan-refs');
+  const key = workflowInfo().firstExecutionRunId;
+  let kept = refs && input.planKept === true;
+  const ref: PlanRef = { resource: input.resource.name, key };
+  return {
+    carried: (): { client: FetchPagesInput['client']; resource: FetchPagesInput['resource']; planKey?: string } | { planRef: PlanRef } =>
+      kept ? { planRef: ref } : { client: input.client, resource: input.resource, ...(refs ? { planKey: key } : {}) },
+    /** a fetchPages call returned: the plan it carried (or one before it) is kept */
+    ran: (out: FetchPagesOutput): FetchPagesOutput => {
+      kept = refs;
+      return out;
+    },
+    forFinish: (): { resource: FetchPagesInput['resource']; planKey?: string } | { planRef: PlanRef } =>
+      kept ? { planRef: ref } : { resource: input.resource, ...(refs ? { planKey: key } : {}) },
+    forNextRun: () => (kept ? { planKept: true } : {}),
+  };
+}
+
+/**
  * One resource, as its own workflow (`sync:<dataset>:<resource>` in the Web UI): calls the
  * fetch-page activity window after window until the resource is done, continuing-as-new every
  * `windowsPerRun` windows (or when Temporal suggests it) so the history stays small. Only counts
@@ -117,26 +143,26 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
   setHandler(resourceProgressQuery, () => progress);
   const opts = activityOptions(resource.retry, options);
   const acts = proxyActivities<Activities>(opts);
-  const base: FetchPagesInput = {
+  const plan = planCarrier(input);
+  const base = (): FetchPagesCall => ({
     dataset: input.dataset,
     syncId: input.syncId,
-    client: input.client,
-    resource,
+    ...plan.carried(),
     maxPages: options.windowPages,
     maxSeconds: options.windowSeconds,
     ...(input.lease ? { lease: input.lease } : {}),
-  };
+  });
   let windows = 0;
   let windowsFrom = input.windowsFrom;
   let done = false;
   let wanted = input.windowsCount ?? windowCount(input, options);
   if (windowsFrom === undefined && wanted > 1 && patched('parallel-windows')) {
     const probeLimit = Math.min(PROBE_PAGES, options.windowPages);
-    let probe = await acts.fetchPages.executeWithOptions({ ...opts, summary: `${resource.name}: first pages` }, [{ ...base, maxPages: probeLimit }]);
+    let probe = plan.ran(await acts.fetchPages.executeWithOptions({ ...opts, summary: `${resource.name}: first pages` }, [{ ...base(), maxPages: probeLimit }]));
     await pauseAfter(probe, resource.retry);
     // a probe cut short by a fault goes on to its full length: a small resource stays sequential
     while (probe.interrupted !== undefined && !probe.done && probe.pages < probeLimit && patched('probe-after-fault')) {
-      probe = await acts.fetchPages.executeWithOptions({ ...opts, summary: `${resource.name}: first pages` }, [{ ...base, maxPages: probeLimit - probe.pages }]);
+      probe = plan.ran(await acts.fetchPages.executeWithOptions({ ...opts, summary: `${resource.name}: first pages` }, [{ ...base(), maxPages: probeLimit - probe.pages }]));
       await pauseAfter(probe, resource.retry);
     }
     progress = { resource: resource.name, pages: probe.pages, rows: probe.rows, done: probe.done };
@@ -164,7 +190,7 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
       const summary = `${resource.name}: window from page ${at.pages + 1}${count > 1 ? ` (${parallel > 1 ? 'window' : 'lane'} ${lane + 1}/${count})` : ''}`;
       const which =
         parallel > 1 ? { window: { index: lane, count: parallel, from: windowsFrom! } } : lanes > 1 ? { lane: { index: lane, count: lanes } } : {};
-      const act = acts.fetchPages.executeWithOptions({ ...opts, summary }, [{ ...base, ...which }]);
+      const act = acts.fetchPages.executeWithOptions({ ...opts, summary }, [{ ...base(), ...which }]).then(plan.ran);
       let out: FetchPagesOutput;
       if (takeOver) {
         act.catch(() => undefined); // a window finished elsewhere leaves its activity behind, whatever becomes of it
@@ -194,13 +220,13 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
       // every lane stopped at a committed page; the next run resumes each from its state row
       // the windows' count goes along: sized by the probe's page time, it cannot be worked out again
       const striped = windowsFrom !== undefined ? { windowsFrom, windowsCount: parallel } : {};
-      await continueAsNew<typeof syncResource>({ ...input, windowsDone: (input.windowsDone ?? 0) + windows, ...striped });
+      await continueAsNew<typeof syncResource>({ ...input, windowsDone: (input.windowsDone ?? 0) + windows, ...striped, ...plan.forNextRun() });
     }
   }
   const result = await acts.finishResource({
     dataset: input.dataset,
     syncId: input.syncId,
-    resource,
+    ...plan.forFinish(),
     ...(lanes > 1 ? { lanes } : {}),
     ...(parallel > 1 ? { windows: parallel } : {}),
   });

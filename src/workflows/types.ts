@@ -57,6 +57,8 @@ export interface SyncResourceInput {
   /** parallel windows in progress: the committed token they started after, and how many there are (absent: as options say) */
   windowsFrom?: Json;
   windowsCount?: number;
+  /** an activity of an earlier run kept the plan in Postgres under the first run's id: activities name it (plan-refs) */
+  planKept?: boolean;
 }
 
 export interface ResourceProgress {

@@ -1,7 +1,7 @@
 import { createSecretResolver } from '../../src/activities/secrets';
 import { startMockServer, type MockServer } from '../../src/demo/mocks/server';
 import type { SyncSourceOutput } from '../../src/workflows/types';
-import { connectTestTemporal, createTestDatabase, uniqueId, type TestTemporal } from '../helpers/env';
+import { connectTestTemporal, createTestDatabase, recordHistory, uniqueId, type TestTemporal } from '../helpers/env';
 
 const N = 1234;
 
@@ -66,5 +66,25 @@ describe('parallel windows over offset and page-number resources', () => {
       expect([t, r.rows[0]]).toEqual([t, { n: N, d: N }]);
       expect(out.resources[t].rows).toBe(N);
     }
+    // the plan is in history once: in the resource workflow's input and its first activity; the
+    // activities after it name it (the last run of a workflow continued-as-new names it throughout)
+    const continued = options.windowsPerRun !== undefined;
+    const calls = await fetchCalls(`sync:${dataset}:offset`);
+    expect(calls.map((c) => ('planRef' in c ? 'named' : 'planKey' in c ? 'carried, kept' : 'carried'))).toEqual(
+      calls.map((_c, i) => (i === 0 && !continued ? 'carried, kept' : 'named')),
+    );
+    for (const c of calls.filter((x) => 'planRef' in x)) expect(Object.keys(c)).not.toEqual(expect.arrayContaining(['resource', 'client']));
+    const plans = (await database.db.raw(`SELECT resource FROM ${dataset}._rest_sync_plans ORDER BY 1`)).rows.map((r: { resource: string }) => r.resource);
+    expect(plans).toEqual(['capped', 'offset', 'pages']);
+    if (!continued) recordHistory('syncResource-plan-refs-offset-windows', `sync:${dataset}:offset`);
   });
+
+  /** The inputs of the fetchPages activities a workflow's (last) run scheduled, decoded from its history. */
+  async function fetchCalls(workflowId: string): Promise<Record<string, unknown>[]> {
+    const events = (await temporal.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    return events
+      .map((e) => e.activityTaskScheduledEventAttributes)
+      .filter((a) => a?.activityType?.name === 'fetchPages')
+      .map((a) => JSON.parse(Buffer.from(a!.input!.payloads![0].data!).toString('utf8')));
+  }
 });

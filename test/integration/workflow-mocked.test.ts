@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
-import type { FetchPagesInput, FetchPagesOutput, FinishResourceInput } from '../../src/activities/types';
+import type { FetchPagesCall, FetchPagesOutput, FinishResourceCall } from '../../src/activities/types';
 import { planSource } from '../../src/plan/plan-source';
 import { DEFAULT_OPTIONS, type SyncOptions, type SyncResourceInput } from '../../src/workflows/types';
 import { connectTestTemporal, uniqueId, type TestTemporal } from '../helpers/env';
@@ -12,7 +12,7 @@ import { connectTestTemporal, uniqueId, type TestTemporal } from '../helpers/env
  * fetch-page calls it makes (probe, parallel windows, lanes, resumed stripes), how it waits after
  * an interrupted window, and that it continues-as-new. No API and no Postgres: only the calls.
  */
-type Reply = (input: FetchPagesInput, call: number) => FetchPagesOutput | Promise<FetchPagesOutput>;
+type Reply = (input: FetchPagesCall, call: number) => FetchPagesOutput | Promise<FetchPagesOutput>;
 
 const plan = planSource(
   {
@@ -28,6 +28,11 @@ const plan = planSource(
   {},
 );
 const resource = (name: string) => plan.resources.find((r) => r.name === name)!;
+/** The resource a call is for, whether it carries the plan or names it. */
+const resourceOf = (c: FetchPagesCall | FinishResourceCall): string => ('planRef' in c ? c.planRef.resource : c.resource.name);
+/** How a call gets its plan: carried with a key to keep it under, carried without one, or named by key. */
+const planWay = (c: FetchPagesCall | FinishResourceCall): string =>
+  'planRef' in c ? `named ${c.planRef.key}` : c.planKey !== undefined ? `carried, kept as ${c.planKey}` : 'carried';
 const out = (o: Partial<FetchPagesOutput>): FetchPagesOutput => ({ done: false, pages: 0, rows: 0, pagesNow: 1, ...o });
 
 describe('syncResource with mocked activities', () => {
@@ -43,11 +48,11 @@ describe('syncResource with mocked activities', () => {
 
   /** Runs syncResource for `name` with fetchPages answering by `reply`; returns the calls and the workflow id. */
   async function run(name: string, reply: Reply, options: SyncOptions = {}, given?: Partial<SyncResourceInput>) {
-    const calls: FetchPagesInput[] = [];
-    const finishes: FinishResourceInput[] = [];
+    const calls: FetchPagesCall[] = [];
+    const finishes: FinishResourceCall[] = [];
     const activities = {
-      fetchPages: jest.fn(async (input: FetchPagesInput) => reply(input, calls.push(input) - 1)),
-      finishResource: jest.fn(async (input: FinishResourceInput) => (finishes.push(input), { pages: 1, rows: 1 })),
+      fetchPages: jest.fn(async (input: FetchPagesCall) => reply(input, calls.push(input) - 1)),
+      finishResource: jest.fn(async (input: FinishResourceCall) => (finishes.push(input), { pages: 1, rows: 1 })),
     };
     const worker: Worker = await temporal.mockedWorker(activities);
     const workflowId = uniqueId(`mocked-${name}`);
@@ -100,6 +105,40 @@ describe('syncResource with mocked activities', () => {
     // 8 windows' first calls in the first run; in the next run each of the 8 goes on, none missing
     expect(new Set(windows.map((c) => c.window!.count))).toEqual(new Set([8]));
     expect(new Set(windows.slice(8).map((c) => c.window!.index))).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7]));
+  });
+
+  test.each([
+    {
+      name: 'probe and windows: the probe carries the plan to keep, the windows and finishResource name it',
+      resource: 'items',
+      reply: ((input) => (input.window ? out({ done: true, pages: 10 }) : out({ pages: 10, lastPage: { records: 10, token: { offset: 100 } } }))) as Reply,
+      first: 1,
+    },
+    {
+      name: 'sequential windows: the first carries the plan, the next ones name it',
+      resource: 'events',
+      reply: ((_i, n) => out({ done: n === 2, pages: n + 1 })) as Reply,
+      first: 1,
+    },
+    {
+      name: 'lanes started at once: each first call carries the plan, none has returned yet',
+      resource: 'repos',
+      reply: (() => out({ done: true })) as Reply,
+      first: 4,
+    },
+  ])('$name', async ({ resource: name, reply, first }) => {
+    const { calls, finishes, firstRunId } = await run(name, reply);
+    expect(calls.map(planWay)).toEqual(calls.map((_c, i) => (i < first ? `carried, kept as ${firstRunId}` : `named ${firstRunId}`)));
+    expect(calls.map(resourceOf)).toEqual(calls.map(() => name));
+    expect(finishes.map(planWay)).toEqual([`named ${firstRunId}`]);
+    // a named plan leaves the client and the resource out of the activity's input (and so out of history)
+    for (const c of calls.slice(first)) expect(Object.keys(c)).not.toEqual(expect.arrayContaining(['client']));
+  });
+
+  test('a run continued-as-new names the plan its first run kept, from its first call on', async () => {
+    const { calls, firstRunId, workflowId } = await run('events', (_i, n) => out({ done: n === 4, pages: n + 1 }), { windowsPerRun: 2 });
+    expect((await client0().workflow.getHandle(workflowId).describe()).runId).not.toBe(firstRunId);
+    expect(calls.map(planWay)).toEqual([`carried, kept as ${firstRunId}`, ...calls.slice(1).map(() => `named ${firstRunId}`)]);
   });
 
   test('windows another window took over are not waited for: the resource finishes while their own activities still run', async () => {
@@ -201,14 +240,14 @@ describe('syncSource with mocked activities', () => {
   };
 
   /** Runs syncSource with fetchPages answering by resource; returns its outcome and the resources failed at the end. */
-  async function runSource(fetch: Record<string, (input: FetchPagesInput) => Promise<FetchPagesOutput>>) {
+  async function runSource(fetch: Record<string, (input: FetchPagesCall) => Promise<FetchPagesOutput>>) {
     const failures: Record<string, string>[] = [];
     const activities = {
       planSync: async () => planSource(source, {}),
       prepareSync: async () => ({ schema: 'd' }),
       releaseDataset: async () => undefined,
       finishSync: async (input: { failures: Record<string, string> }) => (failures.push(input.failures), { failed: 0 }),
-      fetchPages: (input: FetchPagesInput) => fetch[input.resource.name](input),
+      fetchPages: (input: FetchPagesCall) => fetch[resourceOf(input)](input),
       finishResource: async () => ({ pages: 1, rows: 1 }),
     };
     const worker: Worker = await temporal.mockedWorker(activities);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { IncrementalSpec, Json } from '../../plan/types';
+import { createPlansTableSql } from './plans';
 import { qualified, quoteIdent } from './names';
 import { mergeBest } from '../incremental';
 
@@ -60,6 +61,8 @@ export async function ensureStateTables(db: Knex, schema: string): Promise<void>
     run_hashes jsonb,
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (resource, parent))`);
+  // resource workflows' plans, named by their activities (plans.ts)
+  await db.raw(createPlansTableSql(schema));
   // Parent records' fields that child resources fan out over, written with the parent's page.
   await db.raw(`CREATE TABLE IF NOT EXISTS ${qualified(schema, PARTITIONS_TABLE)} (
     sync_id text NOT NULL,
