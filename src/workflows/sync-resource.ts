@@ -2,7 +2,6 @@ import {
   ActivityCancellationType,
   continueAsNew,
   defineQuery,
-  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -15,6 +14,9 @@ import type { FetchPagesCall, FetchPagesInput, FetchPagesOutput, PlanRef } from 
 import { NON_RETRYABLE_CODES } from '../errors';
 import { WINDOW_IN_FLIGHT, canStride } from '../plan/paginator';
 import type { RetrySpec } from '../plan/types';
+import { patches } from './patches';
+
+type Patches = ReturnType<typeof patches>;
 import { DEFAULT_OPTIONS, type ResourceProgress, type ResourceResult, type SyncOptions, type SyncResourceInput } from './types';
 
 export const resourceProgressQuery = defineQuery<ResourceProgress>('progress');
@@ -72,8 +74,8 @@ function windowCount(input: SyncResourceInput, options: Required<SyncOptions>, m
  * activity with a fresh retry budget for the page that failed; first it waits, as a durable
  * timer, for the server's Retry-After or else the retry policy's first interval.
  */
-async function pauseAfter(out: FetchPagesOutput, retry: RetrySpec): Promise<void> {
-  if (out.interrupted === undefined || out.done || !patched('page-retry-pause')) return;
+async function pauseAfter(out: FetchPagesOutput, retry: RetrySpec, has: Patches): Promise<void> {
+  if (out.interrupted === undefined || out.done || !has('page-retry-pause')) return;
   await sleep(Math.max(1, out.retryAfterMs ?? retry.initialIntervalMs));
 }
 
@@ -105,8 +107,8 @@ function strideable(input: SyncResourceInput, records: number | undefined): bool
  * others (and every activity of the runs it continues as) name it by that key: a window's
  * scheduled event is then a few hundred bytes, not the whole plan.
  */
-function planCarrier(input: SyncResourceInput) {
-  const refs = patched('plan-refs');
+function planCarrier(input: SyncResourceInput, has: Patches) {
+  const refs = has('plan-refs');
   const key = workflowInfo().firstExecutionRunId;
   let kept = refs && input.planKept === true;
   const ref: PlanRef = { resource: input.resource.name, key };
@@ -136,6 +138,7 @@ function planCarrier(input: SyncResourceInput) {
  * its own state row, so a crash or retry resumes each of them from its committed page.
  */
 export async function syncResource(input: SyncResourceInput): Promise<ResourceResult> {
+  const has = patches();
   const { resource } = input;
   // options added after a workflow started come from the defaults (running workflows stay valid)
   const options: Required<SyncOptions> = { ...DEFAULT_OPTIONS, ...input.options };
@@ -143,7 +146,7 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
   setHandler(resourceProgressQuery, () => progress);
   const opts = activityOptions(resource.retry, options);
   const acts = proxyActivities<Activities>(opts);
-  const plan = planCarrier(input);
+  const plan = planCarrier(input, has);
   const base = (): FetchPagesCall => ({
     dataset: input.dataset,
     syncId: input.syncId,
@@ -156,21 +159,21 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
   let windowsFrom = input.windowsFrom;
   let done = false;
   let wanted = input.windowsCount ?? windowCount(input, options);
-  if (windowsFrom === undefined && wanted > 1 && patched('parallel-windows')) {
+  if (windowsFrom === undefined && wanted > 1 && has('parallel-windows')) {
     const probeLimit = Math.min(PROBE_PAGES, options.windowPages);
     let probe = plan.ran(await acts.fetchPages.executeWithOptions({ ...opts, summary: `${resource.name}: first pages` }, [{ ...base(), maxPages: probeLimit }]));
-    await pauseAfter(probe, resource.retry);
+    await pauseAfter(probe, resource.retry, has);
     // a probe cut short by a fault goes on to its full length: a small resource stays sequential
-    while (probe.interrupted !== undefined && !probe.done && probe.pages < probeLimit && patched('probe-after-fault')) {
+    while (probe.interrupted !== undefined && !probe.done && probe.pages < probeLimit && has('probe-after-fault')) {
       probe = plan.ran(await acts.fetchPages.executeWithOptions({ ...opts, summary: `${resource.name}: first pages` }, [{ ...base(), maxPages: probeLimit - probe.pages }]));
-      await pauseAfter(probe, resource.retry);
+      await pauseAfter(probe, resource.retry, has);
     }
     progress = { resource: resource.name, pages: probe.pages, rows: probe.rows, done: probe.done };
     done = probe.done;
     if (probe.striped) [windowsFrom, wanted] = [probe.striped.from, probe.striped.count];
     else if (!done && strideable(input, probe.lastPage?.records)) {
       windowsFrom = probe.lastPage!.token;
-      if (patched('rate-windows')) wanted = windowCount(input, options, probe.msPerPage);
+      if (has('rate-windows')) wanted = windowCount(input, options, probe.msPerPage);
     }
   }
   const parallel = windowsFrom !== undefined ? wanted : 1;
@@ -181,7 +184,7 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
   // per lane: windows in a row that found the parent idle (a following child, see followDelayMs)
   const idle = perLane.map(() => 0);
   // parallel windows finished by another window's call (its worker died): not waited for any longer
-  const takeOver = parallel > 1 && patched('window-take-over');
+  const takeOver = parallel > 1 && has('window-take-over');
   const finishedElsewhere = perLane.map(() => new Trigger<FetchPagesOutput>());
   /** One lane's windows until it is done (true) or the run should continue-as-new (false). */
   const walk = async (lane: number): Promise<boolean> => {
@@ -207,7 +210,7 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
         lanes: perLane.map((l) => ({ pages: l.pages, rows: l.rows })),
       };
       if (out.done) return true;
-      await pauseAfter(out, resource.retry);
+      await pauseAfter(out, resource.retry, has);
       idle[lane] = out.caughtUp && out.pagesNow === 0 ? idle[lane] + 1 : 0;
       if (out.caughtUp) await sleep(followDelayMs(Math.max(0, idle[lane] - 1)));
       windows += 1;
@@ -230,6 +233,6 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
     ...(lanes > 1 ? { lanes } : {}),
     ...(parallel > 1 ? { windows: parallel } : {}),
   });
-  if (patched('run-log')) upsertMemo({ rows: result.rows, pages: result.pages, table: `${input.dataset}.${resource.table}` });
+  if (has('run-log')) upsertMemo({ rows: result.rows, pages: result.pages, table: `${input.dataset}.${resource.table}` });
   return result;
 }

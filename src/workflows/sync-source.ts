@@ -4,7 +4,6 @@ import {
   CancelledFailure,
   defineQuery,
   executeChild,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -18,6 +17,9 @@ import type { SourceConfig } from '../config/schema';
 import { buildPlan } from '../plan/build';
 import type { ResourcePlan, SourcePlan } from '../plan/types';
 import { syncResource } from './sync-resource';
+import { patches } from './patches';
+
+type Patches = ReturnType<typeof patches>;
 import { DEFAULT_OPTIONS, HEARTBEAT_SECONDS_BEFORE, type ResourceProgress, type SyncOptions, type SyncSourceInput, type SyncSourceOutput } from './types';
 
 export const sourceProgressQuery = defineQuery<Record<string, ResourceProgress>>('progress');
@@ -37,9 +39,9 @@ const { planSync } = proxyLocalActivities<Activities>({
  * that planned here; their configs were validated then, so replaying them builds the same plan
  * without the validator.
  */
-async function plan(input: SyncSourceInput): Promise<SourcePlan> {
+async function plan(input: SyncSourceInput, has: Patches): Promise<SourcePlan> {
   try {
-    if (patched('plan-outside-sandbox')) return select(await planSync({ source: input.source, params: input.params ?? {} }), input.resources);
+    if (has('plan-outside-sandbox')) return select(await planSync({ source: input.source, params: input.params ?? {} }), input.resources);
     return buildPlan(input.source as SourceConfig, input.params ?? {});
   } catch (err) {
     throw ApplicationFailure.nonRetryable(innermostMessage(err), 'CONFIG_ERROR');
@@ -69,15 +71,16 @@ function showDetails(dataset: string, progress: Record<string, ResourceProgress>
  * resource does not stop the others; the sync fails at the end naming every failed resource.
  */
 export async function syncSource(input: SyncSourceInput): Promise<SyncSourceOutput> {
-  const source = await plan(input);
+  const has = patches();
+  const source = await plan(input, has);
   const { runId, workflowId } = workflowInfo();
   // a killed worker's windows are retried elsewhere after 5 s without a heartbeat; syncs started before, after 15 s
-  const heartbeat = patched('short-heartbeat') ? {} : { heartbeatSeconds: HEARTBEAT_SECONDS_BEFORE };
+  const heartbeat = has('short-heartbeat') ? {} : { heartbeatSeconds: HEARTBEAT_SECONDS_BEFORE };
   const options = { ...DEFAULT_OPTIONS, ...heartbeat, ...(input.options ?? {}) };
   const progress: Record<string, ResourceProgress> = {};
   setHandler(sourceProgressQuery, () => progress);
   // one sync of a dataset at a time: the lease in Postgres is this run's, or the sync is refused
-  const leased = patched('dataset-lease');
+  const leased = has('dataset-lease');
   const prepared = await prepareSync({ dataset: input.dataset, syncId: runId, ...(leased ? { lease: { owner: runId, workflowId } } : {}) }).catch(
     (err) => {
       // a dataset held by another live sync: the sync fails with the message that names it
@@ -85,9 +88,9 @@ export async function syncSource(input: SyncSourceInput): Promise<SyncSourceOutp
       throw err;
     },
   );
-  if (!leased) return runResources(input, source, runId, options, progress);
+  if (!leased) return runResources(input, source, runId, options, progress, has);
   try {
-    return await runResources(input, source, prepared.syncId ?? runId, options, progress, runId);
+    return await runResources(input, source, prepared.syncId ?? runId, options, progress, has, runId);
   } finally {
     await CancellationScope.nonCancellable(() => releaseDataset({ dataset: input.dataset, owner: runId }));
   }
@@ -100,6 +103,7 @@ async function runResources(
   syncId: string,
   options: Required<SyncOptions>,
   progress: Record<string, ResourceProgress>,
+  has: Patches,
   lease?: string,
 ): Promise<SyncSourceOutput> {
   const results: SyncSourceOutput['resources'] = {};
@@ -107,7 +111,7 @@ async function runResources(
   const childrenOf = (r: ResourcePlan) => source.resources.filter((c) => c.parent?.resource === r.name);
   const wanted = (r: ResourcePlan): boolean => r.selected || childrenOf(r).some(wanted);
   // children start with their parent and follow its committed pages (their activities wait for them)
-  const pipelined = options.pipelineChildren && patched('children-pipelined');
+  const pipelined = options.pipelineChildren && has('children-pipelined');
   const byRate = input.options?.parallelWindows === undefined;
   /** Every wanted descendant of `r`, for the failures of a parent that stopped them. */
   const descendants = (r: ResourcePlan): ResourcePlan[] => childrenOf(r).filter(wanted).flatMap((c) => [c, ...descendants(c)]);
@@ -139,19 +143,19 @@ async function runResources(
     await (children ?? Promise.all(childrenOf(r).filter(wanted).map(run)));
   };
   await Promise.all(source.resources.filter((r) => !r.parent && wanted(r)).map(run));
-  if (CancellationScope.current().consideredCancelled && patched('cancelled-run-log')) {
+  if (CancellationScope.current().consideredCancelled && has('cancelled-run-log')) {
     // the run log says `cancelled`, not `running` forever: written even though the sync is cancelled
     await CancellationScope.nonCancellable(() => finishSync({ dataset: input.dataset, syncId, failures: {}, cancelled: true }));
     throw new CancelledFailure('sync cancelled');
   }
   const failed = Object.entries(failures);
-  if (patched('run-log')) {
+  if (has('run-log')) {
     const memo = { rows: Object.values(results).reduce((a, r) => a + r.rows, 0), resources: Object.keys(results).length, failed: failed.length };
     // per-resource counts in the memo, for the Web UI and `temporal workflow describe`
-    upsertMemo(patched('memo-resource-counts') ? { ...memo, counts: results } : memo);
+    upsertMemo(has('memo-resource-counts') ? { ...memo, counts: results } : memo);
     if (failed.length) await finishSync({ dataset: input.dataset, syncId, failures });
     // a complete load is recorded in `_dlt_loads`, as dlt does (new behaviour: behind its patch)
-    else if (patched('dlt-loads')) await finishSync({ dataset: input.dataset, syncId, failures: {}, completed: true });
+    else if (has('dlt-loads')) await finishSync({ dataset: input.dataset, syncId, failures: {}, completed: true });
   }
   if (failed.length) {
     throw ApplicationFailure.nonRetryable(

@@ -47,11 +47,12 @@ describe('parallel windows over offset and page-number resources', () => {
     };
     const { worker, close } = await temporal.startWorker({ databaseUrl: database.url, secrets: createSecretResolver({ env: {} }) });
     let out: SyncSourceOutput;
+    const sourceId = uniqueId('sync:win');
     try {
       out = (await worker.runUntil(
         temporal.client.workflow.execute('syncSource', {
           taskQueue: temporal.taskQueue,
-          workflowId: uniqueId('sync:win'),
+          workflowId: sourceId,
           args: [{ source, dataset, options }],
         }),
       )) as SyncSourceOutput;
@@ -76,8 +77,21 @@ describe('parallel windows over offset and page-number resources', () => {
     for (const c of calls.filter((x) => 'planRef' in x)) expect(Object.keys(c)).not.toEqual(expect.arrayContaining(['resource', 'client']));
     const plans = (await database.db.raw(`SELECT resource FROM ${dataset}._rest_sync_plans ORDER BY 1`)).rows.map((r: { resource: string }) => r.resource);
     expect(plans).toEqual(['capped', 'offset', 'pages']);
-    if (!continued) recordHistory('syncResource-plan-refs-offset-windows', `sync:${dataset}:offset`);
+    // one patch marker for all the patches a workflow checks (patches.ts), in the source and the resource workflow
+    for (const id of [sourceId, `sync:${dataset}:offset`]) expect([id, await patchMarkers(id)]).toEqual([id, ['patches-2026-12']]);
+    // histories of workflows that record one marker for all their patches (patches.ts), for the replay test
+    if (!continued) recordHistory('syncResource-patches-offset-windows', `sync:${dataset}:offset`);
+    if (!continued) recordHistory('syncSource-patches-windows', sourceId);
   });
+
+  /** The ids of the patch markers a workflow's (last) run recorded. */
+  async function patchMarkers(workflowId: string): Promise<string[]> {
+    const events = (await temporal.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    return events
+      .map((e) => e.markerRecordedEventAttributes)
+      .filter((m) => m?.markerName === 'core_patch')
+      .map((m) => JSON.parse(Buffer.from(m!.details!['patch-data'].payloads![0].data!).toString('utf8')).id);
+  }
 
   /** The inputs of the fetchPages activities a workflow's (last) run scheduled, decoded from its history. */
   async function fetchCalls(workflowId: string): Promise<Record<string, unknown>[]> {
