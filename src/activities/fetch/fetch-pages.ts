@@ -75,20 +75,27 @@ export async function fetchPages(deps: FetchDeps, given: FetchPagesInput): Promi
   const beating = setInterval(() => ctx.heartbeat({ lane, pages: own.state.pages, rows: own.state.rows }), 1000);
   const watch = holds && stripe.kind === 'window' ? { deps, schema, name: resource.name, stripe, holds, call, deadline, signal: ctx.cancellationSignal } : undefined;
   let tookOver: WindowTakenOver[] = [];
+  // the windows' watcher, from the start of this call's own walk (take-over.ts)
+  let watching: Promise<WindowTakenOver[]> | undefined;
   try {
     if (!watch || (await holdWindow(watch, key))) {
       if (watch) own.state = (await readState(deps.db, schema, key))!;
-      await walkStripe(call(key), stripe, own);
+      const walk = walkStripe(call(key), stripe, own);
+      if (watch) watching = watchSiblings(watch, walk.then(async () => (await readState(deps.db, schema, key))!.done).catch(() => false));
+      await walk;
     }
     if (watch) {
       await watch.holds.release(key);
-      if ((await readState(deps.db, schema, key))!.done) tookOver = await watchSiblings(watch);
+      if (watching) tookOver = await watching;
+      else if ((await readState(deps.db, schema, key))!.done) tookOver = await watchSiblings(watch);
     }
   } catch (err) {
     if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`resource "${resource.name}": cancelled`, undefined, err as Error);
     // awaited here: the finally below awaits too, and a rejection left pending meanwhile would count as unhandled
     return await interrupted(deps, schema, key, err, own);
   } finally {
+    // windows taken over while this one was walked end before the call does
+    await watching?.catch(() => undefined);
     clearInterval(beating);
     lease.stop();
     if (holds) await holds.release(key);

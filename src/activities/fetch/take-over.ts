@@ -26,6 +26,8 @@ export interface WindowWatch {
   call(key: string): StripeCall;
   deadline: number;
   signal: AbortSignal;
+  /** how a window taken over is walked (walkStripe; tests pass their own) */
+  walk?: typeof walkStripe;
 }
 
 /**
@@ -42,18 +44,30 @@ export async function holdWindow(w: WindowWatch, key: string): Promise<boolean> 
 }
 
 /**
- * Called by a window whose own pages are done. The first such call of a resource becomes its
- * watcher (the others end at once, so the workflow hears of them): until every window is done,
- * it takes over, all at once, the windows no live call holds — a window whose worker died (its
- * hold expired, while its activity would be retried only after the heartbeat timeout) or whose
- * activity has not started — and walks them from their committed pages. A window that ends
- * without being done (a fault, the call's time) is left to its own activity, with its own retry
- * budget. Returns the windows it finished, which the workflow then stops waiting for.
+ * The watcher of a resource's windows: it takes over, all at once, the windows no live call
+ * holds — a window whose worker died (its hold expired, while its activity would be retried only
+ * after the heartbeat timeout) or whose activity has not started — and walks them from their
+ * committed pages. One call per resource is the watcher (it holds the resource's own state row).
+ *
+ * Called by a window's call while it walks its own window (`own`: whether that ended done), it
+ * watches from the start but takes over only windows whose holder died, the first time it finds
+ * one: a dead worker's windows are walked again 2 s after it died, not once a live window has
+ * walked all its own pages (windows stride over the whole resource, so that is near its end).
+ * Once its own window is done it also takes windows whose activity has not started, and stays
+ * until every window is done; a call whose own window ended unfinished walks on only what it took.
+ * Called without `own` (its window was done already) it is the watcher from the start. A window
+ * that ends without being done (a fault, the call's time) is left to its own activity, with its
+ * own retry budget. Returns the windows it finished, which the workflow then stops waiting for.
  */
-export async function watchSiblings(w: WindowWatch): Promise<WindowTakenOver[]> {
+export async function watchSiblings(w: WindowWatch, own?: Promise<boolean>): Promise<WindowTakenOver[]> {
   const siblings = new Map(siblingStripes(w.stripe).map((s) => [stripeKey(w.name, s), s as WindowWatch['stripe']]));
   const finished: WindowTakenOver[] = [];
-  if (siblings.size === 0 || !(await w.holds.take(w.name))) return finished;
+  if (siblings.size === 0) return finished;
+  // undefined while the call's own window is walked; then whether it ended done
+  let ownDone = (own ? undefined : true) as boolean | undefined;
+  const ownEnded = own?.then((done) => void (ownDone = done));
+  let watcher = false;
+  const becomeWatcher = async () => (watcher ||= await w.holds.take(w.name));
   const walking = new Map<string, Promise<void>>();
   // windows a walk of this call ended without finishing (a fault, the call's time): not taken again
   const left = new Set<string>();
@@ -64,16 +78,22 @@ export async function watchSiblings(w: WindowWatch): Promise<WindowTakenOver[]> 
     const taken = `resource "${w.name}": window ${stripe.index + 1} taken over by window ${w.stripe.index + 1} at page ${progress.state.pages + 1}`;
     if (gone) w.deps.log?.warn(`${taken}: its holder was not heard from for ${HOLD_TTL_MS / 1000} s`);
     else w.deps.log?.info(`${taken}: its own activity had not started`);
-    await walkStripe(w.call(key), stripe, progress);
+    await (w.walk ?? walkStripe)(w.call(key), stripe, progress);
     if (progress.state.done) finished.push({ window: stripe.index, pages: progress.state.pages, rows: progress.state.rows, at });
     else left.add(key);
   };
   try {
     for (;;) {
       if (w.signal.aborted || Date.now() >= w.deadline) break;
+      // a call whose own window ended unfinished takes nothing more: its walks end, then it does
+      if (ownDone === false) break;
+      // its own window done, the call watches on only as the resource's watcher (the others end at once, so the workflow hears of them)
+      if (ownDone && !(await becomeWatcher())) break;
       const { free, busy } = await w.holds.open([...siblings.keys()]);
-      const fresh = free.filter((f) => !walking.has(f.key) && !left.has(f.key));
-      if (fresh.length === 0 && busy === 0 && walking.size === 0) break;
+      const fresh = free.filter((f) => !walking.has(f.key) && !left.has(f.key) && (ownDone || f.gone));
+      if (ownDone && fresh.length === 0 && busy === 0 && walking.size === 0) break;
+      // while its own window is walked, the call becomes the watcher on the first dead window it sees, unless another call is
+      if (fresh.length > 0 && !(await becomeWatcher())) fresh.length = 0;
       for (const f of fresh) {
         if (!(await w.holds.take(f.key))) continue;
         const walk = walkOne(f.key, f.gone)
@@ -81,13 +101,14 @@ export async function watchSiblings(w: WindowWatch): Promise<WindowTakenOver[]> 
           .finally(() => (walking.delete(f.key), w.holds.release(f.key)));
         walking.set(f.key, walk.then(() => undefined));
       }
-      await Promise.race([delay(WATCH_POLL_MS), ...walking.values()]);
+      const wake = ownDone === undefined ? [ownEnded!, delay(HOLD_POLL_MS)] : [delay(WATCH_POLL_MS)];
+      await Promise.race([...wake, ...walking.values()]);
     }
   } catch {
     // Postgres unreachable: the windows are left to their own activities
   } finally {
     await Promise.all(walking.values());
-    await w.holds.release(w.name);
+    if (watcher) await w.holds.release(w.name);
   }
   return finished;
 }
