@@ -82,7 +82,9 @@ describe('limits shared through Postgres', () => {
     const pausedAt = performance.now() - t0;
     a.observe(429, { 'retry-after': '1' });
     await queued;
-    const during = sentB.filter((t) => t > pausedAt + 50 && t < pausedAt + 1000);
+    // the pause reaches Postgres a round trip after the 429, and a request checks for it 25 ms before its slot:
+    // on a loaded machine one request already past its check still goes (180 ms late was seen); none after 250 ms
+    const during = sentB.filter((t) => t > pausedAt + 250 && t < pausedAt + 1000);
     expect(sentB.filter((t) => t < pausedAt).length).toBeGreaterThan(0);
     expect(during).toEqual([]);
     expect(sentB.length).toBe(12);
