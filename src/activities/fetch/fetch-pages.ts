@@ -5,7 +5,7 @@ import type { OAuthTokens } from '../http/auth';
 import type { NameCache } from '../store/names';
 import type { FetchPagesInput, FetchPagesOutput, WindowTakenOver } from '../types';
 import { redact } from '../secrets';
-import { claimState, readState, startedWindows, type StateRow } from '../store/state';
+import { claimStates, readState, readStates, startedWindows, type StateRow } from '../store/state';
 import { startIncremental } from '../store/incremental-state';
 import { keepLease, leaseLost } from '../store/lease';
 import { logStart } from '../store/run-log';
@@ -38,9 +38,7 @@ export async function fetchPages(deps: FetchDeps, given: FetchPagesInput): Promi
   const ctx = Context.current();
   const table = resource.writeDisposition === 'replace' ? stagingTable(resource.table) : resource.table;
   const initial = (s: Stripe) => (resource.parent ? CHILD_START : stripePaginator(resource.paginator, s).initialToken());
-  // the lanes or windows of a resource exist together before any commits: a child following it counts them
-  for (const sibling of siblingStripes(stripe)) await claim(deps, input, schema, sibling, initial(sibling));
-  const state = await claim(deps, input, schema, stripe, initial(stripe));
+  const state = await claimStripes(deps, input, schema, stripe, initial);
   const lease = await keepLease(deps.db, schema, input.lease);
   if (!state.done && stripe.kind === 'whole' && !resource.parent) {
     // a sync taken over: this resource's parallel windows had started, so they resume as they were
@@ -114,18 +112,27 @@ export async function fetchPages(deps: FetchDeps, given: FetchPagesInput): Promi
 }
 
 /**
- * The stripe's state for this sync, started at `initial` when the stored row belongs to an
- * earlier sync. The resource's first claim starts its staging table (its lanes and windows share
- * it), its incremental start value and its run-log line, in the same transaction.
+ * The stripe's state for this sync, with its siblings': the lanes or windows of a resource exist
+ * together before any commits (a child following it counts them). Rows this sync has claimed
+ * already are only read; the others are claimed in one upsert (8 windows starting at once, each
+ * claiming its siblings row by row, took up to 0.6 s). A row started afresh starts, in the same
+ * transaction, the resource's staging table (its lanes and windows share it), its incremental start
+ * value and its run-log line.
  */
-function claim(deps: ActivityDeps, input: FetchPagesInput, schema: string, stripe: Stripe, initial: StateRow['token']): Promise<StateRow> {
+async function claimStripes(deps: ActivityDeps, input: FetchPagesInput, schema: string, stripe: Stripe, initial: (s: Stripe) => StateRow['token']): Promise<StateRow> {
   const { resource, syncId } = input;
-  const key = stripeKey(resource.name, stripe);
-  return claimState(deps.db, schema, key, syncId, initial, async (trx) => {
+  const stripes = [stripe, ...siblingStripes(stripe)];
+  const keyOf = (s: Stripe) => stripeKey(resource.name, s);
+  const own = keyOf(stripe);
+  const known = await readStates(deps.db, schema, stripes.map(keyOf));
+  const missing = stripes.filter((s) => known.get(keyOf(s))?.syncId !== syncId);
+  if (missing.length === 0) return known.get(own)!;
+  const claimed = await claimStates(deps.db, schema, missing.map((s) => ({ resource: keyOf(s), initialToken: initial(s) })), syncId, async (trx, key) => {
     if (resource.writeDisposition === 'replace' && stripe.kind === 'whole') await resetStaging(trx, schema, resource.table);
     if (resource.incremental) await startIncremental(trx, schema, resource.name, resource.incremental, key);
     await logStart(trx, schema, syncId, resource.name);
   });
+  return claimed.get(own) ?? known.get(own)!;
 }
 
 /**

@@ -105,6 +105,12 @@ export async function readState(db: Knex, schema: string, resource: string): Pro
   return res.rows[0] ? toRow(res.rows[0]) : undefined;
 }
 
+/** The state rows of `resources` that exist, by resource key, in one round trip. */
+export async function readStates(db: Knex, schema: string, resources: string[]): Promise<Map<string, StateRow>> {
+  const res = await db.raw(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE resource = ANY(?)`, [resources]);
+  return new Map(res.rows.map((r: Record<string, unknown>) => [r.resource as string, toRow(r)]));
+}
+
 /**
  * Returns the resource's state for this sync, starting it at `initialToken` when the stored row
  * belongs to an earlier sync (or none exists). `onReset` runs in the same transaction, so a
@@ -118,29 +124,42 @@ export async function claimState(
   initialToken: Json,
   onReset?: (trx: Knex.Transaction) => Promise<void>,
 ): Promise<StateRow> {
+  const rows = await claimStates(db, schema, [{ resource, initialToken }], syncId, onReset && ((trx) => onReset(trx)));
+  return rows.get(resource)!;
+}
+
+/**
+ * claimState for several rows (a resource's windows) in one transaction and one upsert: the rows
+ * go in key order, so calls claiming overlapping sets at once wait for each other rather than
+ * deadlock. `onReset` runs for each row started afresh.
+ */
+export async function claimStates(
+  db: Knex,
+  schema: string,
+  claims: { resource: string; initialToken: Json }[],
+  syncId: string,
+  onReset?: (trx: Knex.Transaction, resource: string) => Promise<void>,
+): Promise<Map<string, StateRow>> {
+  const sorted = [...claims].sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
+  const keys = sorted.map((c) => c.resource);
   return db.transaction(async (trx) => {
     const res = await trx.raw(
       `INSERT INTO ${qualified(schema, STATE_TABLE)} AS s (resource, sync_id, token)
-       VALUES (?, ?, ?::jsonb)
+       VALUES ${sorted.map(() => '(?, ?, ?::jsonb)').join(', ')}
        ON CONFLICT (resource) DO UPDATE
          SET sync_id = EXCLUDED.sync_id, token = EXCLUDED.token, pages = 0, rows = 0, done = false,
              start_value = NULL, max_value = NULL, start_hashes = NULL, max_hashes = NULL, held_by = NULL, held_until = NULL,
              updated_at = now()
          WHERE s.sync_id <> EXCLUDED.sync_id
-       RETURNING *`,
-      [resource, syncId, JSON.stringify(initialToken)],
+       RETURNING resource`,
+      sorted.flatMap((c) => [c.resource, syncId, JSON.stringify(c.initialToken)]),
     );
-    if (res.rows.length > 0) {
-      await trx.raw(`DELETE FROM ${qualified(schema, PARTITIONS_TABLE)} WHERE resource = ? AND sync_id <> ?`, [
-        resource,
-        syncId,
-      ]);
-      if (onReset) await onReset(trx);
-      const fresh = await trx.raw(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE resource = ?`, [resource]);
-      return toRow(fresh.rows[0]);
+    const reset: string[] = res.rows.map((r: { resource: string }) => r.resource);
+    if (reset.length > 0) {
+      await trx.raw(`DELETE FROM ${qualified(schema, PARTITIONS_TABLE)} WHERE resource = ANY(?) AND sync_id <> ?`, [reset, syncId]);
+      for (const key of reset) await onReset?.(trx, key);
     }
-    const cur = await trx.raw(`SELECT * FROM ${qualified(schema, STATE_TABLE)} WHERE resource = ?`, [resource]);
-    return toRow(cur.rows[0]);
+    return readStates(trx, schema, keys);
   });
 }
 
