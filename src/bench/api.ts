@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MannersGate, type ApiManners, type MannerStats } from './manners';
@@ -80,8 +81,11 @@ export async function serveBulkApi(
 ): Promise<{ url: string; requests(): number; gate: MannersGate; close(): Promise<void> }> {
   let requests = 0;
   const gate = new MannersGate(manners);
+  // BENCH_API_TRACE=<file>: each request's arrival (ms since the epoch) and URL, to see where a run's time goes
+  const trace = process.env.BENCH_API_TRACE ? fs.openSync(process.env.BENCH_API_TRACE, 'a') : undefined;
   const server = http.createServer((req, res) => {
     requests += 1;
+    if (trace !== undefined) fs.writeSync(trace, `${Date.now()} ${req.url}\n`);
     if (!gate.admit()) {
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
       res.end('{"error":"rate limit exceeded"}');

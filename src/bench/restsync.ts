@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { createSecretResolver } from '../activities/secrets';
@@ -110,6 +111,9 @@ export async function historyFigures(client: Client, workflowIds: string[]): Pro
       const handle: WorkflowHandle = client.workflow.getHandle(id, runId);
       const desc = await handle.describe();
       const events = (await handle.fetchHistory()).events ?? [];
+      // BENCH_HISTORY_DIR=<folder>: each run's events as JSON, to date a run's activities and workflow tasks
+      const dir = process.env.BENCH_HISTORY_DIR;
+      if (dir) fs.writeFileSync(path.join(dir, `${id.replace(/[^a-z0-9]/gi, '_')}-${runId}.json`), JSON.stringify(events));
       if (desc.historySize === undefined) throw new Error(`${id}: the server reports no history size`);
       total.runs += 1;
       total.events += events.length;
