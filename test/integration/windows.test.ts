@@ -69,7 +69,7 @@ describe('parallel windows over offset and page-number resources', () => {
     }
     // the plan is in history once: in the resource workflow's input and its first activity; the
     // activities after it name it (the last run of a workflow continued-as-new names it throughout)
-    const continued = options.windowsPerRun !== undefined;
+    const continued = 'windowsPerRun' in options;
     const calls = await fetchCalls(`sync:${dataset}:offset`);
     expect(calls.map((c) => ('planRef' in c ? 'named' : 'planKey' in c ? 'carried, kept' : 'carried'))).toEqual(
       calls.map((_c, i) => (i === 0 && !continued ? 'carried, kept' : 'named')),

@@ -162,7 +162,7 @@ describe('PageQueue: predicted pages, two requests in flight', () => {
     const drained = drain(queue);
     for (const n of answers) {
       await flush();
-      if (api.requested.includes(n)) await api.answer(n, fail.includes(n) ? 'HTTP 404' : undefined);
+      if (api.requested.includes(n)) await api.answer(n, (fail as number[]).includes(n) ? 'HTTP 404' : undefined);
     }
     expect(await drained).toEqual(out);
     expect(api.requested).toEqual(requested);
