@@ -37,6 +37,8 @@ export interface FetchPagesInput {
   /** the window: stop after this many pages or seconds, whichever comes first */
   maxPages: number;
   maxSeconds: number;
+  /** pages fetched whatever the time (a probe: a worker busy with many syncs must not cut it short) */
+  minPages?: number;
   /** a parallelized child: which share of the parent's records this call walks */
   lane?: { index: number; count: number };
   /** parallel windows of an offset/page-number resource: every `count`-th page from `from` + index pages */

@@ -93,11 +93,14 @@ function followDelayMs(idleWindows: number): number {
 /** Pages fetched one after the other before windows go parallel: small resources never pay for empty pages of idle windows. */
 const PROBE_PAGES = 10;
 /**
- * ...or those that arrive within this time. Ten pages one after the other from an API answering in
- * 200 ms would hold the windows back for 2 s; a second measures the page time, and a resource that
- * turns out small costs each idle window one empty page, requested in parallel.
+ * ...or, past PROBE_MIN_PAGES, those that arrive within this time. Ten pages one after the other
+ * from an API answering in 200 ms would hold the windows back for 2 s; a second measures the page
+ * time, and a resource that turns out small costs each idle window one empty page, requested in
+ * parallel. The first pages are fetched whatever the time, so a worker slowed by many syncs at once
+ * does not open windows for a resource of two or three pages.
  */
 const PROBE_SECONDS = 1;
+const PROBE_MIN_PAGES = 3;
 
 /** Did the probe's page show that page positions can be computed (a full offset page, any numbered page)? */
 function strideable(input: SyncResourceInput, records: number | undefined): boolean {
@@ -167,11 +170,11 @@ export async function syncResource(input: SyncResourceInput): Promise<ResourceRe
   let wanted = input.windowsCount ?? windowCount(input, options);
   if (windowsFrom === undefined && wanted > 1 && has('parallel-windows')) {
     const probeLimit = Math.min(PROBE_PAGES, options.windowPages);
-    let probe = plan.ran(await acts.fetchPages.executeWithOptions({ ...opts, summary: `${resource.name}: first pages` }, [{ ...base(), maxPages: probeLimit, maxSeconds: PROBE_SECONDS }]));
+    let probe = plan.ran(await acts.fetchPages.executeWithOptions({ ...opts, summary: `${resource.name}: first pages` }, [{ ...base(), maxPages: probeLimit, maxSeconds: PROBE_SECONDS, minPages: PROBE_MIN_PAGES }]));
     await pauseAfter(probe, resource.retry, has);
     // a probe cut short by a fault goes on to its full length: a small resource stays sequential
     while (probe.interrupted !== undefined && !probe.done && probe.pages < probeLimit && has('probe-after-fault')) {
-      probe = plan.ran(await acts.fetchPages.executeWithOptions({ ...opts, summary: `${resource.name}: first pages` }, [{ ...base(), maxPages: probeLimit - probe.pages, maxSeconds: PROBE_SECONDS }]));
+      probe = plan.ran(await acts.fetchPages.executeWithOptions({ ...opts, summary: `${resource.name}: first pages` }, [{ ...base(), maxPages: probeLimit - probe.pages, maxSeconds: PROBE_SECONDS, minPages: Math.max(0, PROBE_MIN_PAGES - probe.pages) }]));
       await pauseAfter(probe, resource.retry, has);
     }
     progress = { resource: resource.name, pages: probe.pages, rows: probe.rows, done: probe.done };

@@ -66,7 +66,7 @@ describe('syncResource with mocked activities', () => {
     const { calls, finishes } = await run('items', (input) =>
       input.window ? out({ done: true, pages: 10 }) : out({ pages: 10, lastPage: { records: 10, token: { offset: 100 } } }),
     );
-    expect(calls[0]).toMatchObject({ maxPages: 10, maxSeconds: 1 });
+    expect(calls[0]).toMatchObject({ maxPages: 10, maxSeconds: 1, minPages: 3 });
     expect(calls[0].window).toBeUndefined();
     expect(calls.slice(1).map((c) => c.window).sort((a, b) => a!.index - b!.index)).toEqual(
       [0, 1, 2, 3].map((index) => ({ index, count: 4, from: { offset: 100 } })),
@@ -184,7 +184,7 @@ describe('syncResource with mocked activities', () => {
       if (n === 1) return out({ pages: 10, lastPage: { records: 10, token: { offset: 100 } } });
       return out({ done: true, pages: 10 });
     });
-    expect(calls[1]).toMatchObject({ maxPages: 7, maxSeconds: 1 });
+    expect(calls[1]).toMatchObject({ maxPages: 7, maxSeconds: 1, minPages: 0 });
     expect(calls[1].window).toBeUndefined();
     expect(calls.slice(2).every((c) => c.window?.count === 4 && (c.window.from as { offset: number }).offset === 100)).toBe(true);
   });

@@ -59,7 +59,7 @@ export async function fetchPages(deps: FetchDeps, given: FetchPagesInput): Promi
     table,
     loadId,
     deadline,
-    within: (pagesNow, ahead) => pagesNow + ahead < input.maxPages && Date.now() < deadline,
+    within: (pagesNow, ahead) => pagesNow + ahead < input.maxPages && (pagesNow + ahead < (input.minPages ?? 0) || Date.now() < deadline),
     signal: ctx.cancellationSignal,
     check: () => {
       if (lease.lost()) throw leaseLost(schema);
