@@ -223,7 +223,7 @@ describe('a worker killed or frozen mid-sync, not replaced', () => {
       workflowId,
       args: [{ source: restApiConfig(api.url, 'offset'), dataset: 'killed' }],
     });
-    // the first pages (10, or those of the first second) are the sequential probe: past them, the parallel windows are under way
+    // the first pages (10, or past the third those of the first second) are the sequential probe: past them, the parallel windows are under way
     await waitForPages(database, 'killed', 14);
     // resource workflows are named after the dataset: sync:<dataset>:<resource>
     const sync = { workflowId, resources: ['sync:killed:items'] };
